@@ -1,0 +1,1 @@
+"""Prefect flows: thin tasks around the ingest library."""

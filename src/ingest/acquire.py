@@ -1,0 +1,65 @@
+"""Acquire: find raw pages under a folder, with the provenance the scraper recorded."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+PAGE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".xhtml"})
+RAW_MANIFEST = "manifest.jsonl"
+SKIP_DIRS = frozenset({".scrape-state", ".git", "__pycache__"})
+
+
+@dataclass(frozen=True, slots=True)
+class PageRef:
+    """A raw page to process: where it is and what the fetch recorded about it."""
+
+    path: str  # absolute path
+    rel_path: str  # POSIX path relative to the raw folder: the page's identity with its sha256
+    size: int
+    url: str | None = None
+    fetched_at: str | None = None
+    http_charset: str | None = None
+
+
+def load_fetch_manifest(raw_dir: Path) -> dict[str, dict]:
+    """Newest raw/manifest.jsonl entry per stored path (written by `ingest scrape`)."""
+    entries: dict[str, dict] = {}
+    manifest = raw_dir / RAW_MANIFEST
+    if not manifest.exists():
+        return entries
+    with manifest.open("rb") as fh:
+        for line in fh:
+            try:
+                entry = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # a line cut by a crash of the scraper
+            if isinstance(entry, dict) and entry.get("path") and entry.get("event", "fetched") != "gone":
+                entries[entry["path"]] = entry
+    return entries
+
+
+def discover_pages(raw_dir: Path) -> Iterator[PageRef]:
+    """Every page file under raw_dir, recursively, in sorted path order."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"raw folder not found: {raw_dir}")
+    fetched = load_fetch_manifest(raw_dir)
+    for root, dirs, files in os.walk(raw_dir):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if Path(name).suffix.lower() not in PAGE_SUFFIXES:
+                continue
+            full = os.path.join(root, name)
+            rel = Path(full).relative_to(raw_dir).as_posix()
+            try:
+                size = os.stat(full).st_size
+            except OSError:
+                size = -1
+            entry = fetched.get(rel, {})
+            yield PageRef(full, rel, size, url=entry.get("final_url") or entry.get("url"),
+                          fetched_at=entry.get("fetched_at"), http_charset=entry.get("encoding_header"))

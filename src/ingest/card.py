@@ -1,0 +1,64 @@
+"""The dataset card (README.md) of a release, generated from the record models."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from pydantic import BaseModel
+
+from ingest.models import DATASETS
+
+_INTRO = """# ingest release {release_id}
+
+Records extracted from medical-procedure reference pages by the `ingest` pipeline.
+Each `*.jsonl` file holds one JSON object per line, UTF-8, sorted by `id` (quarantine:
+by `path`). `manifest.json` lists every file with its SHA-256 and size, the record
+counts, the code and schema versions and a digest of the inputs; `schemas/` holds the
+JSON Schema of each dataset. Every input page is either a `sources` entry of a record
+or a line of `quarantine.jsonl` with a reason code.
+"""
+
+
+def _type_name(annotation) -> str:
+    args = get_args(annotation)
+    if args:
+        names = [_type_name(a) for a in args if a is not type(None)]
+        origin = getattr(annotation, "__origin__", None)
+        if origin is list:
+            return f"list[{names[0]}]"
+        if origin is dict:
+            return f"dict[{', '.join(names)}]"
+        optional = " | null" if type(None) in args else ""
+        if all(isinstance(a, str) for a in args):
+            return " | ".join(repr(a) for a in args)
+        return " | ".join(names) + optional
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def model_table(model: type[BaseModel]) -> str:
+    """A Markdown table of a model's fields: name, type, meaning."""
+    rows = ["| field | type | meaning |", "|---|---|---|"]
+    for name, info in model.model_fields.items():
+        rows.append(f"| `{name}` | `{_type_name(info.annotation)}` | {info.description or ''} |")
+    return "\n".join(rows)
+
+
+def dataset_card(release_id: str, counts: dict[str, int]) -> str:
+    """README.md for a release."""
+    parts = [_INTRO.format(release_id=release_id)]
+    for name, model in DATASETS.items():
+        doc = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
+        parts.append(f"## {name}.jsonl ({counts.get(name, 0)} records)\n\n{doc}\n\n{model_table(model)}\n")
+        for sub in _nested_models(model):
+            parts.append(f"### {sub.__name__}\n\n{model_table(sub)}\n")
+    return "\n".join(parts)
+
+
+def _nested_models(model: type[BaseModel]) -> list[type[BaseModel]]:
+    found = []
+    for info in model.model_fields.values():
+        for arg in get_args(info.annotation) or (info.annotation,):
+            for inner in get_args(arg) or (arg,):
+                if isinstance(inner, type) and issubclass(inner, BaseModel) and inner not in found:
+                    found.append(inner)
+    return found

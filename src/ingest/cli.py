@@ -1,0 +1,100 @@
+"""The `ingest` command line: build, and the commands later issues add."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="Raw medical-procedure pages -> validated, deduplicated, versioned JSONL datasets.",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+
+@app.callback()
+def _root() -> None:
+    """Raw medical-procedure pages -> validated, deduplicated, versioned JSONL datasets."""
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def build(
+    raw: Annotated[Path, typer.Option(help="Folder of raw pages (.html, .htm, .txt), read recursively.")] = Path("raw"),
+    out: Annotated[Path, typer.Option(help="Output folder: releases/ and the `latest` link go here.")] = Path("normalized"),
+    workers: Annotated[int | None, typer.Option(help="Extraction processes (default: usable CPUs; 0 = in-process).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Pages per Prefect task run.")] = 500,
+    force: Annotated[bool, typer.Option("--force", help="Publish a new release even if nothing changed.")] = False,
+    max_page_bytes: Annotated[int, typer.Option(help="Pages larger than this are quarantined.")] = 5_000_000,
+    page_time_limit: Annotated[float, typer.Option(help="Seconds a page may take before it is quarantined.")] = 10.0,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Run the Prefect flow `build`: extract every raw page, publish a release, print a summary."""
+    if not raw.is_dir():
+        _fail(f"raw folder not found: {raw}")
+    if batch_size < 1 or max_page_bytes < 1 or page_time_limit <= 0 or (workers is not None and workers < 0):
+        _fail("batch size, page size cap and time limit must be positive, workers >= 0")
+    from flows import prefect_env
+
+    prefect_env.apply(quiet=not verbose)
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from flows.build import build as build_flow
+    from ingest import progress
+
+    started = time.perf_counter()
+    show_bar = console.is_terminal and not verbose
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not show_bar) as bar:
+        task_id = bar.add_task("starting Prefect", total=None)
+
+        def hook(stage: str, advance: int, total: int | None) -> None:
+            bar.update(task_id, description=stage, advance=advance, **({"total": total} if total is not None else {}))
+
+        progress.set_hook(hook)
+        try:
+            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+                summary = build_flow(raw=str(raw), out=str(out), batch_size=batch_size, workers=workers, force=force,
+                                     max_page_bytes=max_page_bytes, page_time_limit=page_time_limit)
+        except Exception as exc:  # noqa: BLE001 - one line for the user, details with --verbose
+            _fail(f"build failed, nothing published: {type(exc).__name__}: {exc}")
+        finally:
+            progress.set_hook(None)
+    _print_summary(summary, time.perf_counter() - started)
+
+
+def _print_summary(summary: dict, elapsed: float) -> None:
+    table = Table(title="ingest build", show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("pages read", str(summary["pages"]))
+    for name, count in summary["records"].items():
+        table.add_row(f"records: {name}", str(count))
+    quarantined = sum(summary["quarantined"].values())
+    table.add_row("quarantined", str(quarantined))
+    for reason, count in summary["quarantined"].items():
+        table.add_row(f"  {reason}", str(count))
+    state = "published" if summary["published"] else "unchanged: no new release (use --force to publish anyway)"
+    table.add_row("release", f"{summary['release_id']} ({state})")
+    table.add_row("path", summary["release_path"])
+    table.add_row("elapsed", f"{elapsed:.1f} s  (" + ", ".join(f"{k} {v:.1f} s" for k, v in summary["stage_seconds"].items()) + ")")
+    console.print(table)
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Bytes -> text, in the order BOM, declared charset, detection; the encoding used is recorded.
+
+A declaration that lies (declares UTF-8, holds cp1252 bytes) is caught because
+strict decoding fails; then the bytes are detected, and bytes that are invalid
+UTF-8 inside otherwise valid UTF-8 (mixed pages) are read as cp1252.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+from ingest.errors import PageError
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([a-z0-9_.:\-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,100}?encoding\s*=\s*["']([a-z0-9_.:\-]+)""", re.I)
+# WHATWG: these labels mean windows-1252 on the web; gb2312 pages are written as gb18030.
+_WEB_ALIASES = {"iso8859-1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252", "gb2312": "gb18030",
+                "gbk": "gb18030", "iso8859-9": "cp1254", "tis-620": "cp874"}
+_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
+          b"\x7fELF", b"RIFF", b"OggS", b"ID3", b"\x00\x00\x01\x00", b"wOFF", b"wOF2")
+_MAX_LOSSY_SHARE = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    encoding: str  # Python codec name actually used
+    source: str  # bom | http_header | declared | utf8_valid | detected | utf8_with_cp1252_bytes
+
+
+def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+    bad = exc.object[exc.start:exc.end]
+    return bad.decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error("ingest-cp1252", _cp1252_fallback)
+
+
+def normalize_charset(label: str | None) -> str | None:
+    """A codec name for a declared charset label, or None when Python knows no such codec."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("'\"").lower()).name
+    except LookupError:
+        return None
+    return _WEB_ALIASES.get(name, name)
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset a page declares in its first 4 KB (<meta charset>, http-equiv, or XML declaration)."""
+    head = data[:4096]
+    m = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for known binary signatures or a sample dense with control bytes."""
+    if data.startswith(_MAGIC):
+        return True
+    sample = data[:4096]
+    if any(sample.startswith(bom) for bom, _ in _BOMS):
+        return False
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return controls > len(sample) * 0.1
+
+
+def decode_page(data: bytes, http_charset: str | None = None) -> Decoded:
+    """Decode page bytes; raises PageError('empty' | 'binary' | 'undecodable')."""
+    if not data.strip():
+        raise PageError("empty", f"{len(data)} bytes, no content")
+    if looks_binary(data):
+        raise PageError("binary", f"binary signature or control bytes: {data[:8]!r}")
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return Decoded(data[len(bom):].decode(codec, errors="replace"), codec, "bom")
+    for label, source in ((http_charset, "http_header"), (declared_charset(data), "declared")):
+        codec = normalize_charset(label)
+        if codec is None:
+            continue
+        if codec != "utf-8":
+            if _is_utf8(data):  # a legacy label on bytes that are valid, non-ASCII UTF-8
+                return Decoded(data.decode("utf-8"), "utf-8", "utf8_valid")
+            try:
+                return Decoded(data.decode(codec), codec, source)
+            except UnicodeDecodeError:
+                continue
+        try:
+            return Decoded(data.decode("utf-8"), "utf-8", source)
+        except UnicodeDecodeError:
+            break  # the declaration lies: detect
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8", "utf8_valid")
+    except UnicodeDecodeError:
+        pass
+    return _detect(data)
+
+
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _detect(data: bytes) -> Decoded:
+    lenient = data.decode("utf-8", errors="ingest-cp1252")
+    strict_ok = data.decode("utf-8", errors="ignore")
+    has_utf8_sequences = not strict_ok.isascii()
+    if has_utf8_sequences:  # mostly UTF-8 with stray single-byte characters
+        return Decoded(lenient, "utf-8", "utf8_with_cp1252_bytes")
+    best = from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        codec = normalize_charset(best.encoding) or best.encoding
+        text = data.decode(codec, errors="replace")
+        if text.count("\ufffd") <= len(text) * _MAX_LOSSY_SHARE:
+            return Decoded(text, codec, "detected")
+    if lenient.count("\ufffd") <= len(lenient) * _MAX_LOSSY_SHARE:
+        return Decoded(lenient, "cp1252", "detected")
+    raise PageError("undecodable", "no declared, detected or fallback encoding decodes these bytes")

@@ -1,0 +1,1 @@
+"""Extraction: blocks -> typed records (procedure, term, billing)."""

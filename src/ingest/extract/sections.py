@@ -1,0 +1,228 @@
+"""Blocks -> the 13 procedure sections.
+
+Headings (any form) open sections through the vocabulary; chrome headings close
+them. Where an export lost its headings, blank-line runs still separate blocks
+that keep the site's fixed section order: those headless segments are aligned
+to the missing sections by order, block kind (list vs text) and content cues.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.extract.vocabulary import Vocabulary, vocabulary
+from ingest.parse.blocks import Block, BlockKind
+from ingest.parse.chrome import chrome_rules
+
+LOST_HEADING_GAP = 2  # blank lines that mark a heading lost by a text export
+CHROME = "__chrome__"
+UNKNOWN = "__unknown__"
+
+# "Enhanced quality of life Benefits can typically be realized ...": a sentence glued onto an item.
+_GLUED_SENTENCE = re.compile(r"^(?P<head>\S+(?:\s+\S+)+?[a-z)])\s+(?P<tail>[A-Z][a-z]+(?:\s+\S+){3,}[.!])$")
+# "Bruising or swelling Rare complications:": a group label glued onto an item.
+_GLUED_LABEL = re.compile(r"^(?P<head>\S+(?:\s+\S+)+?[a-z)])\s+(?P<tail>[A-Z][a-z]+(?:\s+[a-z]+){0,3}):$")
+
+
+@dataclass
+class SectionContent:
+    """What one section holds: items (list sections), paragraphs, notes, labelled groups."""
+
+    name: str
+    items: list[str] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    groups: list[tuple[str | None, list[str]]] = field(default_factory=list)
+    anchored: bool = False  # opened by a heading (vs recovered from order and cues)
+
+
+@dataclass
+class _Run:
+    section: str | None  # None: headless
+    blocks: list[Block] = field(default_factory=list)
+    heading: str | None = None
+
+
+def split_runs(blocks: list[Block], vocab: Vocabulary) -> list[_Run]:
+    """Cut the block stream into runs: one per section heading, headless runs, chrome runs."""
+    rules = chrome_rules()
+    runs: list[_Run] = [_Run(None)]
+    for block in blocks:
+        current = runs[-1]
+        if rules.is_chrome_text(block.text):
+            if block.kind is BlockKind.HEADING or block.gap_before >= 1:
+                runs.append(_Run(CHROME))
+            continue
+        if block.kind is BlockKind.HEADING:
+            section = vocab.match(block.text)
+            in_list = current.section in _LIST_SECTIONS
+            if in_list and (vocab.is_group_label(current.section, block.text)
+                            or (section == current.section and block.form in ("bold", "line", "dt"))):
+                current.blocks.append(block)  # a sub-group label inside the section
+                continue
+            if section is not None:
+                runs.append(_Run(section, heading=block.text))
+                continue
+            if block.form in ("h1", "h2", "h3") and current.section is not None:
+                runs.append(_Run(UNKNOWN, heading=block.text))  # a section we do not extract
+                continue
+            block = Block(BlockKind.PARAGRAPH, block.text, gap_before=block.gap_before)
+        if block.gap_before >= LOST_HEADING_GAP and current.section not in (None, CHROME, UNKNOWN):
+            current = _Run(None)  # the export lost the heading that stood here
+            runs.append(current)
+        if current.section in (CHROME, UNKNOWN) and block.gap_before >= LOST_HEADING_GAP:
+            current = _Run(None)
+            runs.append(current)
+        current.blocks.append(block)
+    return [r for r in runs if r.blocks or r.section not in (None, CHROME, UNKNOWN)]
+
+
+_LIST_SECTIONS = frozenset(s.name for s in vocabulary().sections if s.kind == "list")
+
+
+def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None) -> dict[str, SectionContent]:
+    """The sections found in a block stream, keyed by field name, in page order."""
+    vocab = vocab or vocabulary()
+    runs = split_runs(blocks, vocab)
+    anchored = [r for r in runs if r.section not in (None, CHROME, UNKNOWN)]
+    out: dict[str, SectionContent] = {}
+    for run in anchored:
+        content = out.setdefault(run.section, SectionContent(run.section, anchored=True))
+        _fill(content, run.blocks, vocab)
+    if len({r.section for r in anchored}) >= 2:
+        _recover_headless(runs, out, vocab)
+    order = {s.name: s.order for s in vocab.sections}
+    return dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
+
+
+def _segments(blocks: list[Block]) -> list[list[Block]]:
+    segs: list[list[Block]] = []
+    for b in blocks:
+        if not segs or b.gap_before >= LOST_HEADING_GAP:
+            segs.append([])
+        segs[-1].append(b)
+    return segs
+
+
+def _recover_headless(runs: list[_Run], out: dict[str, SectionContent], vocab: Vocabulary) -> None:
+    orders = {s.name: s.order for s in vocab.sections}
+    for i, run in enumerate(runs):
+        if run.section is not None or not run.blocks:
+            continue
+        before = [orders[r.section] for r in runs[:i] if r.section in orders]
+        after = [orders[r.section] for r in runs[i + 1:] if r.section in orders]
+        low = max(before) if before else -1
+        high = min(after) if after else len(vocab.sections)
+        if not before and not after:
+            continue
+        allowed = [s for s in vocab.sections if low < s.order < high and s.name not in out]
+        segs = _segments(run.blocks)
+        if not before:  # preamble: only segments after the last heading-like line belong to sections
+            segs = [s for s in segs if any(b.kind is not BlockKind.HEADING for b in s)]
+        for seg, section in _align(segs, allowed):
+            if section is None:
+                continue
+            content = out.setdefault(section.name, SectionContent(section.name))
+            _fill(content, seg, vocab)
+
+
+def _segment_kind(seg: list[Block]) -> str:
+    return "list" if any(b.kind is BlockKind.ITEM for b in seg) else "text"
+
+
+def _align(segs: list[list[Block]], allowed: list) -> list[tuple[list[Block], object]]:
+    """Monotone alignment of headless segments to the allowed sections (dynamic programming).
+
+    Each segment maps to a later section than the one before it, or (a text
+    segment right after a list segment) to that list section's notes, or to nothing.
+    """
+    n, m = len(segs), len(allowed)
+    if n == 0 or m == 0:
+        return []
+    NEG = float("-inf")
+
+    def score(seg: list[Block], section) -> float:
+        text = " ".join(b.text for b in seg)
+        s = 3.0 if _segment_kind(seg) == section.kind else -3.0
+        if any(c.search(text) for c in section.cues):
+            s += 2.0
+        return s
+
+    # best[i][j]: best score with segments[:i] placed and the last placed section index j-1 (0 = none)
+    best = [[NEG] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int, str] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for i in range(n):
+        seg = segs[i]
+        for j in range(m + 1):
+            if best[i][j] == NEG:
+                continue
+            base = best[i][j]
+            if base - 1.0 > best[i + 1][j]:  # leave the segment unassigned
+                best[i + 1][j], back[i + 1][j] = base - 1.0, (i, j, "skip")
+            if j > 0 and allowed[j - 1].kind == "list" and _segment_kind(seg) == "text" and i > 0 \
+                    and back[i][j] is not None and back[i][j][2] in ("take", "note"):
+                if base + 0.5 > best[i + 1][j]:
+                    best[i + 1][j], back[i + 1][j] = base + 0.5, (i, j, "note")
+            for k in range(j + 1, m + 1):
+                value = base + score(seg, allowed[k - 1])
+                if value > best[i + 1][k]:
+                    best[i + 1][k], back[i + 1][k] = value, (i, j, "take")
+    j = max(range(m + 1), key=lambda jj: best[n][jj])
+    placed: list[tuple[list[Block], object]] = []
+    i = n
+    while i > 0:
+        prev_i, prev_j, how = back[i][j]
+        seg = segs[prev_i]
+        placed.append((seg, allowed[j - 1] if how in ("take", "note") else None))
+        i, j = prev_i, prev_j
+    placed.reverse()
+    return placed
+
+
+def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> None:
+    """Add blocks to a section: items, group labels, paragraphs/notes, export-damage repair."""
+    is_list = content.name in _LIST_SECTIONS
+    group_label: str | None = None
+    fragment_style = _fragment_style([b.text for b in blocks if b.kind is BlockKind.ITEM])
+    for block in blocks:
+        if block.kind is BlockKind.HEADING:
+            group_label = block.text.rstrip(":").strip()
+            content.groups.append((group_label, []))
+            continue
+        if block.kind is BlockKind.ITEM and is_list:
+            item, label, note = repair_item(block.text, fragment_style)
+            if item:
+                content.items.append(item)
+                if content.groups:
+                    content.groups[-1][1].append(item)
+            if note:
+                content.notes.append(note)
+            if label:
+                content.groups.append((label, []))
+            continue
+        if block.kind is BlockKind.PARAGRAPH and is_list and vocab.is_group_label(content.name, block.text):
+            content.groups.append((block.text.rstrip(":").strip(), []))
+            continue
+        text = block.text if block.kind is not BlockKind.ROW else " | ".join(block.cells)
+        content.paragraphs.append(text)
+
+
+def _fragment_style(items: list[str]) -> bool:
+    """True when most items of a list are fragments (no closing period)."""
+    if not items:
+        return False
+    return sum(1 for t in items if not t.rstrip().endswith((".", "!", "?"))) * 2 >= len(items)
+
+
+def repair_item(text: str, fragment_style: bool) -> tuple[str, str | None, str | None]:
+    """Split export damage off a list item: returns (item, glued group label, glued note)."""
+    m = _GLUED_LABEL.match(text)
+    if m and len(m["tail"].split()) <= 4:
+        return m["head"], m["tail"], None
+    if fragment_style:
+        m = _GLUED_SENTENCE.match(text)
+        if m:
+            return m["head"], None, m["tail"]
+    return text, None, None

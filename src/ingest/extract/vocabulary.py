@@ -1,0 +1,114 @@
+"""Heading vocabulary (data/sections.toml) and tolerant heading matching."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+_STOPWORDS = frozenset("the a an your my of is it are this to for and or you be will do does i can "
+                       "what how me we our its on in with".split())
+_CONTRACTIONS = (("it's", "it is"), ("what's", "what is"), ("i'll", "i will"), ("you'll", "you will"),
+                 ("don't", "do not"), ("can't", "cannot"))
+_NON_WORD = re.compile(r"[^a-z0-9' ]+")
+_LEADING_NUMBER = re.compile(r"^\s*(?:step\s+)?(?:\d+|[ivx]+|[a-z])[.):]\s+", re.I)
+_FUZZY_CUTOFF = 0.86
+
+
+def normalize_heading(text: str) -> str:
+    """Lower-case words of a heading: emoji, numbering, punctuation and '&' folded away."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LNZP" or ch in "&'")
+    text = _LEADING_NUMBER.sub("", text).lower().replace("&", " and ").replace("-", " ")
+    for short, long in _CONTRACTIONS:
+        text = text.replace(short, long)
+    return " ".join(_NON_WORD.sub(" ", text).replace("'", "").split())
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def content_tokens(normalized: str) -> frozenset[str]:
+    """Stemmed words of a normalized heading, stop words removed."""
+    return frozenset(_stem(w) for w in normalized.split() if w not in _STOPWORDS)
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    kind: str  # "text" | "list"
+    order: int
+    variants: tuple[str, ...]
+    cues: tuple[re.Pattern[str], ...]
+    group_labels: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    sections: tuple[Section, ...]
+    labels: dict[str, frozenset[str]]
+    _variants: tuple[tuple[str, frozenset[str], str], ...]  # (normalized, tokens, section)
+
+    def section(self, name: str) -> Section:
+        return next(s for s in self.sections if s.name == name)
+
+    def match(self, heading: str) -> str | None:
+        """The section a heading names, or None. Exact, then word-subset, then fuzzy match."""
+        norm = normalize_heading(heading)
+        if not norm or len(norm.split()) > 12:
+            return None
+        tokens = content_tokens(norm)
+        best: tuple[float, str] | None = None
+        for variant, vtokens, section in self._variants:
+            if norm == variant:
+                return section
+            score = 0.0
+            if vtokens and vtokens <= tokens and len(tokens) - len(vtokens) <= 3:
+                score = 50 + 10 * len(vtokens) - (len(tokens) - len(vtokens))
+            else:
+                ratio = difflib.SequenceMatcher(None, norm, variant).ratio()
+                if ratio >= _FUZZY_CUTOFF:
+                    score = 40 * ratio
+            if score and (best is None or score > best[0]):
+                best = (score, section)
+        return best[1] if best else None
+
+    def label(self, text: str) -> str | None:
+        """'title' or 'common_names' when a line is one of the pre-section labels."""
+        norm = normalize_heading(text.split(":")[0]) if ":" in text else normalize_heading(text)
+        for name, variants in self.labels.items():
+            if norm in variants:
+                return name
+        return None
+
+    def is_group_label(self, section: str, text: str) -> bool:
+        """True for sub-group labels such as 'Common risks:' inside a section."""
+        labels = self.section(section).group_labels
+        return bool(labels) and normalize_heading(text) in labels
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The packaged heading vocabulary (cached)."""
+    data = tomllib.loads(resources.files("ingest.data").joinpath("sections.toml").read_text("utf-8"))
+    sections = []
+    variants = []
+    for order, (name, spec) in enumerate(data["sections"].items()):
+        norm_variants = tuple(normalize_heading(v) for v in spec["variants"])
+        sections.append(Section(
+            name=name, kind=spec["kind"], order=order, variants=norm_variants,
+            cues=tuple(re.compile(c, re.I) for c in spec.get("cues", [])),
+            group_labels=frozenset(normalize_heading(v) for v in spec.get("group_labels", [])),
+        ))
+        variants.extend((v, content_tokens(v), name) for v in norm_variants)
+    labels = {k: frozenset(normalize_heading(v) for v in vs) for k, vs in data["labels"].items()}
+    return Vocabulary(tuple(sections), labels, tuple(variants))

@@ -1,0 +1,92 @@
+"""Run the per-page stage over many pages on all cores.
+
+BeautifulSoup work is CPU-bound and holds the GIL, so pages go to worker
+processes (forkserver: workers fork from a process that has already imported
+the extractor). A worker that dies takes only its own pages down: they are
+retried one by one and the page that kills a worker again is quarantined.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from ingest.acquire import PageRef
+from ingest.models import QuarantineEntry
+from ingest.pipeline import PageResult, process_page
+from ingest.settings import BuildSettings
+
+_pool: ProcessPoolExecutor | None = None
+_pool_workers = 0
+
+
+def _get_pool(workers: int) -> ProcessPoolExecutor:
+    global _pool, _pool_workers
+    if _pool is None or _pool_workers != workers:
+        shutdown_pool()
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["ingest.pipeline"])
+        _pool, _pool_workers = ProcessPoolExecutor(max_workers=workers, mp_context=ctx), workers
+    return _pool
+
+
+def shutdown_pool() -> None:
+    """Stop the worker processes (called at exit; safe to call twice)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+atexit.register(shutdown_pool)
+
+
+def _run_chunk(refs: Sequence[PageRef], settings: BuildSettings) -> list[PageResult]:
+    return [process_page(ref, settings) for ref in refs]
+
+
+def extract_pages(refs: Sequence[PageRef], settings: BuildSettings,
+                  on_progress: Callable[[int], None] | None = None) -> list[PageResult]:
+    """PageResults for refs, sorted by path, using settings.workers processes (0: in this process)."""
+    progress = on_progress or (lambda n: None)
+    if settings.workers <= 0 or len(refs) <= settings.chunk_size:
+        results = []
+        for ref in refs:
+            results.append(process_page(ref, settings))
+            progress(1)
+        return sorted(results, key=lambda r: r.rel_path)
+    chunks = [refs[i:i + settings.chunk_size] for i in range(0, len(refs), settings.chunk_size)]
+    results, failed = _submit(chunks, settings, progress)
+    for ref in failed:  # isolate pages of chunks whose worker died
+        retry, still_failed = _submit([[ref]], settings, progress)
+        results.extend(retry)
+        for dead in still_failed:
+            results.append(_crashed(dead))
+            progress(1)
+    return sorted(results, key=lambda r: r.rel_path)
+
+
+def _submit(chunks: list[Sequence[PageRef]], settings: BuildSettings,
+            progress: Callable[[int], None]) -> tuple[list[PageResult], list[PageRef]]:
+    pool = _get_pool(settings.workers)
+    futures: list[tuple[Future, Sequence[PageRef]]] = [(pool.submit(_run_chunk, c, settings), c) for c in chunks]
+    results: list[PageResult] = []
+    failed: list[PageRef] = []
+    for future, chunk in futures:
+        try:
+            results.extend(future.result())
+            progress(len(chunk))
+        except BrokenProcessPool:
+            failed.extend(chunk)
+    if failed:
+        shutdown_pool()  # a broken pool cannot be reused
+    return results, failed
+
+
+def _crashed(ref: PageRef) -> PageResult:
+    entry = QuarantineEntry(path=ref.rel_path, size=max(ref.size, 0), reason="worker_crash",
+                            detail="the extraction process died twice on this page", uri=ref.url)
+    return PageResult(ref.rel_path, None, quarantine=entry.model_dump(mode="json"))

@@ -1,0 +1,37 @@
+"""Site-chrome rules, loaded from data/chrome.toml."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class ChromeRules:
+    drop_tags: frozenset[str]
+    drop_tokens: frozenset[str]
+    keep_tokens: frozenset[str]
+    drop_roles: frozenset[str]
+    content_roots: tuple[str, ...]
+    chrome_text: re.Pattern[str]
+
+    def is_chrome_text(self, text: str) -> bool:
+        """True when a whole line/heading is site chrome."""
+        return bool(self.chrome_text.match(text.strip().lower()))
+
+
+@lru_cache(maxsize=1)
+def chrome_rules() -> ChromeRules:
+    """The packaged chrome rules (cached)."""
+    data = tomllib.loads(resources.files("ingest.data").joinpath("chrome.toml").read_text("utf-8"))
+    return ChromeRules(
+        drop_tags=frozenset(data["drop_tags"]),
+        drop_tokens=frozenset(data["drop_tokens"]),
+        keep_tokens=frozenset(data["keep_tokens"]),
+        drop_roles=frozenset(data["drop_roles"]),
+        content_roots=tuple(data["content_roots"]),
+        chrome_text=re.compile("|".join(f"(?:{p})" for p in data["chrome_text"])),
+    )

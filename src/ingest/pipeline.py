@@ -1,0 +1,157 @@
+"""The per-page stage: raw page -> record or quarantine entry, in isolation.
+
+Every failure of one page (bad bytes, hostile markup, a bug) becomes a quarantine
+entry with a reason code; nothing a page contains can stop the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from lxml import etree
+from pydantic import ValidationError
+
+from ingest.acquire import PageRef
+from ingest.decode import Decoded, decode_page
+from ingest.errors import PageError
+from ingest.extract.classify import classify_procedure
+from ingest.extract.meta import page_date
+from ingest.extract.procedure import extract_procedure
+from ingest.extract.vocabulary import normalize_heading
+from ingest.models import ProcedureRecord, QuarantineEntry, Source
+from ingest.parse.blocks import ParsedPage
+from ingest.parse.html import parse_html
+from ingest.parse.text import parse_text
+from ingest.settings import BuildSettings
+
+_HTML_SNIFF = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype|html|head|body|meta|div|p|h[1-6])\b", re.I | re.S)
+
+
+class PageTimeout(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class PageResult:
+    """What one raw page became: a record of a dataset, or a quarantine entry."""
+
+    rel_path: str
+    sha256: str | None
+    dataset: str | None = None  # "procedures", ... ; None when quarantined
+    record: dict | None = None
+    quarantine: dict | None = None
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise PageTimeout after `seconds` (main thread only; elsewhere no limit is enforced)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _alarm(signum, frame):
+        raise PageTimeout(f"extraction exceeded {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def record_id(page_type: str, code: str | None, code_system: str | None, title: str) -> str:
+    """Stable id: from the code when known, else from the normalized title."""
+    if code:
+        return f"{page_type}:{(code_system or 'cpt').lower()}:{code}"
+    norm = normalize_heading(title)
+    slug = "-".join(norm.split())[:60].rstrip("-") or "untitled"
+    return f"{page_type}:title:{slug}-{hashlib.sha1(norm.encode()).hexdigest()[:8]}"
+
+
+def parse_page(ref: PageRef, decoded: Decoded) -> ParsedPage:
+    """Parse by file type, sniffing HTML saved as .txt and text saved as .html."""
+    is_text = ref.rel_path.lower().endswith(".txt")
+    looks_html = bool(_HTML_SNIFF.match(decoded.text[:2000]))
+    try:
+        if is_text and not looks_html:
+            return parse_text(decoded.text)
+        page = parse_html(decoded.text)
+        if not page.blocks and not looks_html:
+            return parse_text(decoded.text)
+        return page
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError, RecursionError) as exc:
+        raise PageError("parse_error", f"{type(exc).__name__}: {exc}"[:300]) from exc
+
+
+def _read(ref: PageRef, settings: BuildSettings) -> bytes:
+    with open(ref.path, "rb") as fh:
+        data = fh.read(settings.max_page_bytes + 1)
+    if len(data) > settings.max_page_bytes:
+        raise PageError("too_large", f"over the {settings.max_page_bytes:,}-byte cap")
+    return data
+
+
+def process_page(ref: PageRef, settings: BuildSettings) -> PageResult:
+    """Read, decode, parse, classify and extract one page; never raises."""
+    started = time.perf_counter()
+    result = PageResult(ref.rel_path, None)
+    decoded: Decoded | None = None
+    page_type: str | None = None
+    size: int | None = None
+    try:
+        with time_limit(settings.page_time_limit):
+            if ref.size > settings.max_page_bytes:
+                raise PageError("too_large", f"{ref.size:,} bytes, over the {settings.max_page_bytes:,}-byte cap")
+            data = _read(ref, settings)
+            size = len(data)
+            result.sha256 = hashlib.sha256(data).hexdigest()
+            decoded = decode_page(data, ref.http_charset)
+            page = parse_page(ref, decoded)
+            draft = extract_procedure(page)
+            verdict = classify_procedure(draft)
+            page_type = verdict.page_type
+            if page_type != "procedure":
+                raise PageError("unsupported_page_type", verdict.evidence)
+            source = Source(path=ref.rel_path, uri=draft.fields["url"] or ref.url, sha256=result.sha256,
+                            size=size, encoding=decoded.encoding, encoding_source=decoded.source,
+                            page_type="procedure", page_date=None, fetched_at=ref.fetched_at)
+            source.page_date = page_date(page)
+            fields = draft.fields
+            rec = ProcedureRecord(id=record_id("procedure", fields["code"], fields["code_system"], fields["title"]),
+                                  sources=[source], **fields)
+            result.dataset, result.record = "procedures", rec.model_dump(mode="json")
+    except PageError as exc:
+        result.quarantine = _quarantine(ref, result, size, exc.reason, exc.detail, page_type, decoded)
+    except PageTimeout as exc:
+        result.quarantine = _quarantine(ref, result, size, "timeout", str(exc), page_type, decoded)
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        result.quarantine = _quarantine(ref, result, size, "validation_error", detail, page_type, decoded)
+    except RecursionError as exc:
+        result.quarantine = _quarantine(ref, result, size, "parse_error", f"nesting too deep: {exc}", page_type, decoded)
+    except OSError as exc:
+        result.quarantine = _quarantine(ref, result, size, "undecodable" if isinstance(exc, UnicodeError) else "internal_error",
+                                        f"{type(exc).__name__}: {exc}", page_type, decoded)
+    except Exception as exc:  # noqa: BLE001 - a bug on one page must not stop the run
+        result.quarantine = _quarantine(ref, result, size, "internal_error", f"{type(exc).__name__}: {exc}"[:500],
+                                        page_type, decoded)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _quarantine(ref: PageRef, result: PageResult, size: int | None, reason: str, detail: str,
+                page_type: str | None, decoded: Decoded | None) -> dict:
+    entry = QuarantineEntry(path=ref.rel_path, sha256=result.sha256, size=size if size is not None else max(ref.size, 0),
+                            reason=reason, detail=detail, page_type=page_type, uri=ref.url,
+                            encoding=decoded.encoding if decoded else None)
+    return entry.model_dump(mode="json")

@@ -1,0 +1,166 @@
+"""Publish a release: JSONL datasets, schemas, dataset card and manifest, switched in atomically.
+
+Files are written into a hidden temporary directory, fsynced, checksummed into
+manifest.json, and the directory is renamed into `releases/`; only then is
+`latest` (a symlink) replaced in one rename. A reader, or a build killed at any
+moment, never sees a half-written release behind `latest`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+
+from ingest import EXTRACTOR_VERSION, SCHEMA_VERSION, __version__
+from ingest.card import dataset_card
+from ingest.models import DATASETS
+
+RELEASES = "releases"
+LATEST = "latest"
+MANIFEST = "manifest.json"
+TMP_PREFIX = ".tmp-"
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    release_id: str
+    path: Path
+    published: bool  # False when the content equals the latest release's (nothing new to publish)
+    manifest: dict
+
+
+def jsonl_bytes(records: list[dict]) -> bytes:
+    """JSON Lines, one compact object per line, UTF-8, field order as the model defines it."""
+    return b"".join(orjson.dumps(r) + b"\n" for r in records)
+
+
+def _write(path: Path, data: bytes) -> dict:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def inputs_digest(pages: list[tuple[str, str | None]]) -> str:
+    """SHA-256 over the sorted (path, sha256) of every input page."""
+    h = hashlib.sha256()
+    for path, sha in sorted(pages):
+        h.update(f"{path}\0{sha or '-'}\n".encode())
+    return h.hexdigest()
+
+
+def latest_release(out_dir: Path) -> Path | None:
+    """The release directory `latest` points to, if any."""
+    link = Path(out_dir) / LATEST
+    if not link.exists():
+        return None
+    return link.resolve()
+
+
+def read_manifest(release_dir: Path) -> dict:
+    return json.loads((release_dir / MANIFEST).read_text("utf-8"))
+
+
+def publish_release(out_dir: Path, datasets: dict[str, list[dict]], quarantine: list[dict],
+                    pages: list[tuple[str, str | None]], extra: dict | None = None,
+                    extra_files: dict[str, bytes] | None = None, force: bool = False) -> ReleaseInfo:
+    """Write a release under out_dir/releases/<id>/ and point out_dir/latest at it."""
+    out_dir = Path(out_dir)
+    releases = out_dir / RELEASES
+    releases.mkdir(parents=True, exist_ok=True)
+    payload = {f"{name}.jsonl": jsonl_bytes(records) for name, records in sorted(datasets.items())}
+    payload["quarantine.jsonl"] = jsonl_bytes(quarantine)
+    payload.update(extra_files or {})
+    content = hashlib.sha256()
+    for name in sorted(payload):
+        content.update(name.encode() + b"\0" + hashlib.sha256(payload[name]).digest())
+    content_digest = content.hexdigest()
+    previous = latest_release(out_dir)
+    if previous is not None and not force:
+        old = read_manifest(previous)
+        if old.get("content_digest") == content_digest and old.get("extractor_version") == EXTRACTOR_VERSION:
+            return ReleaseInfo(old["release_id"], previous, False, old)
+    now = datetime.now(timezone.utc)
+    release_id = f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z-{content_digest[:8]}"
+    tmp = releases / f"{TMP_PREFIX}{release_id}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "schemas").mkdir(parents=True)
+    files: dict[str, dict] = {}
+    for name, data in payload.items():
+        files[name] = _write(tmp / name, data)
+    schemas = {}
+    for name, model in DATASETS.items():
+        schema = orjson.dumps(model.model_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+        files[f"schemas/{name}.schema.json"] = _write(tmp / "schemas" / f"{name}.schema.json", schema)
+        schemas[name] = f"schemas/{name}.schema.json"
+    counts = {name: len(records) for name, records in sorted(datasets.items())}
+    counts["quarantine"] = len(quarantine)
+    files["README.md"] = _write(tmp / "README.md", dataset_card(release_id, counts).encode())
+    manifest = {
+        "release_id": release_id,
+        "created_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "previous_release": previous.name if previous else None,
+        "schema_version": SCHEMA_VERSION,
+        "ingest_version": __version__,
+        "extractor_version": EXTRACTOR_VERSION,
+        "inputs": {"pages": len(pages), "digest": inputs_digest(pages)},
+        "content_digest": content_digest,
+        "counts": counts,
+        "datasets": {name[:-6]: {"file": name, "records": counts.get(name[:-6], 0), **files[name],
+                                 "schema": schemas.get(name[:-6])}
+                     for name in sorted(payload) if name.endswith(".jsonl")},
+        "files": dict(sorted(files.items())),
+        **(extra or {}),
+    }
+    _write(tmp / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+    _fsync_dir(tmp / "schemas")
+    _fsync_dir(tmp)
+    final = releases / release_id
+    os.rename(tmp, final)
+    _fsync_dir(releases)
+    switch_latest(out_dir, final)
+    return ReleaseInfo(release_id, final, True, manifest)
+
+
+def switch_latest(out_dir: Path, release_dir: Path) -> None:
+    """Point out_dir/latest at release_dir in one atomic rename."""
+    link_tmp = Path(out_dir) / f"{TMP_PREFIX}latest-{os.getpid()}"
+    if link_tmp.is_symlink() or link_tmp.exists():
+        link_tmp.unlink()
+    os.symlink(Path(RELEASES) / release_dir.name, link_tmp)
+    os.replace(link_tmp, Path(out_dir) / LATEST)
+    _fsync_dir(Path(out_dir))
+
+
+def verify_release(release_dir: Path) -> list[str]:
+    """Problems found checking a release against its manifest's checksums ([] when valid)."""
+    problems = []
+    try:
+        manifest = read_manifest(release_dir)
+    except (OSError, ValueError) as exc:
+        return [f"manifest unreadable: {exc}"]
+    for name, meta in manifest.get("files", {}).items():
+        path = release_dir / name
+        if not path.exists():
+            problems.append(f"{name}: missing")
+            continue
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != meta["sha256"] or len(data) != meta["bytes"]:
+            problems.append(f"{name}: checksum mismatch")
+    return problems

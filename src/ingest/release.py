@@ -1,0 +1,53 @@
+"""Finish a build: assemble page results into datasets and publish the release."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.assemble import assemble
+from ingest.pipeline import PageResult
+from ingest.publish import publish_release
+
+
+@dataclass
+class BuildSummary:
+    """What a build did, for the CLI, the flow's return value and artifacts."""
+
+    pages: int
+    records: dict[str, int]
+    quarantined: dict[str, int]
+    release_id: str
+    release_path: str
+    published: bool
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
+             stage_seconds: dict[str, float] | None = None) -> BuildSummary:
+    """Assemble results and publish them as a release under out_dir."""
+    timings = dict(stage_seconds or {})
+    started = time.perf_counter()
+    assembly = assemble(results)
+    timings["assemble"] = time.perf_counter() - started
+    started = time.perf_counter()
+    info = publish_release(out_dir, assembly.datasets, assembly.quarantine, assembly.pages, force=force,
+                           extra={"stats": assembly.stats})
+    timings["publish"] = time.perf_counter() - started
+    return BuildSummary(
+        pages=len(assembly.pages),
+        records={name: len(recs) for name, recs in sorted(assembly.datasets.items())},
+        quarantined=dict(sorted(Counter(q["reason"] for q in assembly.quarantine).items())),
+        release_id=info.release_id,
+        release_path=str(info.path),
+        published=info.published,
+        stage_seconds={k: round(v, 3) for k, v in timings.items()},
+        stats=assembly.stats,
+    )

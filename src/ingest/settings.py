@@ -1,0 +1,25 @@
+"""Build settings: sane defaults, overridable from the CLI, flow parameters or the environment."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import BaseModel, Field
+
+
+def default_workers() -> int:
+    """CPUs this process may use (respects taskset/cgroup affinity)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class BuildSettings(BaseModel):
+    """Knobs of one build."""
+
+    max_page_bytes: int = Field(5_000_000, description="Pages larger than this are quarantined as too_large.")
+    page_time_limit: float = Field(10.0, description="Seconds one page may take to extract before it is quarantined as timeout.")
+    batch_size: int = Field(500, description="Pages per Prefect task run (orchestration costs ~10 ms a task here).")
+    workers: int = Field(default_factory=default_workers, description="Extraction processes; 0 extracts in the calling process.")
+    chunk_size: int = Field(25, description="Pages sent to a worker process at a time.")
