@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ingest.models import DATASETS
 from ingest.pipeline import PageResult
 
 
@@ -66,6 +67,9 @@ def assemble(results: Iterable[PageResult]) -> Assembly:
             out.quarantine.append(result.quarantine)
         elif result.dataset and result.record is not None:
             by_id[result.dataset][result.record["id"]].append(result.record)
+    for dataset in DATASETS:
+        if dataset != "quarantine":
+            out.datasets[dataset] = []
     for dataset, groups in by_id.items():
         out.datasets[dataset] = [merge_records(groups[i]) if len(groups[i]) > 1 else groups[i][0]
                                  for i in sorted(groups)]

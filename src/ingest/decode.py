@@ -27,6 +27,7 @@ _WEB_ALIASES = {"iso8859-1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252", "
 _MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
           b"\x7fELF", b"RIFF", b"OggS", b"ID3", b"\x00\x00\x01\x00", b"wOFF", b"wOF2")
 _MAX_LOSSY_SHARE = 0.02
+_CP1252_CHAOS_MARGIN = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,13 @@ def _detect(data: bytes) -> Decoded:
     has_utf8_sequences = not strict_ok.isascii()
     if has_utf8_sequences:  # mostly UTF-8 with stray single-byte characters
         return Decoded(lenient, "utf-8", "utf8_with_cp1252_bytes")
-    best = from_bytes(data[:200_000]).best()
+    matches = from_bytes(data[:200_000])
+    best = matches.best()
+    if best is not None and best.encoding != "cp1252":
+        # cp1252 is the usual truth behind a false or missing declaration: keep it when it reads as well.
+        western = next((m for m in matches if m.encoding == "cp1252"), None)
+        if western is not None and western.chaos <= best.chaos + _CP1252_CHAOS_MARGIN:
+            best = western
     if best is not None and best.encoding:
         codec = normalize_charset(best.encoding) or best.encoding
         text = data.decode(codec, errors="replace")

@@ -1,0 +1,125 @@
+"""Raw store: content-addressed page bodies, append-only manifest and failures logs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+
+from .urls import url_key
+
+PAGES_DIR = "pages"
+MANIFEST = "manifest.jsonl"
+FAILURES = "failures.jsonl"
+STATE_DIR = ".scrape-state"
+_TMP_PREFIX = ".tmp-"
+SUFFIXES = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt"}
+
+
+def utc_now() -> str:
+    """Current UTC time as ISO 8601 with microseconds and a Z suffix (sorts as text)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Objects of a JSONL file in order; lines that are not complete JSON objects are skipped."""
+    if not path.exists():
+        return
+    with path.open("rb") as fh:
+        for line in fh:
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                yield obj
+
+
+class JsonlLog:
+    """Append-only JSONL file; each line is flushed and fsynced before append() returns."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._repair()
+        self._fh = path.open("ab")
+
+    def _repair(self) -> None:
+        # A process killed mid-write can leave a partial last line: cut it off.
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        with self.path.open("r+b") as fh:
+            data = fh.read()
+            if not data.endswith(b"\n"):
+                fh.truncate(data.rfind(b"\n") + 1)
+
+    def append(self, obj: dict[str, Any]) -> None:
+        """Write one object as one line, durably."""
+        self._fh.write(orjson.dumps(obj) + b"\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        """Close the file."""
+        self._fh.close()
+
+
+class RawStore:
+    """The raw directory: pages/<sha[:2]>/<sha><suffix>, manifest.jsonl, failures.jsonl."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / PAGES_DIR).mkdir(parents=True, exist_ok=True)
+        for stale in (root / PAGES_DIR).glob(f"*/{_TMP_PREFIX}*"):
+            stale.unlink(missing_ok=True)  # leftovers of a killed run, never complete pages
+        self.manifest = JsonlLog(root / MANIFEST)
+        self.failures = JsonlLog(root / FAILURES)
+        self.latest: dict[str, dict[str, Any]] = {}
+        for entry in read_jsonl(root / MANIFEST):
+            if isinstance(entry.get("url"), str):
+                self.latest[url_key(entry["url"])] = entry
+
+    def close(self) -> None:
+        """Close the logs."""
+        self.manifest.close()
+        self.failures.close()
+
+    def previous(self, key: str) -> dict[str, Any] | None:
+        """Newest manifest entry for a URL key whose stored file still exists."""
+        entry = self.latest.get(key)
+        if entry and entry.get("path") and (self.root / entry["path"]).is_file():
+            return entry
+        return None
+
+    def save(self, body: bytes, suffix: str) -> tuple[str, str]:
+        """Store a complete body by content hash; return (sha256, POSIX path relative to root)."""
+        sha = hashlib.sha256(body).hexdigest()
+        rel = f"{PAGES_DIR}/{sha[:2]}/{sha}{suffix}"
+        dest = self.root / rel
+        if dest.is_file() and dest.stat().st_size == len(body):
+            return sha, rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=dest.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(body)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return sha, rel
+
+    def record(self, entry: dict[str, Any]) -> None:
+        """Append a manifest line and remember it as the newest for its URL."""
+        self.manifest.append(entry)
+        self.latest[url_key(entry["url"])] = entry
+
+    def fail(self, entry: dict[str, Any]) -> None:
+        """Append a failures.jsonl line."""
+        self.failures.append(entry)

@@ -1,0 +1,66 @@
+"""The per-page stage on real files: records, quarantine reasons, caps and limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.acquire import PageRef, discover_pages
+from ingest.parallel import extract_pages
+from ingest.pipeline import process_page, record_id
+from ingest.settings import BuildSettings
+from tests.test_properties import PROCEDURE
+
+
+def _ref(tmp_path: Path, name: str, data: bytes) -> PageRef:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return PageRef(str(path), name, len(data))
+
+
+def test_procedure_page_becomes_a_record(tmp_path):
+    result = process_page(_ref(tmp_path, "p.html", PROCEDURE.encode()), BuildSettings(workers=0))
+    assert result.quarantine is None, result.quarantine
+    rec = result.record
+    assert rec["title"] == "Trigger finger release"
+    assert rec["procedure_steps"] == ["Numb the palm", "Cut the pulley"]
+    assert rec["sources"][0]["sha256"] == result.sha256 and rec["sources"][0]["encoding"] == "utf-8"
+    assert rec["id"] == record_id("procedure", None, None, "Trigger finger release")
+
+
+@pytest.mark.parametrize("name,data,reason", [
+    ("empty.html", b"", "empty"),
+    ("image.html", b"\x89PNG\r\n\x1a\n" + bytes(300), "binary"),
+    ("news.html", b"<html><body><h1>Hospital opens new wing</h1><p>The mayor cut the ribbon.</p></body></html>",
+     "unsupported_page_type"),
+    ("big.html", b"<p>" + b"a" * 2000 + b"</p>", "too_large"),
+])
+def test_bad_pages_are_quarantined_with_a_reason(tmp_path, name, data, reason):
+    result = process_page(_ref(tmp_path, name, data), BuildSettings(workers=0, max_page_bytes=1000))
+    assert result.record is None
+    assert result.quarantine["reason"] == reason
+    assert result.quarantine["detail"]
+
+
+def test_time_limit_quarantines_a_slow_page(tmp_path, monkeypatch):
+    import ingest.pipeline as pipeline
+
+    def slow(*args, **kwargs):
+        while True:
+            pass
+
+    monkeypatch.setattr(pipeline, "extract_procedure", slow)
+    result = process_page(_ref(tmp_path, "p.html", PROCEDURE.encode()), BuildSettings(workers=0, page_time_limit=0.2))
+    assert result.quarantine["reason"] == "timeout"
+
+
+def test_worker_processes_give_the_same_results_as_in_process(tmp_path):
+    for i in range(30):
+        (tmp_path / f"p{i:02d}.html").write_text(PROCEDURE.replace("Trigger finger", f"Trigger finger {i}"))
+    (tmp_path / "empty.html").write_bytes(b"")
+    refs = list(discover_pages(tmp_path))
+    serial = extract_pages(refs, BuildSettings(workers=0))
+    parallel = extract_pages(refs, BuildSettings(workers=2, chunk_size=4))
+    assert [(r.rel_path, r.record, r.quarantine) for r in serial] == \
+           [(r.rel_path, r.record, r.quarantine) for r in parallel]

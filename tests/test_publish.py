@@ -1,0 +1,67 @@
+"""Publishing: atomic switch of `latest`, checksummed manifest, reproducible bytes, no-op rebuilds."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ingest.acquire import discover_pages
+from ingest.parallel import extract_pages
+from ingest.publish import LATEST, latest_release, publish_release, verify_release
+from ingest.release import finalize
+from ingest.settings import BuildSettings
+
+RECORDS = {"procedures": [{"id": "procedure:cpt:29881", "title": "Knee scope"},
+                          {"id": "procedure:cpt:45378", "title": "Colonoscopy"}]}
+QUARANTINE = [{"path": "x.html", "reason": "empty", "detail": "0 bytes"}]
+PAGES = [("a.html", "aa"), ("x.html", None)]
+
+
+def test_release_layout_and_manifest(tmp_path):
+    info = publish_release(tmp_path, RECORDS, QUARANTINE, PAGES)
+    assert info.published
+    release = tmp_path / "releases" / info.release_id
+    assert (tmp_path / LATEST).resolve() == release.resolve()
+    assert os.readlink(tmp_path / LATEST) == f"releases/{info.release_id}"  # relative: the folder can move
+    for name in ("procedures.jsonl", "quarantine.jsonl", "manifest.json", "README.md",
+                 "schemas/procedures.schema.json", "schemas/quarantine.schema.json"):
+        assert (release / name).is_file(), name
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["counts"] == {"procedures": 2, "quarantine": 1}
+    assert manifest["datasets"]["procedures"]["records"] == 2
+    assert manifest["inputs"]["pages"] == 2 and len(manifest["inputs"]["digest"]) == 64
+    assert verify_release(release) == []
+    lines = (release / "procedures.jsonl").read_bytes().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["procedure:cpt:29881", "procedure:cpt:45378"]
+    assert "`procedure_steps`" in (release / "README.md").read_text()
+
+
+def test_corruption_is_detected(tmp_path):
+    info = publish_release(tmp_path, RECORDS, QUARANTINE, PAGES)
+    (info.path / "procedures.jsonl").write_bytes(b"{}\n")
+    assert verify_release(info.path) == ["procedures.jsonl: checksum mismatch"]
+
+
+def test_unchanged_content_publishes_nothing_unless_forced(tmp_path):
+    first = publish_release(tmp_path, RECORDS, QUARANTINE, PAGES)
+    again = publish_release(tmp_path, RECORDS, QUARANTINE, PAGES)
+    assert not again.published and again.release_id == first.release_id
+    forced = publish_release(tmp_path, RECORDS, QUARANTINE, PAGES, force=True)
+    assert forced.published and forced.release_id != first.release_id
+    assert latest_release(tmp_path).name == forced.release_id
+    assert json.loads((forced.path / "manifest.json").read_text())["previous_release"] == first.release_id
+
+
+def test_no_temporary_directories_left_behind(tmp_path):
+    publish_release(tmp_path, RECORDS, QUARANTINE, PAGES)
+    assert [p.name for p in (tmp_path / "releases").iterdir() if p.name.startswith(".")] == []
+
+
+def test_two_builds_of_the_same_input_are_byte_identical(tmp_path, seeds_dir):
+    outs = []
+    for run in ("a", "b"):
+        results = extract_pages(list(discover_pages(seeds_dir)), BuildSettings(workers=0))
+        summary = finalize(results, tmp_path / run)
+        outs.append(summary.release_path)
+    for name in ("procedures.jsonl", "quarantine.jsonl"):
+        assert (tmp_path / "a" / "latest" / name).read_bytes() == (tmp_path / "b" / "latest" / name).read_bytes()
