@@ -1,16 +1,12 @@
-"""Shared fixtures for the medical-code tests: the seed pages, read at run time."""
+"""Fixtures for the medical-code tests: the seed pages, read at run time."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-SEEDS = Path(__file__).parents[2].parent / "shared" / "seeds"
-GLOSSARY = "001_aed3dfa302fd1202.txt"
-BILLING = "004_b4e80ab22b164bc6.txt"
-PROCEDURES = ("000_6741a82040ef9d80.txt", "002_3e1f5868dc691438.txt", "003_a59f6d7c92cd111f.txt")
+from .seed_pages import SEEDS
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from conftest import GLOSSARY, PROCEDURES
+from .seed_pages import GLOSSARY, PROCEDURES
 from ingest.codes import compare_descriptors, cpt_category, cpt_conflicts, find_codes, is_add_on, is_cpt
 
 

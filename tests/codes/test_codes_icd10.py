@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import GLOSSARY
+from .seed_pages import GLOSSARY
 from ingest.codes import describe_conflict, expand_icd_range, find_codes, lookup, normalise_icd
 
 

@@ -7,7 +7,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import GLOSSARY, PROCEDURES
+from .seed_pages import GLOSSARY, PROCEDURES
 from ingest.codes import CodeReference, build_index, find_codes, resolve_code_by_descriptor
 
 

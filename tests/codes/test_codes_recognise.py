@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import BILLING, GLOSSARY, PROCEDURES
+from .seed_pages import BILLING, GLOSSARY, PROCEDURES
 from ingest.codes import CodeMention, find_codes, parse_header, split_code_cell
 
 

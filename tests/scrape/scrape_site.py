@@ -10,9 +10,36 @@ import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable
+
+import brotli
+
+from ingest.scrape.config import ScrapeConfig
 
 Handler = Callable[["_Handler"], None]
+UA = "ingest-test-bot/0.1 (+https://example.invalid/contact)"
+
+
+def fast_config(raw: Path, **overrides: Any) -> ScrapeConfig:
+    """Test settings: tiny delays, small caps, private addresses allowed (the server is 127.0.0.1)."""
+    values: dict[str, Any] = dict(
+        raw=raw,
+        user_agent=UA,
+        allow_private_addresses=True,
+        min_delay=0.02,
+        max_delay=2.0,
+        max_retries=1,
+        backoff_base=0.05,
+        request_timeout=1.0,
+        read_timeout=0.5,
+        connect_timeout=1.0,
+        max_bytes=200_000,
+        max_sitemap_bytes=1_000_000,
+        workers=4,
+    )
+    values.update(overrides)
+    return ScrapeConfig(**values)
 
 
 @dataclass
@@ -35,7 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         site = self.server.site
-        hit = Hit(self.path, self.headers.get("Host", ""), {k.lower(): v for k, v in self.headers.items()}, time.monotonic())
+        hit = Hit(
+            self.path, self.headers.get("Host", ""), {k.lower(): v for k, v in self.headers.items()}, time.monotonic()
+        )
         with site.lock:
             site.hits.append(hit)
         try:
@@ -58,8 +87,13 @@ class _Server(ThreadingHTTPServer):
         pass  # clients hanging up mid-response is what several routes test
 
 
-def send(h: _Handler, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
-         content_type: str | None = "text/html; charset=utf-8") -> None:
+def send(
+    h: _Handler,
+    status: int,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    content_type: str | None = "text/html; charset=utf-8",
+) -> None:
     """Write a complete response with Content-Length."""
     h.send_response(status)
     if content_type:
@@ -117,8 +151,13 @@ class Site:
     def port(self) -> int:
         return self._server.server_address[1]
 
-    def page(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8",
-             headers: dict[str, str] | None = None) -> None:
+    def page(
+        self,
+        path: str,
+        body: bytes | str,
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Serve a fixed 200 response."""
         data = body.encode() if isinstance(body, str) else body
         self.routes[path] = lambda h: send(h, 200, data, headers, content_type)
@@ -134,8 +173,10 @@ class Site:
 def max_concurrency(hits: list[Hit], slack: float = 0.03) -> int:
     """Most requests the server was handling at once; a request whose response ended less than
     `slack` seconds before another started is not counted as overlapping (socket-close latency)."""
-    events = sorted([(h.start, 1) for h in hits] + [(h.end - slack if h.end else float("inf"), -1) for h in hits],
-                    key=lambda e: (e[0], e[1]))
+    events = sorted(
+        [(h.start, 1) for h in hits] + [(h.end - slack if h.end else float("inf"), -1) for h in hits],
+        key=lambda e: (e[0], e[1]),
+    )
     level = peak = 0
     for _, step in events:
         level += step
@@ -191,16 +232,46 @@ def build_procedure_site(site: Site, delay: float = 0.15) -> dict[str, object]:
                 first(h)
             else:
                 send(h, 200, procedure_page(path.rsplit("/", 1)[-1], "Recovered page").encode())
+
         return route
 
-    site.page("/robots.txt", f"User-agent: *\nDisallow: /cpt/private/\nCrawl-delay: {delay}\n\n"
-              f"User-agent: other-bot\nDisallow: /\n", "text/plain")
+    site.page(
+        "/robots.txt",
+        f"User-agent: *\nDisallow: /cpt/private/\nCrawl-delay: {delay}\n\nUser-agent: other-bot\nDisallow: /\n",
+        "text/plain",
+    )
     links = [
-        "99213", "99213?utm_source=newsletter&utm_medium=email", "99213#fees", "./99213/",
-        "/cpt/99213?mc_cid=abc&ref=home", "99214?b=2&a=1&fbclid=XYZ", "old-99215", "private/notes",
-        "https://other.example/cpt/1", "mailto:codes@example.invalid", "../other/outside", "moved", "to-file",
-        "busy", "busy-date", "flaky", "stall", "trickle", "cut", "gz", "br", "huge", "huge-cl", "bomb",
-        "cp1252", "notes.txt", "chart.png", "missing", "removed", "etag", "lastmod",
+        "99213",
+        "99213?utm_source=newsletter&utm_medium=email",
+        "99213#fees",
+        "./99213/",
+        "/cpt/99213?mc_cid=abc&ref=home",
+        "99214?b=2&a=1&fbclid=XYZ",
+        "old-99215",
+        "private/notes",
+        "https://other.example/cpt/1",
+        "mailto:codes@example.invalid",
+        "../other/outside",
+        "moved",
+        "to-file",
+        "busy",
+        "busy-date",
+        "flaky",
+        "stall",
+        "trickle",
+        "cut",
+        "gz",
+        "br",
+        "huge",
+        "huge-cl",
+        "bomb",
+        "cp1252",
+        "notes.txt",
+        "chart.png",
+        "missing",
+        "removed",
+        "etag",
+        "lastmod",
     ]
     site.page("/cpt/", procedure_page("CPT", "Procedure index", links))
     for code in ("99213", "99214", "99215", "sitemap-only", "from-gz-sitemap"):
@@ -243,14 +314,16 @@ def build_procedure_site(site: Site, delay: float = 0.15) -> dict[str, object]:
         for _ in range(60):
             h.wfile.write(b"<p>" + b"x" * 10_000 + b"</p>")
 
-    import brotli
-
     site.routes["/cpt/trickle"] = trickle
     site.routes["/cpt/cut"] = cut
     site.routes["/cpt/huge"] = huge
     site.page("/cpt/huge-cl", b"<p>" + b"y" * 600_000)
-    site.page("/cpt/gz", gzip.compress(procedure_page("GZ", "Gzipped page").encode()), headers={"Content-Encoding": "gzip"})
-    site.page("/cpt/br", brotli.compress(procedure_page("BR", "Brotli page").encode()), headers={"Content-Encoding": "br"})
+    site.page(
+        "/cpt/gz", gzip.compress(procedure_page("GZ", "Gzipped page").encode()), headers={"Content-Encoding": "gzip"}
+    )
+    site.page(
+        "/cpt/br", brotli.compress(procedure_page("BR", "Brotli page").encode()), headers={"Content-Encoding": "br"}
+    )
     site.page("/cpt/bomb", gzip_bomb(10_000_000), headers={"Content-Encoding": "gzip"})
     site.page("/cpt/cp1252", CP1252_BODY, "text/html; charset=windows-1252")
     site.page("/cpt/notes.txt", "Plain text notes about procedure codes.\n", "text/plain; charset=utf-8")
@@ -278,24 +351,55 @@ def build_procedure_site(site: Site, delay: float = 0.15) -> dict[str, object]:
     site.routes["/cpt/etag"] = etag
     site.routes["/cpt/lastmod"] = lastmod
 
-    site.page("/sitemap_index.xml", _xml(
-        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        + "".join(f"<sitemap><loc>{loc}</loc></sitemap>" for loc in (
-            f"{b}/sitemaps/cpt.xml", f"{b}/sitemaps/more.xml.gz", f"{b}/sitemaps/xxe.xml",
-            f"{b}/sitemaps/lol.xml", f"{b}/sitemaps/bomb.xml.gz", f"http://localhost:{port}/sitemaps/elsewhere.xml"))
-        + "</sitemapindex>"), "application/xml")
-    site.page("/sitemaps/cpt.xml", _urlset([
-        f"{b}/cpt/99214?a=1&amp;b=2&amp;gclid=1", f"{b}/cpt/sitemap-only", f"{b}/cpt/99213?utm_campaign=spring",
-        f"{b}/cpt/etag", f"{b}/cpt/lastmod"]), "application/xml")
+    site.page(
+        "/sitemap_index.xml",
+        _xml(
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(
+                f"<sitemap><loc>{loc}</loc></sitemap>"
+                for loc in (
+                    f"{b}/sitemaps/cpt.xml",
+                    f"{b}/sitemaps/more.xml.gz",
+                    f"{b}/sitemaps/xxe.xml",
+                    f"{b}/sitemaps/lol.xml",
+                    f"{b}/sitemaps/bomb.xml.gz",
+                    f"http://localhost:{port}/sitemaps/elsewhere.xml",
+                )
+            )
+            + "</sitemapindex>"
+        ),
+        "application/xml",
+    )
+    site.page(
+        "/sitemaps/cpt.xml",
+        _urlset(
+            [
+                f"{b}/cpt/99214?a=1&amp;b=2&amp;gclid=1",
+                f"{b}/cpt/sitemap-only",
+                f"{b}/cpt/99213?utm_campaign=spring",
+                f"{b}/cpt/etag",
+                f"{b}/cpt/lastmod",
+            ]
+        ),
+        "application/xml",
+    )
     site.page("/sitemaps/more.xml.gz", gzip.compress(_urlset([f"{b}/cpt/from-gz-sitemap"])), "application/gzip")
-    site.page("/sitemaps/xxe.xml", _xml(
-        '<!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{b}/cpt/&xxe;</loc></url></urlset>'),
-        "application/xml")
+    site.page(
+        "/sitemaps/xxe.xml",
+        _xml(
+            '<!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{b}/cpt/&xxe;</loc></url></urlset>'
+        ),
+        "application/xml",
+    )
     lol = "".join(f'<!ENTITY l{i} "{"".join(f"&l{i - 1};" for _ in range(10))}">' for i in range(1, 10))
-    site.page("/sitemaps/lol.xml", _xml(
-        f'<!DOCTYPE urlset [<!ENTITY l0 "lol">{lol}]>'
-        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{b}/cpt/&l9;</loc></url></urlset>'),
-        "application/xml")
+    site.page(
+        "/sitemaps/lol.xml",
+        _xml(
+            f'<!DOCTYPE urlset [<!ENTITY l0 "lol">{lol}]>'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{b}/cpt/&l9;</loc></url></urlset>'
+        ),
+        "application/xml",
+    )
     site.page("/sitemaps/bomb.xml.gz", gzip_bomb(20_000_000), "application/gzip")
     return state

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import typer
-from conftest import UA
-from scrape_site import Site, procedure_page
 from typer.testing import CliRunner
 
 from ingest.scrape.cli import register
 from ingest.scrape.config import ScrapeConfig
+
+from .scrape_site import UA, Site, procedure_page
 
 
 def _app() -> typer.Typer:
@@ -37,10 +37,28 @@ def test_scrape_command_runs_with_file_and_flag_overrides(site: Site, tmp_path: 
     site.page("/cpt/99213", procedure_page("99213", "Office visit"))
     raw = tmp_path / "raw"
     toml = tmp_path / "scrape.toml"
-    toml.write_text(f'min_delay = 5.0\nuser_agent = "from-file/1"\nallow_private_addresses = true\nraw = "{raw.as_posix()}"\n')
-    result = CliRunner().invoke(_app(), [
-        "scrape", "--config", str(toml), "--start", f"{site.base}/cpt/", "--allow", f"{site.base}/cpt/*",
-        "--min-delay", "0.02", "--user-agent", UA, "--max-retries", "0"], env={"COLUMNS": "120"})
+    toml.write_text(
+        f'min_delay = 5.0\nuser_agent = "from-file/1"\nallow_private_addresses = true\nraw = "{raw.as_posix()}"\n'
+    )
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "scrape",
+            "--config",
+            str(toml),
+            "--start",
+            f"{site.base}/cpt/",
+            "--allow",
+            f"{site.base}/cpt/*",
+            "--min-delay",
+            "0.02",
+            "--user-agent",
+            UA,
+            "--max-retries",
+            "0",
+        ],
+        env={"COLUMNS": "120"},
+    )
     assert result.exit_code == 0, result.output
     assert "fetched" in result.output and "2" in result.output
     assert {h.headers["user-agent"] for h in site.hits} == {UA}  # flag beat the file
@@ -49,9 +67,21 @@ def test_scrape_command_runs_with_file_and_flag_overrides(site: Site, tmp_path: 
 
 
 def test_failures_still_exit_zero(site: Site, tmp_path: Path) -> None:
-    result = CliRunner().invoke(_app(), [
-        "scrape", "--start", f"{site.base}/nothing/", "--raw", str(tmp_path), "--allow-private-addresses",
-        "--min-delay", "0", "--max-retries", "0"])
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "scrape",
+            "--start",
+            f"{site.base}/nothing/",
+            "--raw",
+            str(tmp_path),
+            "--allow-private-addresses",
+            "--min-delay",
+            "0",
+            "--max-retries",
+            "0",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "gone" in result.output
 

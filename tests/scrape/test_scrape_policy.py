@@ -6,10 +6,9 @@ import json
 import time
 from pathlib import Path
 
-from conftest import fast_config
-from scrape_site import Site, max_concurrency, procedure_page, send
-
 from ingest.scrape.crawl import scrape
+
+from .scrape_site import Site, fast_config, max_concurrency, procedure_page, send
 
 
 def _failures(raw: Path) -> list[dict]:

@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import UA, fast_config
-from scrape_site import Site, procedure_page
 
 from ingest.scrape.config import load_config
 from ingest.scrape.crawl import scrape
+
+from .scrape_site import UA, Site, fast_config, procedure_page
 
 PAGES = 30
 
@@ -46,8 +46,11 @@ def test_sigkill_then_resume(site: Site, tmp_path: Path) -> None:
         f'start = ["{site.base}/p/"]\nraw = "{raw.as_posix()}"\nuser_agent = "{UA}"\n'
         "allow_private_addresses = true\nmin_delay = 0.08\nper_host_concurrency = 2\n"
     )
-    proc = subprocess.Popen([sys.executable, "-m", "ingest.scrape", "--config", str(toml)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ingest.scrape", "--config", str(toml)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         while len(_manifest(raw)) < 8:
@@ -85,8 +88,10 @@ def test_crash_between_manifest_and_state_commit(site: Site, tmp_path: Path) -> 
     db = sqlite3.connect(raw / ".scrape-state" / "state.sqlite3")
     with db:
         db.execute("UPDATE runs SET finished_at = NULL")
-        db.execute("UPDATE frontier SET status='pending', outcome=NULL WHERE url IN (?, ?)",
-                   (f"{site.base}/p/", f"{site.base}/p/7"))
+        db.execute(
+            "UPDATE frontier SET status='pending', outcome=NULL WHERE url IN (?, ?)",
+            (f"{site.base}/p/", f"{site.base}/p/7"),
+        )
     db.close()
     hits_before = len(site.hits)
     report = scrape(config)

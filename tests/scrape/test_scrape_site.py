@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-import gzip
+import hashlib
 import json
-import time
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from conftest import UA, fast_config
-from scrape_site import CP1252_BODY, LAST_MODIFIED, Hit, Site, build_procedure_site, max_concurrency, procedure_page
 
 from ingest.scrape.crawl import ScrapeReport, scrape
+
+from .scrape_site import (
+    CP1252_BODY,
+    LAST_MODIFIED,
+    UA,
+    Hit,
+    Site,
+    build_procedure_site,
+    fast_config,
+    max_concurrency,
+    procedure_page,
+)
 
 CRAWL_DELAY = 0.1
 
@@ -38,16 +48,29 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Crawl, Cr
     site = Site().start()
     switches = build_procedure_site(site, CRAWL_DELAY)
     raw = tmp_path_factory.mktemp("raw")
-    config = fast_config(raw, start=[f"{site.base}/cpt/"], sitemap=[f"{site.base}/sitemap_index.xml"],
-                         allow=[f"{site.base}/cpt/*"])
+    config = fast_config(
+        raw, start=[f"{site.base}/cpt/"], sitemap=[f"{site.base}/sitemap_index.xml"], allow=[f"{site.base}/cpt/*"]
+    )
     results = []
     for phase in (1, 2):
         if phase == 2:
             switches["removed"] = True
-        before_m, before_f, before_h = len(_lines(raw / "manifest.jsonl")), len(_lines(raw / "failures.jsonl")), len(site.hits)
+        before_m, before_f, before_h = (
+            len(_lines(raw / "manifest.jsonl")),
+            len(_lines(raw / "failures.jsonl")),
+            len(site.hits),
+        )
         report = scrape(config)
-        results.append(Crawl(site, raw, report, _lines(raw / "manifest.jsonl")[before_m:],
-                             _lines(raw / "failures.jsonl")[before_f:], list(site.hits[before_h:])))
+        results.append(
+            Crawl(
+                site,
+                raw,
+                report,
+                _lines(raw / "manifest.jsonl")[before_m:],
+                _lines(raw / "failures.jsonl")[before_f:],
+                list(site.hits[before_h:]),
+            )
+        )
     yield results[0], results[1]
     site.stop()
 
@@ -75,7 +98,11 @@ def test_report_counts(first: Crawl) -> None:
     r = first.report
     assert r.fetched == 16 and r.gone == 1 and r.not_modified == 0 and not r.resumed
     assert r.failed == {
-        "out_of_scope_redirect": 2, "timeout": 2, "truncated": 1, "too_large": 2, "decompression_bomb": 2,
+        "out_of_scope_redirect": 2,
+        "timeout": 2,
+        "truncated": 1,
+        "too_large": 2,
+        "decompression_bomb": 2,
         "hostile_xml": 2,
     }
     assert r.skipped == {"robots_disallowed": 1, "out_of_scope": 3, "unsupported_content_type": 1}
@@ -84,8 +111,6 @@ def test_report_counts(first: Crawl) -> None:
 
 
 def test_stored_pages_are_complete_and_named_by_hash(first: Crawl) -> None:
-    import hashlib
-
     fetched = [e for e in first.manifest if e["event"] == "fetched"]
     for e in fetched:
         body = (first.raw / e["path"]).read_bytes()
@@ -99,8 +124,21 @@ def test_stored_pages_are_complete_and_named_by_hash(first: Crawl) -> None:
 
 def test_manifest_line_format(first: Crawl) -> None:
     e = entry(first, "/cpt/99213")
-    assert list(e) == ["url", "final_url", "status", "content_type", "etag", "last_modified", "date", "fetched_at",
-                       "sha256", "size", "path", "encoding_header", "event"]
+    assert list(e) == [
+        "url",
+        "final_url",
+        "status",
+        "content_type",
+        "etag",
+        "last_modified",
+        "date",
+        "fetched_at",
+        "sha256",
+        "size",
+        "path",
+        "encoding_header",
+        "event",
+    ]
     assert e["status"] == 200 and e["event"] == "fetched" and e["encoding_header"] == "utf-8"
     assert e["fetched_at"].endswith("Z") and e["date"].endswith("GMT")
 
@@ -173,7 +211,9 @@ def test_timeouts_cut_bodies_and_caps(first: Crawl) -> None:
 def test_content_codings_and_charset(first: Crawl) -> None:
     for path, code in (("/cpt/gz", "GZ"), ("/cpt/br", "BR")):
         e = entry(first, path)
-        assert (first.raw / e["path"]).read_bytes() == procedure_page(code, {"GZ": "Gzipped page", "BR": "Brotli page"}[code]).encode()
+        assert (first.raw / e["path"]).read_bytes() == procedure_page(
+            code, {"GZ": "Gzipped page", "BR": "Brotli page"}[code]
+        ).encode()
     e = entry(first, "/cpt/cp1252")
     assert e["encoding_header"] == "windows-1252"
     assert (first.raw / e["path"]).read_bytes() == CP1252_BODY  # bytes stored as served
@@ -191,7 +231,7 @@ def test_politeness(crawls: tuple[Crawl, Crawl]) -> None:
         assert max_concurrency(crawl.hits) <= 2
         assert all(h.headers.get("user-agent") == UA for h in crawl.hits)
         starts = sorted(h.start for h in crawl.hits)
-        gaps = [b - a for a, b in zip(starts, starts[1:])]
+        gaps = [b - a for a, b in pairwise(starts)]
         assert min(gaps) >= CRAWL_DELAY * 0.66, min(gaps)  # Crawl-delay beats the smaller min_delay
         assert [h.path for h in crawl.hits].count("/robots.txt") == 1
 
@@ -207,7 +247,11 @@ def test_refresh_revalidates_and_reports_gone(crawls: tuple[Crawl, Crawl]) -> No
         old, new = entry(first, path), entry(second, path)
         assert (new["event"], new["status"]) == ("not_modified", 304)
         assert (new["path"], new["sha256"], new["size"], new["content_type"]) == (
-            old["path"], old["sha256"], old["size"], old["content_type"])
+            old["path"],
+            old["sha256"],
+            old["size"],
+            old["content_type"],
+        )
     assert entry(second, "/cpt/etag")["etag"] == '"v1"'
     assert entry(second, "/cpt/lastmod")["last_modified"] == LAST_MODIFIED
     old, gone = entry(first, "/cpt/removed"), entry(second, "/cpt/removed")

@@ -28,8 +28,18 @@ def test_canonicalize_examples(raw: str, expected: str) -> None:
     assert canonicalize(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["file:///etc/passwd", "mailto:a@b", "javascript:void(0)", "/relative", "http://",
-                                 "https://user:pw@codes.example/", "http://codes.example:99999/"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "file:///etc/passwd",
+        "mailto:a@b",
+        "javascript:void(0)",
+        "/relative",
+        "http://",
+        "https://user:pw@codes.example/",
+        "http://codes.example:99999/",
+    ],
+)
 def test_not_crawlable(raw: str) -> None:
     assert canonicalize(raw) is None
 
@@ -53,13 +63,18 @@ def test_resolve_and_scope() -> None:
     assert not in_scope("https://codes.example/hcpcs/1", allow)
 
 
-_segment = st.text(alphabet="abcXYZ019-._~%/ é", max_size=8)
+_segment = st.text(alphabet="abcXYZ019-._~%/é", max_size=8)
 _name = st.text(alphabet="abcdefq", min_size=1, max_size=5)
 _value = st.text(alphabet="abc123+%=", max_size=5)
 _params = st.lists(st.tuples(_name, _value), max_size=4)
 _tracking = st.lists(
-    st.tuples(st.sampled_from(["utm_source", "utm_campaign", "gclid", "fbclid", "mc_cid", "mc_eid", "ref", "UTM_Medium"]),
-              _value), min_size=1, max_size=3)
+    st.tuples(
+        st.sampled_from(["utm_source", "utm_campaign", "gclid", "fbclid", "mc_cid", "mc_eid", "ref", "UTM_Medium"]),
+        _value,
+    ),
+    min_size=1,
+    max_size=3,
+)
 
 
 @st.composite

@@ -66,7 +66,7 @@ def content_tokens(text: str) -> list[str]:
 
 def initialisms(text: str) -> set[str]:
     """Initials of every run of 2+ consecutive words ("chronic pain syndrome" -> "cps", "ps", ...)."""
-    words = [w for w in _NON_WORD.split(_fold(text)) if w]
+    words = [w for w in _NON_WORD.split(_fold(text)) if w[:1].isalpha()]
     return {
         "".join(w[0] for w in words[i:j])
         for i in range(len(words))

@@ -200,7 +200,7 @@ ADD_ON_MARKERS = re.compile(
 # --------------------------------------------------------------------------
 #: Function words ignored when comparing a page description with an official title.
 STOPWORDS = frozenset(
-    """a an and or of the in on to with without due by for as at from into nos not elsewhere
+    """a an and or of the in on to due by for as at from into nos not elsewhere
     classified related associated eg ie etc""".split()
 )
 #: Equivalent wordings (applied to page text before tokenising).

@@ -90,6 +90,8 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
         code_fields = {"code": code[0], "code_system": code[1], "code_source": "json_ld"}
     elif stated := meta.stated_code(preamble_texts, url):
         code_fields = {"code": stated[0], "code_system": stated[1], "code_source": stated[2]}
+    elif "summary" in sections and (stated := meta.stated_code(sections["summary"].paragraphs[:1], None)):
+        code_fields = {"code": stated[0], "code_system": stated[1], "code_source": "body"}
     fields = {
         "title": title,
         "common_names": names,

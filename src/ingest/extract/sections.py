@@ -42,11 +42,17 @@ class _Run:
     section: str | None  # None: headless
     blocks: list[Block] = field(default_factory=list)
     heading: str | None = None
+    weak: bool = False  # opened by a keyword-only heading match
 
 
 def split_runs(blocks: list[Block], vocab: Vocabulary) -> list[_Run]:
-    """Cut the block stream into runs: one per section heading, headless runs, chrome runs."""
+    """Cut the block stream into runs: one per section heading, headless runs, chrome runs.
+
+    Keyword-only heading matches count only on pages with two or more strongly matched
+    section headings, so "About us" on a news site opens nothing."""
     rules = chrome_rules()
+    strong = {vocab.match(b.text) for b in blocks if b.kind is BlockKind.HEADING} - {None}
+    allow_weak = len(strong) >= 2
     runs: list[_Run] = [_Run(None)]
     for block in blocks:
         current = runs[-1]
@@ -56,15 +62,16 @@ def split_runs(blocks: list[Block], vocab: Vocabulary) -> list[_Run]:
             continue
         if block.kind is BlockKind.HEADING:
             section = vocab.match(block.text)
+            weak = section is None and allow_weak and (section := vocab.match(block.text, weak=True)) is not None
             in_list = current.section in _LIST_SECTIONS
             if in_list and (vocab.is_group_label(current.section, block.text)
                             or (section == current.section and block.form in ("bold", "line", "dt"))):
                 current.blocks.append(block)  # a sub-group label inside the section
                 continue
             if section is not None:
-                runs.append(_Run(section, heading=block.text))
+                runs.append(_Run(section, heading=block.text, weak=weak))
                 continue
-            if block.form in ("h1", "h2", "h3") and current.section is not None:
+            if block.form in ("h1", "h2", "h3", "h4") and current.section is not None:
                 runs.append(_Run(UNKNOWN, heading=block.text))  # a section we do not extract
                 continue
             block = Block(BlockKind.PARAGRAPH, block.text, gap_before=block.gap_before)
@@ -88,9 +95,9 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None) -> di
     anchored = [r for r in runs if r.section not in (None, CHROME, UNKNOWN)]
     out: dict[str, SectionContent] = {}
     for run in anchored:
-        content = out.setdefault(run.section, SectionContent(run.section, anchored=True))
+        content = out.setdefault(run.section, SectionContent(run.section, anchored=not run.weak))
         _fill(content, run.blocks, vocab)
-    if len({r.section for r in anchored}) >= 2:
+    if len({r.section for r in anchored if not r.weak}) >= 2:
         _recover_headless(runs, out, vocab)
     order = {s.name: s.order for s in vocab.sections}
     return dict(sorted(out.items(), key=lambda kv: order[kv[0]]))

@@ -17,6 +17,7 @@ _CONTRACTIONS = (("it's", "it is"), ("what's", "what is"), ("i'll", "i will"), (
 _NON_WORD = re.compile(r"[^a-z0-9' ]+")
 _LEADING_NUMBER = re.compile(r"^\s*(?:step\s+)?(?:\d+|[ivx]+|[a-z])[.):]\s+", re.I)
 _FUZZY_CUTOFF = 0.86
+_KEYWORD_MAX_WORDS = 5  # content words: longer lines are sentences, not headings
 
 
 def normalize_heading(text: str) -> str:
@@ -50,6 +51,7 @@ class Section:
     variants: tuple[str, ...]
     cues: tuple[re.Pattern[str], ...]
     group_labels: frozenset[str]
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,9 @@ class Vocabulary:
     def section(self, name: str) -> Section:
         return next(s for s in self.sections if s.name == name)
 
-    def match(self, heading: str) -> str | None:
-        """The section a heading names, or None. Exact, then word-subset, then fuzzy match."""
+    def match(self, heading: str, weak: bool = False) -> str | None:
+        """The section a heading names, or None: exact, then word-subset, then fuzzy match;
+        with weak=True, a keyword match as a last resort ("Before your visit", "Where:")."""
         norm = normalize_heading(heading)
         if not norm or len(norm.split()) > 12:
             return None
@@ -80,7 +83,15 @@ class Vocabulary:
                     score = 40 * ratio
             if score and (best is None or score > best[0]):
                 best = (score, section)
-        return best[1] if best else None
+        if best:
+            return best[1]
+        if weak and len(tokens) <= _KEYWORD_MAX_WORDS:
+            padded = f" {norm} "
+            stems = {_stem(w) for w in norm.split()}
+            for section in self.sections:
+                if any((f" {k} " in padded) if " " in k else (_stem(k) in stems) for k in section.keywords):
+                    return section.name
+        return None
 
     def label(self, text: str) -> str | None:
         """'title' or 'common_names' when a line is one of the pre-section labels."""
@@ -108,6 +119,7 @@ def vocabulary() -> Vocabulary:
             name=name, kind=spec["kind"], order=order, variants=norm_variants,
             cues=tuple(re.compile(c, re.I) for c in spec.get("cues", [])),
             group_labels=frozenset(normalize_heading(v) for v in spec.get("group_labels", [])),
+            keywords=tuple(normalize_heading(k) for k in spec.get("keywords", [])),
         ))
         variants.extend((v, content_tokens(v), name) for v in norm_variants)
     labels = {k: frozenset(normalize_heading(v) for v in vs) for k, vs in data["labels"].items()}

@@ -34,8 +34,16 @@ def _option(name: str, field: FieldInfo) -> inspect.Parameter:
         shown = ", ".join(map(str, shown))
     help_text = f"{field.description} [default: {shown}]"
     return inspect.Parameter(
-        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
-        default=typer.Option(None, *decls, help=help_text, show_default=False),
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=annotation,
+        default=typer.Option(
+            None,
+            *decls,
+            help=help_text,
+            show_default=False,
+            metavar="TEXT" if annotation == Optional[list[str]] else None,
+        ),
     )
 
 
@@ -44,8 +52,12 @@ def print_report(report: ScrapeReport, console: Console) -> None:
     table = Table(title=f"scrape run {report.run_id}" + (" (resumed)" if report.resumed else ""))
     table.add_column("outcome")
     table.add_column("count", justify="right")
-    for label, value in (("fetched", report.fetched), ("not modified (304)", report.not_modified),
-                         ("gone (404/410)", report.gone), ("sitemaps read", report.sitemaps)):
+    for label, value in (
+        ("fetched", report.fetched),
+        ("not modified (304)", report.not_modified),
+        ("gone (404/410)", report.gone),
+        ("sitemaps read", report.sitemaps),
+    ):
         table.add_row(label, str(value))
     for kind, counts in (("failed", report.failed), ("skipped", report.skipped)):
         for cause, n in sorted(counts.items()):
@@ -66,14 +78,20 @@ def scrape_command(**options: Any) -> None:
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    report = scrape(config)
+    try:
+        report = scrape(config)
+    except OSError as exc:  # e.g. an unwritable raw directory
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     print_report(report, Console())
 
 
 scrape_command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
     [
         inspect.Parameter(
-            "config", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[Path],
+            "config",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Optional[Path],
             default=typer.Option(None, "--config", help="TOML file with these settings (flags override it)."),
         )
     ]

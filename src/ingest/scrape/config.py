@@ -27,31 +27,51 @@ class ScrapeConfig(BaseModel):
     urls: Path | None = Field(None, description="Text file with one URL per line (# comments allowed).")
     allow: list[str] = Field(
         default_factory=list,
-        description="fnmatch patterns a page URL must match; default: each seed's directory (start) or site (sitemap, urls).",
+        description="fnmatch patterns a page URL must match; "
+        "default: each seed's directory (start) or site (sitemap, urls).",
     )
     raw: Path = Field(Path("raw"), description="Raw store directory (pages/, manifest.jsonl, failures.jsonl).")
-    user_agent: str = Field(DEFAULT_USER_AGENT, min_length=1, description="User-Agent sent and matched against robots.txt.")
+    user_agent: str = Field(
+        DEFAULT_USER_AGENT, min_length=1, description="User-Agent sent and matched against robots.txt."
+    )
     per_host_concurrency: int = Field(2, ge=1, le=16, description="Simultaneous requests per host.")
-    min_delay: float = Field(1.0, ge=0, description="Minimum seconds between request starts to one host (raised by Crawl-delay).")
+    min_delay: float = Field(
+        1.0, ge=0, description="Minimum seconds between request starts to one host (raised by Crawl-delay)."
+    )
     max_delay: float = Field(60.0, gt=0, description="Ceiling for the adaptive per-host delay after 429/503.")
     max_retries: int = Field(3, ge=0, le=10, description="Retries on timeouts, connection errors, 429 and 5xx.")
-    backoff_base: float = Field(1.0, ge=0, description="First retry backoff in seconds (doubles each retry, with jitter).")
-    max_retry_after: float = Field(300.0, ge=0, description="Longest Retry-After honoured; longer waits are capped to this.")
-    max_bytes: int = Field(5 * 1024 * 1024, ge=1024, description="Per-response cap on bytes received and bytes decoded.")
-    max_sitemap_bytes: int = Field(50 * 1024 * 1024, ge=1024, description="Cap for a sitemap, on the wire and decompressed.")
+    backoff_base: float = Field(
+        1.0, ge=0, description="First retry backoff in seconds (doubles each retry, with jitter)."
+    )
+    max_retry_after: float = Field(
+        300.0, ge=0, description="Longest Retry-After honoured; longer waits are capped to this."
+    )
+    max_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, description="Per-response cap on bytes received and bytes decoded."
+    )
+    max_sitemap_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="Cap for a sitemap, on the wire and decompressed."
+    )
     request_timeout: float = Field(60.0, gt=0, description="Total seconds for one request, headers and body included.")
     connect_timeout: float = Field(10.0, gt=0, description="Seconds to establish a connection.")
     read_timeout: float = Field(20.0, gt=0, description="Seconds of silence tolerated while reading.")
     max_redirects: int = Field(5, ge=0, le=20, description="Redirect hops followed per URL (each hop scope-checked).")
-    max_pages: int | None = Field(None, ge=1, description="Stop discovering new pages after this many per run (none: no limit).")
+    max_pages: int | None = Field(
+        None, ge=1, description="Stop discovering new pages after this many per run (none: no limit)."
+    )
     max_depth: int | None = Field(None, ge=0, description="Link depth from start pages (none: no limit).")
-    follow_links: bool | None = Field(None, description="Follow links on fetched pages (default: only when --start is given).")
-    allow_private_addresses: bool = Field(False, description="Allow loopback/private/link-local addresses (off: blocked at connect).")
+    follow_links: bool | None = Field(
+        None, description="Follow links on fetched pages (default: only when --start is given)."
+    )
+    allow_private_addresses: bool = Field(
+        False, description="Allow loopback/private/link-local addresses (off: blocked at connect)."
+    )
     http2: bool = Field(True, description="Offer HTTP/2 (used when the server negotiates it).")
     conditional: bool = Field(True, description="Revalidate stored pages with If-None-Match / If-Modified-Since.")
     workers: int = Field(8, ge=1, le=256, description="Concurrent crawl tasks across all hosts.")
     tracking_params: list[str] = Field(
-        default_factory=lambda: list(TRACKING_PARAMS), description="Query parameters dropped from URLs (fnmatch, case-insensitive)."
+        default_factory=lambda: list(TRACKING_PARAMS),
+        description="Query parameters dropped from URLs (fnmatch, case-insensitive).",
     )
 
     @field_validator("start", "sitemap")

@@ -20,12 +20,20 @@ from .links import extract_links
 from .robots import MAX_ROBOTS_BYTES, RobotsRules, rules_for_status
 from .sitemap import BadSitemap, HostileXML, parse_sitemap
 from .state import CrawlState, Item
-from .store import STATE_DIR, SUFFIXES, RawStore, utc_now
+from .store import STATE_DIR, SUFFIXES, RawStore, charset_of, mime_type, suffix_for, utc_now
 from .urls import canonicalize, directory_scope, in_scope, origin, site_scope, url_key
 
 #: Causes recorded as "skipped" (nothing was fetched, by policy); every other cause is "failed".
 SKIP_CAUSES = frozenset(
-    {"robots_disallowed", "out_of_scope", "private_address", "unsupported_content_type", "max_depth", "max_pages", "bad_url"}
+    {
+        "robots_disallowed",
+        "out_of_scope",
+        "private_address",
+        "unsupported_content_type",
+        "max_depth",
+        "max_pages",
+        "bad_url",
+    }
 )
 
 
@@ -55,30 +63,11 @@ def scrape(config: ScrapeConfig) -> ScrapeReport:
         return pool.submit(lambda: asyncio.run(_Crawl(config).run())).result()
 
 
-def _mime(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def _charset(content_type: str | None) -> str | None:
-    for param in (content_type or "").split(";")[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset" and value.strip().strip("'\""):
-            return value.strip().strip("'\"").lower()
-    return None
-
-
 def _accept_page(response: httpx.Response) -> Problem | None:
-    mime = _mime(response.headers.get("content-type"))
+    mime = mime_type(response.headers.get("content-type"))
     if mime and mime not in SUFFIXES:
         return "unsupported_content_type", mime
     return None
-
-
-def _suffix(content_type: str | None, body: bytes) -> str | None:
-    mime = _mime(content_type)
-    if mime:
-        return SUFFIXES.get(mime)
-    return ".html" if body.lstrip()[:512].lower().startswith((b"<!doctype html", b"<html")) else None
 
 
 class _Crawl:
@@ -101,10 +90,13 @@ class _Crawl:
                 for item in self.state.pending():
                     self._enqueue(item)
                 workers = [asyncio.create_task(self._worker()) for _ in range(self.c.workers)]
-                await self.queue.join()
-                for w in workers:
-                    w.cancel()
-                await asyncio.gather(*workers, return_exceptions=True)
+                joined = asyncio.create_task(self.queue.join())
+                done, _ = await asyncio.wait([joined, *workers], return_when=asyncio.FIRST_COMPLETED)
+                for task in (joined, *workers):
+                    task.cancel()
+                await asyncio.gather(joined, *workers, return_exceptions=True)
+                for task in done - {joined}:  # a worker only ends by failing to record (e.g. disk full)
+                    raise task.exception() or RuntimeError("crawl worker stopped")
             self.state.finish()
             return self._report(time.monotonic() - t0)
         finally:
@@ -174,11 +166,19 @@ class _Crawl:
         self.page_total += self._offer(item, skip)
 
     def _log(self, item: Item, kind: str, cause: str, detail: str, res: Response | None = None) -> None:
-        self.store.fail({
-            "url": item.url, "kind": kind, "cause": cause, "detail": detail,
-            "status": res.status if res else None, "final_url": res.final_url if res else None,
-            "found_on": item.found_on, "run_id": self.state.run_id, "at": utc_now(),
-        })
+        self.store.fail(
+            {
+                "url": item.url,
+                "kind": kind,
+                "cause": cause,
+                "detail": detail,
+                "status": res.status if res else None,
+                "final_url": res.final_url if res else None,
+                "found_on": item.found_on,
+                "run_id": self.state.run_id,
+                "at": utc_now(),
+            }
+        )
 
     def _fail(self, item: Item, cause: str, detail: str, res: Response | None = None) -> None:
         kind = "skipped" if cause in SKIP_CAUSES else "failed"
@@ -194,7 +194,9 @@ class _Crawl:
             if item.kind != "page" or not entry or entry.get("fetched_at", "") < self.state.started_at:
                 continue
             with self._txn():
-                self.state.complete(item, entry["event"], (entry.get("size") or 0) if entry["event"] == "fetched" else 0)
+                self.state.complete(
+                    item, entry["event"], (entry.get("size") or 0) if entry["event"] == "fetched" else 0
+                )
                 if entry["event"] == "fetched":
                     body = (self.c.raw / entry["path"]).read_bytes()
                     self._after_fetch(item, entry["final_url"], body, entry["path"], entry.get("encoding_header"))
@@ -274,13 +276,15 @@ class _Crawl:
             self.state.complete(item, "gone")
         elif 200 <= status < 300 and res.body is not None:
             ctype = res.header("content-type")
-            suffix = _suffix(ctype, res.body)
+            suffix = suffix_for(ctype, res.body)
             if suffix is None:
-                return self._fail(item, "unsupported_content_type", _mime(ctype) or "unknown (no Content-Type)", res)
+                return self._fail(
+                    item, "unsupported_content_type", mime_type(ctype) or "unknown (no Content-Type)", res
+                )
             sha, path = self.store.save(res.body, suffix)
             self._record(item, res, "fetched", {"sha256": sha, "path": path, "size": len(res.body)}, fresh=True)
             self.state.complete(item, "fetched", len(res.body))
-            self._after_fetch(item, res.final_url, res.body, path, _charset(ctype))
+            self._after_fetch(item, res.final_url, res.body, path, charset_of(ctype))
         else:
             self._fail(item, "http_status", f"HTTP {status}", res)
 
@@ -288,21 +292,23 @@ class _Crawl:
         """Append the manifest line; `stored` supplies path/sha256/size (and metadata unless fresh)."""
         ctype = res.header("content-type") if fresh else stored.get("content_type")
         keep = event == "not_modified"
-        self.store.record({
-            "url": item.url,
-            "final_url": res.final_url,
-            "status": res.status,
-            "content_type": ctype,
-            "etag": res.header("etag") or (stored.get("etag") if keep else None),
-            "last_modified": res.header("last-modified") or (stored.get("last_modified") if keep else None),
-            "date": res.header("date"),
-            "fetched_at": utc_now(),
-            "sha256": stored.get("sha256"),
-            "size": stored.get("size"),
-            "path": stored.get("path"),
-            "encoding_header": _charset(ctype) if fresh else stored.get("encoding_header"),
-            "event": event,
-        })
+        self.store.record(
+            {
+                "url": item.url,
+                "final_url": res.final_url,
+                "status": res.status,
+                "content_type": ctype,
+                "etag": res.header("etag") or (stored.get("etag") if keep else None),
+                "last_modified": res.header("last-modified") or (stored.get("last_modified") if keep else None),
+                "date": res.header("date"),
+                "fetched_at": utc_now(),
+                "sha256": stored.get("sha256"),
+                "size": stored.get("size"),
+                "path": stored.get("path"),
+                "encoding_header": charset_of(ctype) if fresh else stored.get("encoding_header"),
+                "event": event,
+            }
+        )
 
     def _after_fetch(self, item: Item, final_url: str, body: bytes, path: str, charset: str | None) -> None:
         final_key = url_key(final_url)
@@ -342,7 +348,9 @@ class _Crawl:
                 url = canonicalize(loc, self.c.tracking_params)
                 if url is not None:
                     child = Item("sitemap", url_key(url), url, 0, item.url)
-                    self._offer(child, None if origin(url) == home else ("out_of_scope", "child sitemap on another site"))
+                    self._offer(
+                        child, None if origin(url) == home else ("out_of_scope", "child sitemap on another site")
+                    )
             for loc in sitemap.pages:
                 self._offer_page(canonicalize(loc, self.c.tracking_params), 0, item.url)
 
@@ -354,8 +362,15 @@ class _Crawl:
             if kind in grouped:
                 grouped[kind][cause] = n
         return ScrapeReport(
-            run_id=self.state.run_id, resumed=self.state.resumed,
-            fetched=counts["fetched"], not_modified=counts["not_modified"], gone=counts["gone"],
-            sitemaps=counts["sitemap"], failed=grouped["failed"], skipped=grouped["skipped"],
-            bytes=size, requests=self.fetcher.requests, elapsed=round(elapsed, 3),
+            run_id=self.state.run_id,
+            resumed=self.state.resumed,
+            fetched=counts["fetched"],
+            not_modified=counts["not_modified"],
+            gone=counts["gone"],
+            sitemaps=counts["sitemap"],
+            failed=grouped["failed"],
+            skipped=grouped["skipped"],
+            bytes=size,
+            requests=self.fetcher.requests,
+            elapsed=round(elapsed, 3),
         )

@@ -127,9 +127,7 @@ class Fetcher:
             ),
             follow_redirects=False,
             trust_env=False,
-            timeout=httpx.Timeout(
-                config.read_timeout, connect=config.connect_timeout, pool=config.request_timeout
-            ),
+            timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout, pool=config.request_timeout),
             headers={
                 "User-Agent": config.user_agent,
                 "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,application/xml;q=0.8,*/*;q=0.5",
@@ -182,12 +180,18 @@ class Fetcher:
                 cause = "out_of_scope_redirect" if location else "http_status"
                 return Response(url, current, res.status, res.headers, failure=cause, detail=detail)
             if target in seen:
-                return Response(url, current, res.status, res.headers, failure="redirect_loop", detail=f"loop at {target}")
+                return Response(
+                    url, current, res.status, res.headers, failure="redirect_loop", detail=f"loop at {target}"
+                )
             seen.add(target)
             current = target
-        return Response(url, current, failure="too_many_redirects", detail=f"more than {self.config.max_redirects} redirects")
+        return Response(
+            url, current, failure="too_many_redirects", detail=f"more than {self.config.max_redirects} redirects"
+        )
 
-    async def _with_retries(self, url: str, limit: int, headers: dict[str, str] | None, accept: Accept | None) -> Response:
+    async def _with_retries(
+        self, url: str, limit: int, headers: dict[str, str] | None, accept: Accept | None
+    ) -> Response:
         c = self.config
         host = self.host(url)
         for attempt in range(c.max_retries + 1):

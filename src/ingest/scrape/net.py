@@ -63,7 +63,9 @@ class GuardedBackend(AsyncNetworkBackend):
                 last = exc
         raise last
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: typing.Any = None) -> AsyncNetworkStream:
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: typing.Any = None
+    ) -> AsyncNetworkStream:
         raise BlockedAddress("unix sockets are never used")
 
     async def sleep(self, seconds: float) -> None:
@@ -73,9 +75,14 @@ class GuardedBackend(AsyncNetworkBackend):
 def guarded_transport(*, http2: bool, allow_private: bool, max_connections: int) -> httpx.AsyncHTTPTransport:
     """An httpx transport (no proxies, no transport-level retries) using GuardedBackend."""
     transport = httpx.AsyncHTTPTransport(
-        http1=True, http2=http2, retries=0, trust_env=False,
+        http1=True,
+        http2=http2,
+        retries=0,
+        trust_env=False,
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
     )
     pool = transport._pool  # httpx 0.28 keeps the httpcore pool here
+    if not isinstance(getattr(pool, "_network_backend", None), AsyncNetworkBackend):
+        raise RuntimeError("unsupported httpx/httpcore version: cannot install the address guard")
     pool._network_backend = GuardedBackend(pool._network_backend, allow_private)
     return transport

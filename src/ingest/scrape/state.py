@@ -73,8 +73,16 @@ class CrawlState:
         cur = self._db.execute(
             "INSERT OR IGNORE INTO frontier (run_id, kind, key, url, depth, found_on, status, outcome)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (self.run_id, item.kind, item.key, item.url, item.depth, item.found_on,
-             "pending" if outcome is None else "done", outcome),
+            (
+                self.run_id,
+                item.kind,
+                item.key,
+                item.url,
+                item.depth,
+                item.found_on,
+                "pending" if outcome is None else "done",
+                outcome,
+            ),
         )
         return cur.rowcount == 1
 

@@ -21,6 +21,29 @@ _TMP_PREFIX = ".tmp-"
 SUFFIXES = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt"}
 
 
+def mime_type(content_type: str | None) -> str:
+    """Lower-case media type of a Content-Type value ('' if absent)."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """Lower-case charset parameter of a Content-Type value, or None."""
+    for param in (content_type or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        value = value.strip().strip("'\"")
+        if name.strip().lower() == "charset" and value:
+            return value.lower()
+    return None
+
+
+def suffix_for(content_type: str | None, body: bytes) -> str | None:
+    """File suffix for a stored body (.html / .txt), sniffing HTML when no type is given; None if unsupported."""
+    mime = mime_type(content_type)
+    if mime:
+        return SUFFIXES.get(mime)
+    return ".html" if body.lstrip()[:512].lower().startswith((b"<!doctype html", b"<html")) else None
+
+
 def utc_now() -> str:
     """Current UTC time as ISO 8601 with microseconds and a Z suffix (sorts as text)."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
