@@ -68,6 +68,78 @@ class ProcedureRecord(_Model):
     sources: list[Source] = Field(description="Every raw page this record came from.")
 
 
+class CodeRef(_Model):
+    """A medical code as a page gives it."""
+
+    system: Literal["CPT", "HCPCS", "ICD-10-CM", "MODIFIER"] = Field(description="Code system.")
+    code: str = Field(description="The code, normalised (ICD-10-CM upper-case with its dot).")
+    description: str | None = Field(None, description="The description the page gives, verbatim.")
+    context: Literal["table", "prose", "title", "url"] = Field("table", description="Where on the page the code stands.")
+
+
+class EtymologyPart(_Model):
+    part: str = Field(description="The word part, e.g. 'neur/o'.")
+    origin: str | None = Field(None, description="Its source language and word.")
+    meaning: str | None = Field(None, description="What it means.")
+
+
+class Etymology(_Model):
+    language: str | None = Field(None, description="Language of origin as the page labels it.")
+    components: list[EtymologyPart] = Field(default_factory=list, description="The word's parts.")
+    text: str | None = Field(None, description="The page's etymology prose.")
+
+
+class RelatedTerm(_Model):
+    term: str = Field(description="The related term.")
+    explanation: str | None = Field(None, description="How the page relates it.")
+
+
+class TermRecord(_Model):
+    """A glossary / dictionary entry: a term, its definition, etymology, aliases and codes."""
+
+    id: str = Field(description="Stable id: 'term:<normalized term>'.")
+    schema_version: str = Field(SCHEMA_VERSION, description="Version of this record schema.")
+    page_type: Literal["term"] = "term"
+    term: str = Field(description="The term defined.")
+    definition: str | None = Field(None, description="The definition (first paragraph).")
+    definition_more: list[str] = Field(default_factory=list, description="Further paragraphs of the definition section.")
+    etymology: Etymology | None = Field(None, description="Word origin and its components.")
+    aliases: list[str] = Field(default_factory=list, description="Alternate terms, without the page's glosses.")
+    related_terms: list[RelatedTerm] = Field(default_factory=list, description="Related terms with the page's explanation.")
+    codes: list[CodeRef] = Field(default_factory=list, description="Every code the page names (tables and prose), with its description.")
+    icd10cm_codes: list[str] = Field(default_factory=list, description="ICD-10-CM codes of the page's code tables, in page order.")
+    cpt_codes: list[str] = Field(default_factory=list, description="CPT/HCPCS codes of the page's code tables, in page order.")
+    coding_notes: list[str] = Field(default_factory=list, description="The page's coding notes.")
+    url: str | None = Field(None, description="Canonical URL of the page when known.")
+    sources: list[Source] = Field(description="Every raw page this record came from.")
+
+
+class Modifier(_Model):
+    modifier: str = Field(description="The CPT/HCPCS modifier, e.g. '26', 'LT'.")
+    description: str | None = Field(None, description="What it means, as the page says.")
+    when_to_use: str | None = Field(None, description="The page's guidance on when to append it.")
+
+
+class BillingRecord(_Model):
+    """A billing / payer overview of one code."""
+
+    id: str = Field(description="Stable id: 'billing:cpt:<code>' (or from the title when no code).")
+    schema_version: str = Field(SCHEMA_VERSION, description="Version of this record schema.")
+    page_type: Literal["billing"] = "billing"
+    code: str | None = Field(None, description="The billed code.")
+    code_system: Literal["CPT", "HCPCS"] | None = Field(None, description="System of `code`.")
+    title: str | None = Field(None, description="The page's title for the code.")
+    summary: str | None = Field(None, description="The overview text.")
+    service_type: str | None = Field(None, description="Service type as the page states it.")
+    site_of_service: str | None = Field(None, description="Typical site(s) of service.")
+    payers: list[str] = Field(default_factory=list, description="Payers the page names.")
+    clinical_context: str | None = Field(None, description="The clinical scenario the page gives.")
+    modifiers: list[Modifier] = Field(default_factory=list, description="Modifiers with description and when to use.")
+    truncated: bool = Field(False, description="True when the page ends mid-table or mid-sentence (content is incomplete).")
+    url: str | None = Field(None, description="Canonical URL of the page when known.")
+    sources: list[Source] = Field(description="Every raw page this record came from.")
+
+
 QuarantineReason = Literal["empty", "binary", "undecodable", "too_large", "timeout", "parse_error",
                            "unsupported_page_type", "validation_error", "worker_crash", "internal_error"]
 
@@ -85,7 +157,19 @@ class QuarantineEntry(_Model):
     encoding: str | None = Field(None, description="Encoding used, when decoding succeeded.")
 
 
+def _code_entry_model() -> type[BaseModel]:
+    from ingest.codes import CodeEntry
+
+    return CodeEntry
+
+
+# Dataset name -> record model. Order is the order of the dataset card.
 DATASETS: dict[str, type[BaseModel]] = {
     "procedures": ProcedureRecord,
+    "terms": TermRecord,
+    "billing": BillingRecord,
+    "codes": _code_entry_model(),
     "quarantine": QuarantineEntry,
 }
+# Datasets whose records come from pages (each has `sources`).
+PAGE_DATASETS = {"procedure": "procedures", "term": "terms", "billing": "billing"}

@@ -20,17 +20,22 @@ from pydantic import ValidationError
 from ingest.acquire import PageRef
 from ingest.decode import Decoded, decode_page
 from ingest.errors import PageError
-from ingest.extract.classify import classify_procedure
+from ingest.codes import find_codes
+from ingest.extract.classify import classify_and_extract
 from ingest.extract.meta import page_date
-from ingest.extract.procedure import extract_procedure
 from ingest.extract.vocabulary import normalize_heading
-from ingest.models import ProcedureRecord, QuarantineEntry, Source
+from ingest.models import PAGE_DATASETS, BillingRecord, ProcedureRecord, QuarantineEntry, Source, TermRecord
 from ingest.parse.blocks import ParsedPage
 from ingest.parse.html import parse_html
 from ingest.parse.text import parse_text
 from ingest.settings import BuildSettings
 
 _HTML_SNIFF = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype|html|head|body|meta|div|p|h[1-6])\b", re.I | re.S)
+
+
+RECORD_MODELS = {"procedure": ProcedureRecord, "term": TermRecord, "billing": BillingRecord}
+# Procedure fields scanned for codes the page mentions (beyond its own code).
+_PROCEDURE_TEXT_FIELDS = ("summary", "purpose", "indications", "procedure_steps", "alternatives")
 
 
 class PageTimeout(Exception):
@@ -47,7 +52,7 @@ class PageResult:
     record: dict | None = None
     quarantine: dict | None = None
     seconds: float = 0.0
-    stage_seconds: dict[str, float] = field(default_factory=dict)
+    code_refs: list[dict] = field(default_factory=list)  # codes the record refers to: system, code, description, field
 
 
 @contextmanager
@@ -76,6 +81,33 @@ def record_id(page_type: str, code: str | None, code_system: str | None, title: 
     norm = normalize_heading(title)
     slug = "-".join(norm.split())[:60].rstrip("-") or "untitled"
     return f"{page_type}:title:{slug}-{hashlib.sha1(norm.encode()).hexdigest()[:8]}"
+
+
+def _record_id(page_type: str, fields: dict) -> str:
+    if page_type == "term":
+        return f"term:{'-'.join(normalize_heading(fields['term']).split())[:80] or 'untitled'}"
+    return record_id(page_type, fields.get("code"), fields.get("code_system"), fields.get("title") or "")
+
+
+def code_references(page_type: str, record: dict) -> list[dict]:
+    """The codes a record refers to, each with the description the page gives and the field it is in."""
+    refs: list[dict] = []
+    if page_type in ("procedure", "billing") and record.get("code"):
+        refs.append({"system": record["code_system"] or "CPT", "code": record["code"],
+                     "description": record.get("title"), "field": "code"})
+    if page_type == "term":
+        refs.extend({"system": c["system"], "code": c["code"], "description": c["description"], "field": "codes"}
+                    for c in record["codes"])
+    if page_type == "billing":
+        refs.extend({"system": "MODIFIER", "code": m["modifier"], "description": m["description"], "field": "modifiers"}
+                    for m in record["modifiers"])
+    if page_type == "procedure":
+        for name in _PROCEDURE_TEXT_FIELDS:
+            value = record.get(name)
+            for text in (value if isinstance(value, list) else [value] if value else []):
+                refs.extend({"system": m.system, "code": m.code, "description": None, "field": name}
+                            for m in find_codes(text) if m.kind == "code" and m.code != record.get("code"))
+    return refs
 
 
 def parse_page(ref: PageRef, decoded: Decoded) -> ParsedPage:
@@ -117,19 +149,18 @@ def process_page(ref: PageRef, settings: BuildSettings) -> PageResult:
             result.sha256 = hashlib.sha256(data).hexdigest()
             decoded = decode_page(data, ref.http_charset)
             page = parse_page(ref, decoded)
-            draft = extract_procedure(page)
-            verdict = classify_procedure(draft)
+            verdict = classify_and_extract(page)
             page_type = verdict.page_type
-            if page_type != "procedure":
+            if verdict.fields is None:
                 raise PageError("unsupported_page_type", verdict.evidence)
-            source = Source(path=ref.rel_path, uri=draft.fields["url"] or ref.url, sha256=result.sha256,
-                            size=size, encoding=decoded.encoding, encoding_source=decoded.source,
-                            page_type="procedure", page_date=None, fetched_at=ref.fetched_at)
-            source.page_date = page_date(page)
-            fields = draft.fields
-            rec = ProcedureRecord(id=record_id("procedure", fields["code"], fields["code_system"], fields["title"]),
-                                  sources=[source], **fields)
-            result.dataset, result.record = "procedures", rec.model_dump(mode="json")
+            fields = verdict.fields
+            source = Source(path=ref.rel_path, uri=fields.get("url") or ref.url, sha256=result.sha256, size=size,
+                            encoding=decoded.encoding, encoding_source=decoded.source, page_type=page_type,
+                            page_date=page_date(page), fetched_at=ref.fetched_at)
+            model = RECORD_MODELS[page_type]
+            rec = model(id=_record_id(page_type, fields), sources=[source], **fields)
+            result.dataset, result.record = PAGE_DATASETS[page_type], rec.model_dump(mode="json")
+            result.code_refs = code_references(page_type, result.record)
     except PageError as exc:
         result.quarantine = _quarantine(ref, result, size, exc.reason, exc.detail, page_type, decoded)
     except PageTimeout as exc:

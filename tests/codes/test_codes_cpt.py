@@ -6,8 +6,16 @@ import random
 
 import pytest
 
+from ingest.codes import (
+    compare_descriptors,
+    cpt_category,
+    cpt_conflicts,
+    find_codes,
+    is_add_on,
+    is_cpt,
+)
+
 from .seed_pages import GLOSSARY, PROCEDURES
-from ingest.codes import compare_descriptors, cpt_category, cpt_conflicts, find_codes, is_add_on, is_cpt
 
 
 @pytest.mark.parametrize(
@@ -28,8 +36,8 @@ def test_add_on_from_seed_descriptors(seed):
     assert not is_add_on(seed(PROCEDURES[0]).splitlines()[2])
 
 
-@pytest.mark.parametrize("text", ["X, each additional level", "X (add‑on)", "X (List separately in addition to code "
-                                  "for primary procedure)", "X add-on code"])
+@pytest.mark.parametrize("text", ["X, each additional level", "X (add‑on)", "X add-on code",
+                                  "X (List separately in addition to code for primary procedure)"])
 def test_add_on_markers(text):
     assert is_add_on(text)
 

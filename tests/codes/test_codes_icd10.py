@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from ingest.codes import (
+    describe_conflict,
+    expand_icd_range,
+    find_codes,
+    lookup,
+    normalise_icd,
+)
+
 from .seed_pages import GLOSSARY
-from ingest.codes import describe_conflict, expand_icd_range, find_codes, lookup, normalise_icd
 
 
 @pytest.mark.parametrize(
@@ -76,6 +83,9 @@ def test_consistent_descriptions_do_not_conflict(code, text):
         ("G89.0", "cancer-related chronic pain", "G89.3"),
         ("G56.01", "Carpal tunnel syndrome, left upper limb", "G56.02"),
         ("G89.0", "Migraine", None),
+        ("E08.311", ("Diabetes mellitus due to underlying condition with unspecified diabetic retinopathy "
+                     "without macular edema"), "E08.319"),  # "with"/"without" are content words
+        ("Z3A.26", "22 weeks gestation of pregnancy", "Z3A.22"),
     ],
 )
 def test_contradicting_descriptions_conflict(code, text, suggested):

@@ -7,8 +7,14 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ingest.codes import (
+    CodeReference,
+    build_index,
+    find_codes,
+    resolve_code_by_descriptor,
+)
+
 from .seed_pages import GLOSSARY, PROCEDURES
-from ingest.codes import CodeReference, build_index, find_codes, resolve_code_by_descriptor
 
 
 def ref(system, code, description=None, record_id="r1", record_type="term", field="codes"):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .seed_pages import BILLING, GLOSSARY, PROCEDURES
 from ingest.codes import CodeMention, find_codes, parse_header, split_code_cell
+
+from .seed_pages import BILLING, GLOSSARY, PROCEDURES
 
 
 def codes(text: str, context="prose", system=None, kind="code") -> list[str]:
@@ -34,6 +35,7 @@ def pairs(text: str, context="prose") -> list[tuple[str, str]]:
         ("The billing code is\n64640\n", ["64640"]),  # alone on the next line
         ("intercostal nerve (64620, 64624), plantar (64630)", ["64620", "64624"]),  # code list, no keyword
         ("CPT codes:\n- 64620\n- 64624", ["64620", "64624"]),  # list under a heading
+        ("Established patient E/M 99213-25 same day", ["99213"]),
     ],
 )
 def test_cpt_in_prose(text, expected):

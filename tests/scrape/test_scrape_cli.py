@@ -101,3 +101,9 @@ def test_bad_config_exits_non_zero_with_one_line(tmp_path: Path) -> None:
         message = result.stderr.strip()
         assert message.startswith("error: ") and "\n" not in message, message
     assert not (tmp_path / "manifest.jsonl").exists()
+
+
+def test_every_setting_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "scraping.md").read_text()
+    for name in ScrapeConfig.model_fields:
+        assert f"| `{name}` |" in doc, name

@@ -57,3 +57,14 @@ def test_url_list_seeds(site: Site, tmp_path: Path) -> None:
     report = scrape(fast_config(tmp_path / "raw", urls=urls))
     assert report.fetched == 1 and report.skipped == {"bad_url": 1}  # --urls does not follow links by default
     assert [h.path for h in site.hits if h.path.startswith("/u/")] == ["/u/a"]
+
+
+def test_scrape_is_callable_from_async_code(site: Site, tmp_path: Path) -> None:
+    import asyncio
+
+    site.page("/a/", procedure_page("A", "Async caller"))
+
+    async def caller():
+        return scrape(fast_config(tmp_path, start=[f"{site.base}/a/"]))
+
+    assert asyncio.run(caller()).fetched == 1

@@ -3,9 +3,21 @@ against the official ICD-10-CM code set and against each other, and build the co
 
 from .cpt import compare_descriptors, cpt_category, cpt_conflicts, is_add_on, is_cpt
 from .icd10 import describe_conflict, expand_icd_range, is_valid, lookup, normalise_icd
-from .index import CodeEntry, CodeReference, Descriptor, build_index, resolve_code_by_descriptor
+from .index import (
+    CodeEntry,
+    CodeReference,
+    Descriptor,
+    build_index,
+    resolve_code_by_descriptor,
+)
 from .models import CodeMention, Conflict, IcdInfo, SourcedText
-from .recognise import classify, find_codes, normalise_code, parse_header, split_code_cell
+from .recognise import (
+    classify,
+    find_codes,
+    normalise_code,
+    parse_header,
+    split_code_cell,
+)
 
 __all__ = [
     "CodeEntry",

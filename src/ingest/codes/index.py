@@ -93,7 +93,7 @@ def _descriptors(refs: Sequence[CodeReference]) -> list[Descriptor]:
 def _entry(system: System, code: str, refs: Sequence[CodeReference]) -> CodeEntry:
     descriptors = _descriptors(refs)
     referenced_by = {t: sorted({r.record_id for r in refs if r.record_type == t}) for t in RECORD_TYPES}
-    fields: dict = dict(system=system, code=code, descriptors=descriptors, referenced_by=referenced_by)
+    fields: dict = {"system": system, "code": code, "descriptors": descriptors, "referenced_by": referenced_by}
     if system == "ICD-10-CM":
         info = lookup(code)
         by_text: dict[str, list[str]] = defaultdict(list)

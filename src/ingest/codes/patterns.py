@@ -72,19 +72,19 @@ MODIFIER_STOPWORDS_SHOUTED = MODIFIER_STOPWORDS | {"AS", "AT", "GO"}
 #: Words that make a nearby 5-digit / letter+4-digit token a procedure code.
 CPT_CONTEXT = re.compile(
     r"\bCPT(?:®|4)?|\bHCPCS\b|\bcod(?:e|es|ed|ing)\b|\bbill(?:ed|ing)?\b|\badd-on\b"
-    r"|\bJ-codes?\b|\bprocedure codes?\b",
-    re.I,
+    r"|\bJ-codes?\b|\bE/M\b|\bE&M\b",
+    re.IGNORECASE,
 )
 #: Words that make a nearby token a diagnosis code.
 ICD_CONTEXT = re.compile(
     r"\bICD(?:-?10)?(?:-?CM)?\b|\bdiagnos(?:is|es|tic) codes?\b|\bcoded (?:as|under)\b",
-    re.I,
+    re.IGNORECASE,
 )
 #: "code" phrases that are not about medical codes; removed before the test.
 NON_MEDICAL_CODE = re.compile(
     r"\b(?:zip|postal|area|promo(?:tional)?|discount|coupon|access|country|dress|source|"
     r"qr|bar|morse|penal|tax|building)\s*codes?\b",
-    re.I,
+    re.IGNORECASE,
 )
 #: Sentence ends (not after "e.g.", "i.e.", "etc.", "vs.", "No.").
 SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bNo)[.!?](?=\s|$)")
@@ -94,7 +94,7 @@ LIST_ITEM = re.compile(r"^\s*(?:[•\-*·▪◦‣●–]|\(?\d{1,2}[.)])\s+")
 HEADING_LINE = re.compile(r"^(?=.{1,120}$)(?:.*:|[^.!?]*[^.!?\s])\s*$")
 
 # Negative evidence around numbers (checked on the text just before/after).
-MONEY_BEFORE = re.compile(r"(?:[$€£¥]|\bUSD|\bEUR|\bGBP)\s*$", re.I)
+MONEY_BEFORE = re.compile(r"(?:[$€£¥]|\bUSD|\bEUR|\bGBP)\s*$", re.IGNORECASE)
 NUMBER_CHAIN_BEFORE = re.compile(r"\d[.:/-]$|(?<!\d)(?:\d{1,4}|\d{6,}),$|\d$")
 #: Digits continuing after the token ("-26" is a modifier suffix, allowed).
 NUMBER_CHAIN_AFTER = re.compile(r"^(?:[.:/]\d|,(?!\d{5}(?!\d))\d|-(?!\d{2}(?!\d))\d|\d)")
@@ -107,13 +107,13 @@ UNIT_AFTER = re.compile(
     r"mm\b|cm\b|km\b|m\b|mi\b|miles?\b|lbs?\b|oz\b|kcal\b|cal\b|usd\b|dollars?\b|euros?\b|"
     r"patients?\b|people\b|persons?\b|cases?\b|visits?\b|claims?\b|members?\b|years?\b|days?\b|"
     r"hours?\b|steps?\b|words?\b|times\b|residents?\b|employees?\b|beds?\b|k\b)",
-    re.I,
+    re.IGNORECASE,
 )
 NOT_A_CODE_BEFORE = re.compile(
     r"(?:\bzip(?:\s*code)?|\bpostal(?:\s*code)?|\bphone|\btel(?:ephone)?|\bfax|\bcall|\bext|\bsuite|"
     r"\bste|\bbox|\border|\binvoice|\bclaim|\baccount|\bacct|\bmember|\bid|\bnpi|\btin|\bein|"
     r"\broom|\bunit|\bpatent|\bref(?:erence)?|\bisbn|\bpmid|#)\s*(?:no\.?|number|#)?\s*[:.]?\s*$",
-    re.I,
+    re.IGNORECASE,
 )
 US_STATES = (
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
@@ -122,7 +122,7 @@ US_STATES = (
 ZIP_BEFORE = re.compile(rf"[A-Za-z.]+,\s*(?:{'|'.join(US_STATES)}),?\s+$")
 VERSION_BEFORE = re.compile(
     r"(?:\bv|\bver|\bversion|\brelease|\brev|\bbuild|\bfirmware|\bsoftware|\bpython|\bnode)\.?\s*$",
-    re.I,
+    re.IGNORECASE,
 )
 #: A parenthetical right after a prose code: "G89.21 (chronic pain due to trauma)".
 PROSE_DESCRIPTION_AFTER = re.compile(r"^\s*\((?P<d>[^()]*[A-Za-z][^()]{0,150})\)")
@@ -147,14 +147,14 @@ HEADER_CELLS = frozenset(
 )
 #: Header cell -> the code system of the table (first match wins).
 HEADER_SYSTEM = (
-    (re.compile(r"modifier", re.I), "MODIFIER"),
-    (re.compile(r"icd", re.I), "ICD-10-CM"),
-    (re.compile(r"hcpcs", re.I), "HCPCS"),
-    (re.compile(r"cpt", re.I), "CPT"),
-    (re.compile(r"\bcodes?\b", re.I), ""),  # a code table, system from each cell
+    (re.compile(r"modifier", re.IGNORECASE), "MODIFIER"),
+    (re.compile(r"icd", re.IGNORECASE), "ICD-10-CM"),
+    (re.compile(r"hcpcs", re.IGNORECASE), "HCPCS"),
+    (re.compile(r"cpt", re.IGNORECASE), "CPT"),
+    (re.compile(r"\bcodes?\b", re.IGNORECASE), ""),  # a code table, system from each cell
 )
 #: Prefixes a code cell may carry: "CPT® 64640", "ICD-10-CM: G89.0".
-CELL_CODE_PREFIX = re.compile(r"^(?:(?:CPT(?:®|4)?|HCPCS|ICD-?10(?:-?CM)?)\s*(?:code)?\s*[:#]?\s*)?", re.I)
+CELL_CODE_PREFIX = re.compile(r"^(?:(?:CPT(?:®|4)?|HCPCS|ICD-?10(?:-?CM)?)\s*(?:code)?\s*[:#]?\s*)?", re.IGNORECASE)
 #: What may follow a glued code: end, a word in upper case, space, punctuation.
 GLUED_REST_OK = re.compile(r"$|[A-Z](?:[a-z]|\b|[A-Z]+\b)|[\s(\[\"'“‘,;:|/-]")
 GLUED_REST_WORD = re.compile(r"$|\s*[A-Z][a-z]")
@@ -163,9 +163,9 @@ GLUED_REST_WORD = re.compile(r"$|\s*[A-Z][a-z]")
 # URLs
 # --------------------------------------------------------------------------
 URL_SEGMENT_SPLIT = re.compile(r"[/?&=#+_\-]+")
-URL_EXTENSION = re.compile(r"\.(?:html?|php|aspx?|jsp)$", re.I)
-URL_CPT_CONTEXT = re.compile(r"cpt|hcpcs|procedure|code", re.I)
-URL_ICD_CONTEXT = re.compile(r"icd|diagnos", re.I)
+URL_EXTENSION = re.compile(r"\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
+URL_CPT_CONTEXT = re.compile(r"cpt|hcpcs|procedure|code", re.IGNORECASE)
+URL_ICD_CONTEXT = re.compile(r"icd|diagnos", re.IGNORECASE)
 
 # --------------------------------------------------------------------------
 # Text normalisation (length-preserving map used before matching)
@@ -182,17 +182,17 @@ SPAN_SAFE_MAP = {
 # Descriptor comparison
 # --------------------------------------------------------------------------
 #: "e.g." spelled any way -> "eg".
-EG = re.compile(r"\be\.?\s?g\.?(?=[\s,;)]|$)", re.I)
+EG = re.compile(r"\be\.?\s?g\.?(?=[\s,;)]|$)", re.IGNORECASE)
 #: Qualifiers a descriptor may append without changing what it describes.
 DESCRIPTOR_QUALIFIER_SUFFIX = re.compile(
     r"\s*\((?:add-on(?: code)?|primary(?: (?:procedure|code))?|"
     r"list separately in addition to (?:the )?(?:code for )?(?:the )?primary (?:procedure|code)\.?)\)\s*\.?\s*$",
-    re.I,
+    re.IGNORECASE,
 )
 #: Descriptor phrases that mark a CPT add-on code.
 ADD_ON_MARKERS = re.compile(
     r"\beach additional\b|\blist separately in addition\b|\badd-on\b|\(add on\)",
-    re.I,
+    re.IGNORECASE,
 )
 
 # --------------------------------------------------------------------------
@@ -205,15 +205,15 @@ STOPWORDS = frozenset(
 )
 #: Equivalent wordings (applied to page text before tokenising).
 SYNONYMS = (
-    (re.compile(r"\bcommon (?:peroneal|fibular)\b", re.I), "lateral popliteal"),
-    (re.compile(r"\bfibular\b", re.I), "peroneal"),
-    (re.compile(r"\bunspec\.?(?=\W|$)", re.I), "unspecified"),
-    (re.compile(r"\bbilat\.?(?=\W|$)", re.I), "bilateral"),
-    (re.compile(r"\brt\.?(?=\W|$)", re.I), "right"),
-    (re.compile(r"\blt\.?(?=\W|$)", re.I), "left"),
+    (re.compile(r"\bcommon (?:peroneal|fibular)\b", re.IGNORECASE), "lateral popliteal"),
+    (re.compile(r"\bfibular\b", re.IGNORECASE), "peroneal"),
+    (re.compile(r"\bunspec\.?(?=\W|$)", re.IGNORECASE), "unspecified"),
+    (re.compile(r"\bbilat\.?(?=\W|$)", re.IGNORECASE), "bilateral"),
+    (re.compile(r"\brt\.?(?=\W|$)", re.IGNORECASE), "right"),
+    (re.compile(r"\blt\.?(?=\W|$)", re.IGNORECASE), "left"),
     (re.compile(r"&"), " and "),
-    (re.compile(r"\bw/o\b", re.I), " without "),
-    (re.compile(r"\bw/", re.I), " with "),
+    (re.compile(r"\bw/o\b", re.IGNORECASE), " without "),
+    (re.compile(r"\bw/", re.IGNORECASE), " with "),
 )
 #: A page gloss must share at least this share of words with the official
 #: wording, unless another code's wording covers it better.

@@ -24,7 +24,6 @@ Acceptance rules (formats and vocabularies live in ``patterns``):
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from . import patterns as P
@@ -37,7 +36,7 @@ _CPT4X = re.compile(P.CPT4X)
 _HCPCS = re.compile(P.HCPCS)
 _ICD_DOTTED = re.compile(P.ICD_DOTTED)
 _MODIFIER = re.compile(P.MODIFIER)
-_EXPLICIT_PROCEDURE = re.compile(r"\bCPT|\bHCPCS\b", re.I)
+_EXPLICIT_PROCEDURE = re.compile(r"\bCPT|\bHCPCS\b", re.IGNORECASE)
 
 
 def classify(token: str, system: str | None = None) -> tuple[System, str] | None:
@@ -94,7 +93,7 @@ def split_code_cell(text: str, system: str | None = None) -> CodeMention | None:
     ("CodeDescription", "CPT CodeDescription") and non-code text give None.
     Offsets in the result are relative to ``text``.
     """
-    return _split_cell(span_safe(unicodedata.normalize("NFKC", text)), system)
+    return _split_cell(span_safe(text), system)
 
 
 def _split_cell(line: str, hint: str | None) -> CodeMention | None:
@@ -138,12 +137,10 @@ def _split_glued(cell: str, hint: str | None) -> tuple[tuple[System, str], int] 
     return best
 
 
-def _mention(hit, desc, context, evidence, start, end, **extra) -> CodeMention:
+def _mention(hit: tuple[System, str], desc: str, context, evidence: str, start: int, end: int) -> CodeMention:
     system, code = hit
-    return CodeMention(
-        system=system, code=code, description=desc or None, context=context,
-        evidence=evidence, start=start, end=end, **extra,
-    )
+    return CodeMention(system=system, code=code, description=desc or None, context=context,
+                       evidence=evidence, start=start, end=end)
 
 
 # --------------------------------------------------------------------------
@@ -264,7 +261,7 @@ def _range(line: str, m: re.Match, ctx: _Ctx, off: int) -> list[CodeMention] | N
     if evidence is None:
         return []
     label = f"{start}-{end}"
-    where = dict(context=ctx.context, evidence=evidence, start=off + s, end=off + e)
+    where = {"context": ctx.context, "evidence": evidence, "start": off + s, "end": off + e}
     if codes is None:
         return [CodeMention(system=system, code=label, kind="range", **where)]
     return [CodeMention(system=system, code=c, range_of=label, **where) for c in codes]
@@ -321,10 +318,10 @@ def _single_mentions(line: str, s: int, e: int, ctx: _Ctx, off: int) -> list[Cod
     desc_match = pattern.match(after) if ctx.context == "title" or hit[0] == "ICD-10-CM" else None
     desc = desc_match["d"] if desc_match and not P.PROSE_TOKEN.search(desc_match["d"]) else None
     out = [_mention(hit, clean_text(desc or ""), ctx.context, evidence, off + s, off + e)]
-    if hit[0] in ("CPT", "HCPCS") and (suffix := P.MODIFIER_SUFFIX.match(after)):
-        if suffix["m"] not in P.MODIFIER_STOPWORDS:
-            out.append(_mention(("MODIFIER", suffix["m"]), "", ctx.context, "modifier_suffix",
-                                off + e + 1, off + e + suffix.end()))
+    suffix = P.MODIFIER_SUFFIX.match(after) if hit[0] in ("CPT", "HCPCS") else None
+    if suffix and suffix["m"] not in P.MODIFIER_STOPWORDS:
+        out.append(_mention(("MODIFIER", suffix["m"]), "", ctx.context, "modifier_suffix",
+                            off + e + 1, off + e + suffix.end()))
     return out
 
 

@@ -46,6 +46,7 @@ class ParsedPage:
     meta: dict[str, str] = field(default_factory=dict)  # selected <meta> name/property -> content
     json_ld: list[dict] = field(default_factory=list)
     text_format: str = "html"  # html | text
+    markup_truncated: bool = False  # HTML that stops inside an open table, list or paragraph
 
 
 _WS = re.compile(r"\s+")

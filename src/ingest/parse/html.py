@@ -40,7 +40,7 @@ def parse_html(text: str) -> ParsedPage:
     if not text.strip():
         raise ValueError("page has no markup")
     root = lxml.html.document_fromstring(text)
-    page = ParsedPage(blocks=[])
+    page = ParsedPage(blocks=[], markup_truncated=_truncated_markup(text))
     _read_head(root, page)
     rules = chrome_rules()
     content = _content_root(root, rules)
@@ -59,6 +59,16 @@ def parse_html(text: str) -> ParsedPage:
     finally:
         soup.decompose()  # break BeautifulSoup's reference cycles now, not in the GC
     return page
+
+
+_CLOSING = re.compile(r"</(?:html|body)\s*>\s*$", re.I)
+_OPEN_AT_END = re.compile(r"<[a-z][^>]*$|<(?:td|th|tr|li|p)\b[^>]*>[^<]*$", re.I)
+
+
+def _truncated_markup(text: str) -> bool:
+    """True when the page stops mid-tag or inside an open cell/item (no closing body/html)."""
+    tail = text[-2000:].rstrip()
+    return not _CLOSING.search(tail) and bool(_OPEN_AT_END.search(tail))
 
 
 def _read_head(root: etree._Element, page: ParsedPage) -> None:

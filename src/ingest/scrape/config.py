@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .urls import TRACKING_PARAMS, canonicalize
 
-DEFAULT_USER_AGENT = "ingest-bot/0.1 (+https://github.com/ingest/ingest#scraping)"
+DEFAULT_USER_AGENT = "ingest-bot/0.1 (+https://example.invalid/ingest-bot; set user_agent to your contact URL)"
 
 
 class ConfigError(ValueError):
