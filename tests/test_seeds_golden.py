@@ -20,7 +20,7 @@ def seed_release(seeds_dir):
     by_path = {}
     for dataset, records in assembly.datasets.items():
         for record in records:
-            for source in record["sources"]:
+            for source in record.get("sources", []):
                 by_path[source["path"]] = record
     for entry in assembly.quarantine:
         by_path[entry["path"]] = {"page_type": entry["page_type"], "quarantine_reason": entry["reason"], **entry}

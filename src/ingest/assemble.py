@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ingest.crossref import code_index, resolve_procedure_codes
 from ingest.models import DATASETS
 from ingest.pipeline import PageResult
 
@@ -58,15 +59,20 @@ def merge_records(records: list[dict]) -> dict:
 
 
 def assemble(results: Iterable[PageResult]) -> Assembly:
-    """Group records by dataset and id, merge same-id records, sort everything deterministically."""
+    """Group records by dataset and id (after resolving codes across pages), merge same-id
+    records, build the code index, and sort everything deterministically."""
     out = Assembly()
-    by_id: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    items: list[tuple[str, dict, list[dict]]] = []
     for result in results:
         out.pages.append((result.rel_path, result.sha256))
         if result.quarantine is not None:
             out.quarantine.append(result.quarantine)
         elif result.dataset and result.record is not None:
-            by_id[result.dataset][result.record["id"]].append(result.record)
+            items.append((result.dataset, result.record, list(result.code_refs)))
+    out.stats["codes_resolved_by_descriptor"] = resolve_procedure_codes(items)
+    by_id: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for dataset, record, _ in items:
+        by_id[dataset][record["id"]].append(record)
     for dataset in DATASETS:
         if dataset != "quarantine":
             out.datasets[dataset] = []
@@ -74,6 +80,7 @@ def assemble(results: Iterable[PageResult]) -> Assembly:
         out.datasets[dataset] = [merge_records(groups[i]) if len(groups[i]) > 1 else groups[i][0]
                                  for i in sorted(groups)]
         out.stats[f"{dataset}_merged_pages"] = sum(len(g) - 1 for g in groups.values())
+    out.datasets["codes"] = code_index(items)
     out.quarantine.sort(key=lambda q: q["path"])
     out.pages.sort()
     return out

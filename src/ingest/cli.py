@@ -85,11 +85,22 @@ def _print_summary(summary: dict, elapsed: float) -> None:
     table.add_row("quarantined", str(quarantined))
     for reason, count in summary["quarantined"].items():
         table.add_row(f"  {reason}", str(count))
+    for label, value in summary.get("quality", []):
+        table.add_row(label, value)
     state = "published" if summary["published"] else "unchanged: no new release (use --force to publish anyway)"
     table.add_row("release", f"{summary['release_id']} ({state})")
     table.add_row("path", summary["release_path"])
     table.add_row("elapsed", f"{elapsed:.1f} s  (" + ", ".join(f"{k} {v:.1f} s" for k, v in summary["stage_seconds"].items()) + ")")
     console.print(table)
+
+
+def _register_subcommands() -> None:
+    from ingest.scrape.cli import register as register_scrape
+
+    register_scrape(app)
+
+
+_register_subcommands()
 
 
 def main() -> None:  # pragma: no cover - console script entry

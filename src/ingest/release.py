@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
+
 from ingest.assemble import assemble
 from ingest.pipeline import PageResult
 from ingest.publish import publish_release
+from ingest.quality import headline, quality_report
 
 
 @dataclass
@@ -25,6 +28,7 @@ class BuildSummary:
     published: bool
     stage_seconds: dict[str, float] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
+    quality: list[tuple[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -38,8 +42,10 @@ def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
     assembly = assemble(results)
     timings["assemble"] = time.perf_counter() - started
     started = time.perf_counter()
+    quality = quality_report(assembly.datasets, assembly.quarantine)
     info = publish_release(out_dir, assembly.datasets, assembly.quarantine, assembly.pages, force=force,
-                           extra={"stats": assembly.stats})
+                           extra={"stats": assembly.stats},
+                           extra_files={"quality.json": orjson.dumps(quality, option=orjson.OPT_INDENT_2)})
     timings["publish"] = time.perf_counter() - started
     return BuildSummary(
         pages=len(assembly.pages),
@@ -50,4 +56,5 @@ def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
         published=info.published,
         stage_seconds={k: round(v, 3) for k, v in timings.items()},
         stats=assembly.stats,
+        quality=headline(quality),
     )

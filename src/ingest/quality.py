@@ -1,0 +1,59 @@
+"""quality.json: per page type, how many pages and records, and how full each field is; code problems."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ingest.crossref import RECORD_TYPE
+
+_NOT_GRADED = frozenset({"id", "schema_version", "page_type", "sources"})
+
+
+def _filled(value) -> bool:
+    return value not in (None, "", [], {})
+
+
+def field_coverage(records: list[dict]) -> dict[str, float]:
+    """Share of records (0..1) with each field filled; booleans are not graded."""
+    if not records:
+        return {}
+    fields = [k for k, v in records[0].items() if k not in _NOT_GRADED and not isinstance(v, bool)]
+    return {f: round(sum(1 for r in records if _filled(r.get(f))) / len(records), 4) for f in fields}
+
+
+def quality_report(datasets: dict[str, list[dict]], quarantine: list[dict]) -> dict:
+    """The release's quality summary (written as quality.json)."""
+    page_types: dict[str, dict] = {}
+    for dataset, page_type in RECORD_TYPE.items():
+        records = datasets.get(dataset, [])
+        pages = sum(len(r["sources"]) for r in records)
+        page_types[page_type] = {"pages": pages, "records": len(records), "field_coverage": field_coverage(records)}
+    unsupported = Counter(q.get("page_type") or "unclassified" for q in quarantine)
+    codes = datasets.get("codes", [])
+    conflicts = Counter(c["kind"] for e in codes for c in e.get("conflicts", []))
+    invalid = [f"{e['system']} {e['code']}" for e in codes if e.get("valid") is False]
+    return {
+        "page_types": page_types,
+        "quarantine": {"pages": len(quarantine), "by_reason": dict(sorted(Counter(q["reason"] for q in quarantine).items())),
+                       "by_page_type": dict(sorted(unsupported.items()))},
+        "codes": {
+            "entries": len(codes),
+            "by_system": dict(sorted(Counter(e["system"] for e in codes).items())),
+            "conflicts_by_kind": dict(sorted(conflicts.items())),
+            "conflicts": [f"{e['system']} {e['code']}: {c['kind']}" for e in codes for c in e.get("conflicts", [])],
+            "invalid": invalid,
+        },
+    }
+
+
+def headline(report: dict) -> list[tuple[str, str]]:
+    """The few numbers the CLI prints."""
+    rows = []
+    for page_type, info in report["page_types"].items():
+        cov = info["field_coverage"]
+        mean = sum(cov.values()) / len(cov) if cov else 0.0
+        rows.append((f"{page_type} field coverage", f"{mean:.0%} mean over {len(cov)} fields" if cov else "-"))
+    codes = report["codes"]
+    rows.append(("code index", f"{codes['entries']} codes, {sum(codes['conflicts_by_kind'].values())} conflicts, "
+                               f"{len(codes['invalid'])} invalid"))
+    return rows
