@@ -27,6 +27,7 @@ _WEB_ALIASES = {"iso8859-1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252", "
 _MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
           b"\x7fELF", b"RIFF", b"OggS", b"ID3", b"\x00\x00\x01\x00", b"wOFF", b"wOF2")
 _MAX_LOSSY_SHARE = 0.02
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 _CP1252_CHAOS_MARGIN = 0.02
 
 
@@ -70,7 +71,7 @@ def looks_binary(data: bytes) -> bool:
     sample = data[:4096]
     if any(sample.startswith(bom) for bom, _ in _BOMS):
         return False
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > len(sample) * 0.1
 
 

@@ -35,7 +35,7 @@ _HTML_SNIFF = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype|html|head|body|met
 
 RECORD_MODELS = {"procedure": ProcedureRecord, "term": TermRecord, "billing": BillingRecord}
 # Procedure fields scanned for codes the page mentions (beyond its own code).
-_PROCEDURE_TEXT_FIELDS = ("summary", "purpose", "indications", "procedure_steps", "alternatives")
+_PROCEDURE_TEXT_FIELDS = ("summary", "purpose")
 
 
 class PageTimeout(Exception):

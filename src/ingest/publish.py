@@ -18,7 +18,7 @@ from pathlib import Path
 
 import orjson
 
-from ingest import EXTRACTOR_VERSION, SCHEMA_VERSION, __version__
+from ingest import EXTRACTOR_VERSION, SCHEMA_VERSION, __version__, faults
 from ingest.card import dataset_card
 from ingest.models import DATASETS
 
@@ -42,10 +42,18 @@ def jsonl_bytes(records: list[dict]) -> bytes:
 
 
 def _write(path: Path, data: bytes) -> dict:
+    faults.checkpoint(f"write.before:{path.name}")
     with open(path, "wb") as fh:
-        fh.write(data)
+        if faults.armed():  # crash tests only: two halves with a kill point between
+            fh.write(data[:len(data) // 2])
+            fh.flush()
+            faults.checkpoint(f"write.mid:{path.name}")
+            fh.write(data[len(data) // 2:])
+        else:
+            fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
+    faults.checkpoint(f"write.after:{path.name}")
     return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
 
@@ -101,9 +109,15 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict]], quarantine: 
     tmp = releases / f"{TMP_PREFIX}{release_id}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "schemas").mkdir(parents=True)
+    faults.checkpoint("publish.begin")
     files: dict[str, dict] = {}
     for name, data in payload.items():
         files[name] = _write(tmp / name, data)
+    # changes.jsonl: what changed against the release `latest` points to (not part of content_digest)
+    from ingest.history import CHANGES, diff_datasets  # here: history imports this module
+
+    changes = diff_datasets(previous, {**datasets, "quarantine": quarantine}, release_id)
+    files[CHANGES] = _write(tmp / CHANGES, changes.changes_jsonl())
     schemas = {}
     for name, model in DATASETS.items():
         schema = orjson.dumps(model.model_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
@@ -122,6 +136,7 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict]], quarantine: 
         "inputs": {"pages": len(pages), "digest": inputs_digest(pages)},
         "content_digest": content_digest,
         "counts": counts,
+        "changes": changes.summary(),
         "datasets": {name[:-6]: {"file": name, "records": counts.get(name[:-6], 0), **files[name],
                                  "schema": schemas.get(name[:-6])}
                      for name in sorted(payload) if name.endswith(".jsonl")},
@@ -134,6 +149,7 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict]], quarantine: 
     final = releases / release_id
     os.rename(tmp, final)
     _fsync_dir(releases)
+    faults.checkpoint("publish.renamed")
     switch_latest(out_dir, final)
     return ReleaseInfo(release_id, final, True, manifest)
 
@@ -144,7 +160,9 @@ def switch_latest(out_dir: Path, release_dir: Path) -> None:
     if link_tmp.is_symlink() or link_tmp.exists():
         link_tmp.unlink()
     os.symlink(Path(RELEASES) / release_dir.name, link_tmp)
+    faults.checkpoint("latest.link")
     os.replace(link_tmp, Path(out_dir) / LATEST)
+    faults.checkpoint("latest.switched")
     _fsync_dir(Path(out_dir))
 
 

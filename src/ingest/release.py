@@ -10,6 +10,7 @@ from pathlib import Path
 
 import orjson
 
+from ingest import faults
 from ingest.assemble import assemble
 from ingest.pipeline import PageResult
 from ingest.publish import publish_release
@@ -39,7 +40,9 @@ def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
     """Assemble results and publish them as a release under out_dir."""
     timings = dict(stage_seconds or {})
     started = time.perf_counter()
+    faults.checkpoint("assemble")
     assembly = assemble(results)
+    faults.checkpoint("assemble.done")
     timings["assemble"] = time.perf_counter() - started
     started = time.perf_counter()
     quality = quality_report(assembly.datasets, assembly.quarantine)

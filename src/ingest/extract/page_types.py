@@ -11,7 +11,7 @@ from importlib import resources
 from ingest.extract.vocabulary import content_tokens, normalize_heading
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PageTypeVocabulary:
     name: str
     min_signals: int
@@ -19,6 +19,7 @@ class PageTypeVocabulary:
     sections: dict[str, tuple[str, ...]]  # section -> normalized variants
     extra: dict
 
+    @lru_cache(maxsize=8192)  # noqa: B019 - one vocabulary per page type and process
     def section(self, heading: str) -> str | None:
         """The section a heading names (exact, or all of a variant's words present)."""
         norm = normalize_heading(heading)

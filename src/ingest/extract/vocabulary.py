@@ -20,6 +20,7 @@ _FUZZY_CUTOFF = 0.86
 _KEYWORD_MAX_WORDS = 5  # content words: longer lines are sentences, not headings
 
 
+@lru_cache(maxsize=16384)
 def normalize_heading(text: str) -> str:
     """Lower-case words of a heading: emoji, numbering, punctuation and '&' folded away."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
@@ -54,7 +55,7 @@ class Section:
     keywords: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Vocabulary:
     sections: tuple[Section, ...]
     labels: dict[str, frozenset[str]]
@@ -66,6 +67,10 @@ class Vocabulary:
     def match(self, heading: str, weak: bool = False) -> str | None:
         """The section a heading names, or None: exact, then word-subset, then fuzzy match;
         with weak=True, a keyword match as a last resort ("Before your visit", "Where:")."""
+        return self._match(heading, weak)
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one vocabulary per process; headings repeat across pages
+    def _match(self, heading: str, weak: bool) -> str | None:
         norm = normalize_heading(heading)
         if not norm or len(norm.split()) > 12:
             return None
@@ -78,9 +83,11 @@ class Vocabulary:
             if vtokens and vtokens <= tokens and len(tokens) - len(vtokens) <= 3:
                 score = 50 + 10 * len(vtokens) - (len(tokens) - len(vtokens))
             else:
-                ratio = difflib.SequenceMatcher(None, norm, variant).ratio()
-                if ratio >= _FUZZY_CUTOFF:
-                    score = 40 * ratio
+                matcher = difflib.SequenceMatcher(None, norm, variant)
+                if matcher.real_quick_ratio() >= _FUZZY_CUTOFF and matcher.quick_ratio() >= _FUZZY_CUTOFF:
+                    ratio = matcher.ratio()
+                    if ratio >= _FUZZY_CUTOFF:
+                        score = 40 * ratio
             if score and (best is None or score > best[0]):
                 best = (score, section)
         if best:

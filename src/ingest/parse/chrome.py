@@ -17,6 +17,7 @@ class ChromeRules:
     drop_roles: frozenset[str]
     content_roots: tuple[str, ...]
     chrome_text: re.Pattern[str]
+    content_root_checks: tuple = ()
 
     def is_chrome_text(self, text: str) -> bool:
         """True when a whole line/heading is site chrome."""
@@ -34,4 +35,16 @@ def chrome_rules() -> ChromeRules:
         drop_roles=frozenset(data["drop_roles"]),
         content_roots=tuple(data["content_roots"]),
         chrome_text=re.compile("|".join(f"(?:{p})" for p in data["chrome_text"])),
+        content_root_checks=tuple(_root_check(x) for x in data["content_roots"]),
     )
+
+
+def _root_check(xpath: str):
+    """A predicate telling whether an element is what a '//tag' or '//*[@attr='v']' rule selects."""
+    m = re.fullmatch(r"//([a-z]+)", xpath)
+    if m:
+        return lambda el, tag=m[1]: el.tag == tag
+    m = re.fullmatch(r"//\*\[@([a-z-]+)='([^']*)'\]", xpath)
+    if m:
+        return lambda el, attr=m[1], value=m[2]: el.get(attr) == value
+    raise ValueError(f"unsupported content_roots rule: {xpath}")

@@ -1,0 +1,410 @@
+"""Release history: list releases, resolve references, diff two releases, garbage-collect old ones.
+
+A pure library (the commands are in history_cli). Dataset files are streamed line
+by line: a diff indexes one side as record key -> (digest, byte offset), streams
+the other side, and parses a record of the indexed side only when the bytes
+differ, so memory grows with the number of records, not with their size.
+Records are matched by `id`; quarantine entries by `path`; codes by system+code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ingest.publish import RELEASES, TMP_PREFIX, latest_release, read_manifest, verify_release
+
+CHANGES = "changes.jsonl"
+KEY_FIELDS: dict[str, tuple[str, ...]] = {"quarantine": ("path",), "codes": ("system", "code")}
+TMP_MAX_AGE = 3600.0  # seconds after which a leftover temporary directory is stale whatever its pid
+
+
+class ReleaseNotFound(LookupError):
+    """A release reference that matches no release, or more than one."""
+
+
+# --------------------------------------------------------------------------- listing
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    """One release directory as `ingest releases` shows it."""
+
+    release_id: str
+    path: Path
+    created_at: str | None
+    counts: dict[str, int]
+    changes: dict[str, dict[str, int]] | None  # manifest's per-dataset change summary, when present
+    previous_release: str | None
+    is_latest: bool
+    problems: list[str] = field(default_factory=list)  # [] when valid (or not verified)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def release_dirs(out_dir: Path) -> list[Path]:
+    """Published release directories under out_dir/releases, oldest first (ids start with the UTC time)."""
+    root = Path(out_dir) / RELEASES
+    if not root.is_dir():
+        return []
+    return sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+
+
+def list_releases(out_dir: Path, verify: bool = True) -> list[ReleaseSummary]:
+    """Every release under out_dir, oldest first, checked against its manifest's checksums."""
+    latest = latest_release(out_dir)
+    out = []
+    for path in release_dirs(out_dir):
+        try:
+            manifest = read_manifest(path)
+        except (OSError, ValueError) as exc:
+            manifest, problems = {}, [f"manifest unreadable: {exc}"]
+        else:
+            problems = verify_release(path) if verify else []
+        out.append(ReleaseSummary(
+            release_id=path.name, path=path, created_at=manifest.get("created_at"),
+            counts=dict(manifest.get("counts") or {}), changes=manifest.get("changes"),
+            previous_release=manifest.get("previous_release"),
+            is_latest=latest is not None and path.resolve() == latest, problems=problems))
+    return out
+
+
+def resolve_release(out_dir: Path, ref: str) -> Path:
+    """The release directory `ref` names: `latest`, `previous`, a release id or a unique id prefix."""
+    out_dir = Path(out_dir)
+    dirs = release_dirs(out_dir)
+    if ref in ("latest", "previous"):
+        latest = latest_release(out_dir)
+        if latest is None:
+            raise ReleaseNotFound(f"no `latest` release in {out_dir}")
+        if ref == "latest":
+            return latest
+        try:
+            prev = read_manifest(latest).get("previous_release")
+        except (OSError, ValueError):
+            prev = None
+        if prev and not prev.startswith(".") and (out_dir / RELEASES / prev).is_dir():
+            return out_dir / RELEASES / prev
+        older = [d for d in dirs if d.name < latest.name]  # the predecessor was removed: the next older one
+        if not older:
+            raise ReleaseNotFound(f"the latest release {latest.name} has no previous release in {out_dir}")
+        return older[-1]
+    matches = [d for d in dirs if d.name == ref] or [d for d in dirs if ref and d.name.startswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ReleaseNotFound(f"{ref!r} is ambiguous: " + ", ".join(d.name for d in matches))
+    raise ReleaseNotFound(f"no release {ref!r} in {out_dir / RELEASES}")
+
+
+# --------------------------------------------------------------------------- diff
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """Old and new value of one field (None when the field is absent)."""
+
+    old: Any
+    new: Any
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.old, list | None) and isinstance(self.new, list | None)
+
+    def items(self) -> tuple[list, list]:
+        """(added, removed) items of a list field, multiplicity-aware, in list order."""
+        old, new = self.old or [], self.new or []
+        return _minus(new, old), _minus(old, new)
+
+    def detail(self) -> dict:
+        """Machine form: {"added", "removed"} items for lists (with "reordered" if only the order changed), else {"old", "new"}."""
+        if not self.is_list:
+            return {"old": self.old, "new": self.new}
+        added, removed = self.items()
+        return {"added": added, "removed": removed, **({"reordered": True} if not added and not removed else {})}
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    id: str
+    fields: dict[str, FieldChange]
+
+
+@dataclass
+class DatasetDiff:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[RecordChange] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"added": len(self.added), "removed": len(self.removed), "changed": len(self.changed)}
+
+
+@dataclass
+class ReleaseDiff:
+    """Records added, removed and changed per dataset between two releases (ids sorted)."""
+
+    old_id: str | None
+    new_id: str | None
+    datasets: dict[str, DatasetDiff]
+    warnings: list[str] = field(default_factory=list)  # unreadable lines that were skipped
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """{dataset: {"added", "removed", "changed"}} (what the manifest's `changes` holds)."""
+        return {name: d.counts() for name, d in sorted(self.datasets.items())}
+
+    def is_empty(self) -> bool:
+        return not any(d.added or d.removed or d.changed for d in self.datasets.values())
+
+    def change_records(self) -> Iterator[dict]:
+        """The lines of changes.jsonl as dicts, sorted by (dataset, id)."""
+        for name, d in sorted(self.datasets.items()):
+            entries = [(i, "added", None) for i in d.added] + [(i, "removed", None) for i in d.removed]
+            entries += [(c.id, "changed", c) for c in d.changed]
+            for rid, kind, change in sorted(entries, key=lambda e: e[0]):
+                line = {"dataset": name, "id": rid, "change": kind}
+                if change is not None:
+                    line["fields"] = {k: {"old": f.old, "new": f.new} for k, f in change.fields.items()}
+                yield line
+
+    def changes_jsonl(self) -> bytes:
+        """changes.jsonl: one compact JSON object per changed record, deterministic bytes."""
+        return b"".join(orjson.dumps(line) + b"\n" for line in self.change_records())
+
+    def to_json(self) -> dict:
+        """Machine form for `ingest diff --json` (list fields as items added/removed)."""
+        return {
+            "old": self.old_id, "new": self.new_id, "summary": self.summary(),
+            "datasets": {name: {"added": d.added, "removed": d.removed,
+                                "changed": [{"id": c.id, "fields": {k: f.detail() for k, f in c.fields.items()}}
+                                            for c in d.changed]}
+                         for name, d in sorted(self.datasets.items())},
+            "warnings": self.warnings,
+        }
+
+
+def record_key(dataset: str, record: dict) -> str:
+    """The key a record is matched by across releases: id; path (quarantine); system:code (codes)."""
+    return ":".join(str(record.get(f) or "") for f in KEY_FIELDS.get(dataset, ("id",)))
+
+
+def field_changes(old: dict, new: dict) -> dict[str, FieldChange]:
+    """Fields whose values differ (new record's field order, then fields only the old one has)."""
+    names = list(new) + [k for k in old if k not in new]
+    return {k: FieldChange(old.get(k), new.get(k)) for k in names if _canon(old.get(k)) != _canon(new.get(k))}
+
+
+def diff_releases(old_dir: Path | None, new_dir: Path) -> ReleaseDiff:
+    """Diff two release directories (old_dir None: everything in new_dir is added)."""
+    new_files = dataset_files(new_dir)
+
+    def index(name: str, warnings: list[str]) -> _FileIndex:
+        return _FileIndex(name, new_files.get(name), warnings)
+
+    return _diff(old_dir, Path(new_dir).name, new_files, index)
+
+
+def diff_datasets(old_dir: Path | None, new: Mapping[str, Iterable[dict]], new_id: str | None = None) -> ReleaseDiff:
+    """Diff a release directory against datasets held in memory ({dataset: records}), as publish does."""
+    def index(name: str, warnings: list[str]) -> _MemoryIndex:
+        return _MemoryIndex(name, new.get(name, ()))
+
+    return _diff(old_dir, new_id, new, index)
+
+
+def dataset_files(release_dir: Path) -> dict[str, Path]:
+    """{dataset: path} of a release's JSONL datasets (from its manifest; *.jsonl if that is unreadable)."""
+    release_dir = Path(release_dir)
+    try:
+        return {name: release_dir / meta["file"] for name, meta in read_manifest(release_dir)["datasets"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {p.stem: p for p in sorted(release_dir.glob("*.jsonl")) if p.name != CHANGES}
+
+
+def iter_records(path: Path, warnings: list[str] | None = None) -> Iterator[tuple[int, bytes, dict]]:
+    """(byte offset, line without newline, record) of every line of a JSONL file, streamed."""
+    offset = 0
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            start, offset = offset, offset + len(raw)
+            line = raw.rstrip(b"\r\n")
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                record = None
+            if not isinstance(record, dict):
+                if warnings is not None:
+                    warnings.append(f"{path.parent.name}/{path.name}:{number}: unreadable line skipped")
+                continue
+            yield start, line, record
+
+
+def _diff(old_dir: Path | None, new_id: str | None, new_names: Iterable[str],
+          make_index: Callable[[str, list[str]], _FileIndex | _MemoryIndex]) -> ReleaseDiff:
+    warnings: list[str] = []
+    old_files = dataset_files(old_dir) if old_dir is not None else {}
+    out = {}
+    for name in sorted(set(old_files) | set(new_names)):
+        index = make_index(name, warnings)  # one dataset at a time: only one index in memory
+        try:
+            out[name] = _diff_dataset(name, old_files.get(name), index, warnings)
+        finally:
+            index.close()
+    return ReleaseDiff(Path(old_dir).name if old_dir is not None else None, new_id, out, warnings)
+
+
+def _diff_dataset(name: str, old_path: Path | None, new: _FileIndex | _MemoryIndex, warnings: list[str]) -> DatasetDiff:
+    result, seen = DatasetDiff(), set()
+    if old_path is not None and old_path.is_file():
+        for _, line, old in iter_records(old_path, warnings):
+            key = record_key(name, old)
+            if key in seen:
+                continue
+            if key not in new.entries:
+                result.removed.append(key)
+                continue
+            seen.add(key)
+            if not new.same(key, line):
+                fields = field_changes(old, new.record(key))
+                if fields:
+                    result.changed.append(RecordChange(key, fields))
+    result.added = sorted(k for k in new.entries if k not in seen)
+    result.removed.sort()
+    result.changed.sort(key=lambda c: c.id)
+    return result
+
+
+class _FileIndex:
+    """key -> (digest, offset) of one dataset file; a record is re-read by its offset on demand."""
+
+    def __init__(self, dataset: str, path: Path | None, warnings: list[str]) -> None:
+        self.path, self._fh = path, None
+        self.entries: dict[str, tuple[bytes, int]] = {}
+        if path is not None and path.is_file():
+            for offset, line, record in iter_records(path, warnings):
+                self.entries.setdefault(record_key(dataset, record), (_digest(line), offset))
+
+    def same(self, key: str, line: bytes) -> bool:
+        return self.entries[key][0] == _digest(line)
+
+    def record(self, key: str) -> dict:
+        if self._fh is None:
+            self._fh = open(self.path, "rb")  # noqa: SIM115 - closed by close()
+        self._fh.seek(self.entries[key][1])
+        return orjson.loads(self._fh.readline())
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+class _MemoryIndex:
+    """key -> record of datasets already in memory; compared by their serialized bytes."""
+
+    def __init__(self, dataset: str, records: Iterable[dict]) -> None:
+        self.entries = {}
+        for record in records:
+            self.entries.setdefault(record_key(dataset, record), record)
+
+    def same(self, key: str, line: bytes) -> bool:
+        return orjson.dumps(self.entries[key]) == line
+
+    def record(self, key: str) -> dict:
+        return orjson.loads(orjson.dumps(self.entries[key]))  # JSON-native values, as a reader sees them
+
+    def close(self) -> None:
+        pass
+
+
+def _digest(line: bytes) -> bytes:
+    return hashlib.blake2b(line, digest_size=16).digest()
+
+
+def _canon(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def _minus(items: list, other: list) -> list:
+    left = Counter(_canon(x) for x in other)
+    out = []
+    for item in items:
+        key = _canon(item)
+        if left[key]:
+            left[key] -= 1
+        else:
+            out.append(item)
+    return out
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def gc_releases(out_dir: Path, keep: int, dry_run: bool = False, tmp_max_age: float = TMP_MAX_AGE) -> list[Path]:
+    """Remove all but the `keep` newest releases (never the one `latest` points to, which counts
+    towards `keep`) and stale temporary leftovers of killed builds; return what was (or would be) removed.
+
+    A `.tmp-*` directory or `.tmp-latest-*` link is stale when older than tmp_max_age seconds
+    or when the process whose pid ends its name is gone.
+    """
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    out_dir = Path(out_dir)
+    latest = latest_release(out_dir)
+    dirs = release_dirs(out_dir)
+    others = [d for d in dirs if latest is None or d.resolve() != latest]
+    budget = keep - (len(others) < len(dirs))
+    doomed = others[:max(0, len(others) - budget)]
+    now = time.time()
+    root = out_dir / RELEASES
+    for folder, prefix in ((root, TMP_PREFIX), (out_dir, f"{TMP_PREFIX}latest-")):
+        if folder.is_dir():
+            doomed += sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and _stale(p, now, tmp_max_age))
+    if not dry_run:
+        for path in doomed:
+            _remove(path)
+    return doomed
+
+
+def _stale(path: Path, now: float, max_age: float) -> bool:
+    try:
+        age = now - path.lstat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age > max_age:
+        return True
+    pid = path.name.rsplit("-", 1)[-1]
+    return pid.isdigit() and not _alive(int(pid))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+        return
+    if not path.name.startswith("."):  # hide it first: a gc killed mid-way leaves no half release in view
+        hidden = path.with_name(f"{TMP_PREFIX}gc-{path.name}-{os.getpid()}")
+        os.rename(path, hidden)
+        path = hidden
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,167 @@
+"""`ingest releases`, `ingest diff`, `ingest gc`: the release history on the command line.
+
+`register(app)` adds the three commands to a typer app (the lead wires it into ingest.cli).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ingest.history import (ReleaseDiff, ReleaseNotFound, diff_releases, gc_releases, list_releases,
+                            resolve_release)
+
+OutOption = Annotated[Path, typer.Option("--out", help="Output folder holding releases/ and the `latest` link.")]
+DEFAULT_OUT = Path("normalized")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `releases`, `diff` and `gc` commands to app."""
+    app.command("releases")(releases)
+    app.command("diff")(diff)
+    app.command("gc")(gc)
+
+
+def releases(
+    out: OutOption = DEFAULT_OUT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    verify: Annotated[bool, typer.Option("--verify/--no-verify", help="Check every file's checksum.")] = True,
+) -> None:
+    """List the releases: id, creation time, records per dataset, changes, which is latest, valid or corrupt."""
+    found = list_releases(out, verify=verify)
+    if as_json:
+        _echo_json([{"release_id": r.release_id, "path": str(r.path), "created_at": r.created_at,
+                     "counts": r.counts, "changes": r.changes, "previous_release": r.previous_release,
+                     "latest": r.is_latest, "valid": r.valid, "problems": r.problems} for r in found])
+        return
+    console = Console()
+    if not found:
+        console.print(f"no releases in {out}")
+        return
+    datasets = list(dict.fromkeys(name for r in found for name in r.counts))
+    table = Table(title=f"releases in {out}", title_justify="left")
+    table.add_column("", no_wrap=True)
+    table.add_column("release", no_wrap=True, min_width=max(len(r.release_id) for r in found))
+    table.add_column("created (UTC)", no_wrap=True)
+    for name in datasets:
+        table.add_column(name, justify="right")
+    table.add_column("changes", no_wrap=True)
+    table.add_column("status")
+    for r in found:
+        changes = Text("-")
+        if r.changes:
+            totals = {k: sum(d.get(k, 0) for d in r.changes.values()) for k in ("added", "removed", "changed")}
+            changes = Text.assemble((f"+{totals['added']}", "green"), " ", (f"-{totals['removed']}", "red"), " ",
+                                    (f"~{totals['changed']}", "yellow"))
+        status = Text("valid", "green") if r.valid else Text("corrupt: " + "; ".join(r.problems[:3]), "bold red")
+        table.add_row(Text("latest", "bold cyan") if r.is_latest else "", Text(r.release_id, "bold" if r.is_latest else ""),
+                      r.created_at or "?", *[str(r.counts.get(n, "")) for n in datasets], changes, status)
+    console.print(table)
+
+
+def diff(
+    old: Annotated[str, typer.Argument(help="Older release: id, unique id prefix, `latest` or `previous`.")],
+    new: Annotated[str, typer.Argument(help="Newer release: id, unique id prefix, `latest` or `previous`.")],
+    out: OutOption = DEFAULT_OUT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full diff as JSON.")] = False,
+    dataset: Annotated[list[str] | None, typer.Option("--dataset", "-d", help="Only these datasets (repeatable).")] = None,
+    limit: Annotated[int, typer.Option(help="Records shown per dataset and kind (0: all); --json shows all.")] = 20,
+) -> None:
+    """Records added, removed and changed per dataset between two releases, with field-level differences."""
+    try:
+        old_dir, new_dir = resolve_release(out, old), resolve_release(out, new)
+    except ReleaseNotFound as exc:
+        _fail(str(exc))
+    result = diff_releases(old_dir, new_dir)
+    if dataset:
+        unknown = sorted(set(dataset) - set(result.datasets))
+        if unknown:
+            _fail(f"unknown dataset(s) {', '.join(unknown)}; known: {', '.join(sorted(result.datasets))}")
+        result.datasets = {k: v for k, v in result.datasets.items() if k in dataset}
+    if as_json:
+        _echo_json(result.to_json())
+    else:
+        _print_diff(Console(), result, limit)
+
+
+def gc(
+    keep: Annotated[int, typer.Option("--keep", min=1, help="Releases to keep (the one `latest` points to counts and is never removed).")],
+    out: OutOption = DEFAULT_OUT,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only print what would be removed.")] = False,
+    tmp_age: Annotated[float, typer.Option(help="Seconds after which a leftover .tmp-* is removed even if its pid lives.")] = 3600.0,
+) -> None:
+    """Remove old releases and leftovers of killed builds (.tmp-* directories and links not in use)."""
+    removed = gc_releases(out, keep, dry_run=dry_run, tmp_max_age=tmp_age)
+    verb = "would remove" if dry_run else "removed"
+    for path in removed:
+        typer.echo(f"{verb} {path}")
+    typer.echo(f"{verb} {len(removed)} path(s)" if removed else "nothing to remove")
+
+
+# --------------------------------------------------------------------------- output helpers
+
+
+def _print_diff(console: Console, result: ReleaseDiff, limit: int) -> None:
+    console.print(Text.assemble("diff ", (str(result.old_id), "bold"), " → ", (str(result.new_id), "bold")))
+    table = Table(show_edge=False, box=None, pad_edge=False)
+    table.add_column("dataset")
+    for kind, style in (("added", "green"), ("removed", "red"), ("changed", "yellow")):
+        table.add_column(kind, justify="right", style=style)
+    for name, counts in result.summary().items():
+        table.add_row(name, *(str(counts[k]) for k in ("added", "removed", "changed")))
+    console.print(table)
+    if result.is_empty():
+        console.print("no differences")
+    for name, d in sorted(result.datasets.items()):
+        if not (d.added or d.removed or d.changed):
+            continue
+        console.print(Text(f"\n{name}", "bold underline"))
+        for mark, style, ids in (("+", "green", d.added), ("-", "red", d.removed)):
+            for rid in _head(ids, limit):
+                console.print(Text(f"  {mark} {rid}", style))
+            _more(console, ids, limit)
+        for change in _head(d.changed, limit):
+            console.print(Text(f"  ~ {change.id}", "yellow"))
+            for field_name, fc in change.fields.items():
+                if fc.is_list:
+                    added, removed = fc.items()
+                    console.print(Text(f"      {field_name}:" + ("" if added or removed else " order changed"), "bold"))
+                    for item in added:
+                        console.print(Text(f"        + {_short(item)}", "green"))
+                    for item in removed:
+                        console.print(Text(f"        - {_short(item)}", "red"))
+                else:
+                    console.print(Text.assemble((f"      {field_name}: ", "bold"), (_short(fc.old), "red"), " → ",
+                                                (_short(fc.new), "green")))
+        _more(console, d.changed, limit)
+    for warning in result.warnings:
+        console.print(Text(f"warning: {warning}", "yellow"))
+
+
+def _head(items: list, limit: int) -> list:
+    return items if limit <= 0 else items[:limit]
+
+
+def _more(console: Console, items: list, limit: int) -> None:
+    if 0 < limit < len(items):
+        console.print(Text(f"    … and {len(items) - limit} more (--limit 0 shows all)", "dim"))
+
+
+def _short(value: Any, width: int = 100) -> str:
+    text = orjson.dumps(value).decode()
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _echo_json(obj: Any) -> None:
+    typer.echo(orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode())
+
+
+def _fail(message: str) -> None:
+    Console(stderr=True).print(Text.assemble(("error: ", "bold red"), message))
+    raise typer.Exit(1)
