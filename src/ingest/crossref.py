@@ -10,12 +10,14 @@ from ingest.pipeline import record_id
 RECORD_TYPE = {"procedures": "procedure", "terms": "term", "billing": "billing"}
 
 
-def _references(items: Iterable[tuple[str, dict, list[dict]]]) -> list[CodeReference]:
+def _references(items: Iterable[tuple[str, dict, list[dict]]], remap: dict[str, str] | None = None) -> list[CodeReference]:
     refs = []
+    remap = remap or {}
     for dataset, record, code_refs in items:
+        record_id = remap.get(record["id"], record["id"])
         for ref in code_refs:
             refs.append(CodeReference(system=ref["system"], code=ref["code"], description=ref["description"],
-                                      record_id=record["id"], record_type=RECORD_TYPE[dataset], field=ref["field"]))
+                                      record_id=record_id, record_type=RECORD_TYPE[dataset], field=ref["field"]))
     return refs
 
 
@@ -40,6 +42,7 @@ def resolve_procedure_codes(items: list[tuple[str, dict, list[dict]]]) -> int:
     return resolved
 
 
-def code_index(items: Iterable[tuple[str, dict, list[dict]]]) -> list[dict]:
-    """codes.jsonl: one entry per (system, code) referenced anywhere in the release."""
-    return [entry.model_dump(mode="json") for entry in build_index(_references(items))]
+def code_index(items: Iterable[tuple[str, dict, list[dict]]], remap: dict[str, str] | None = None) -> list[dict]:
+    """codes.jsonl: one entry per (system, code) referenced anywhere in the release
+    (references of records merged into another point at the record they became)."""
+    return [entry.model_dump(mode="json") for entry in build_index(_references(items, remap))]

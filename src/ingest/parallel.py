@@ -74,7 +74,7 @@ def extract_pages(refs: Sequence[PageRef], settings: BuildSettings,
             for ref in refs:
                 results.append(process_page(ref, settings))
                 progress(1)
-            faults.checkpoint("extract.batch")
+                faults.checkpoint("extract.batch")
         return sorted(results, key=lambda r: r.rel_path)
     chunks = [refs[i:i + settings.chunk_size] for i in range(0, len(refs), settings.chunk_size)]
     results, failed = _submit(chunks, settings, progress)

@@ -13,7 +13,7 @@ import orjson
 from ingest import faults
 from ingest.assemble import assemble
 from ingest.pipeline import PageResult
-from ingest.publish import publish_release
+from ingest.publish import jsonl_bytes, publish_release
 from ingest.quality import headline, quality_report
 
 
@@ -24,6 +24,7 @@ class BuildSummary:
     pages: int
     records: dict[str, int]
     quarantined: dict[str, int]
+    duplicate_clusters: dict[str, int]
     release_id: str
     release_path: str
     published: bool
@@ -36,24 +37,26 @@ class BuildSummary:
 
 
 def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
-             stage_seconds: dict[str, float] | None = None) -> BuildSummary:
+             stage_seconds: dict[str, float] | None = None, dedup_threshold: float = 0.8) -> BuildSummary:
     """Assemble results and publish them as a release under out_dir."""
     timings = dict(stage_seconds or {})
     started = time.perf_counter()
     faults.checkpoint("assemble")
-    assembly = assemble(results)
+    assembly = assemble(results, dedup_threshold=dedup_threshold)
     faults.checkpoint("assemble.done")
     timings["assemble"] = time.perf_counter() - started
     started = time.perf_counter()
     quality = quality_report(assembly.datasets, assembly.quarantine)
     info = publish_release(out_dir, assembly.datasets, assembly.quarantine, assembly.pages, force=force,
                            extra={"stats": assembly.stats},
-                           extra_files={"quality.json": orjson.dumps(quality, option=orjson.OPT_INDENT_2)})
+                           extra_files={"quality.json": orjson.dumps(quality, option=orjson.OPT_INDENT_2),
+                                        "duplicates.jsonl": jsonl_bytes(assembly.duplicates)})
     timings["publish"] = time.perf_counter() - started
     return BuildSummary(
         pages=len(assembly.pages),
         records={name: len(recs) for name, recs in sorted(assembly.datasets.items())},
         quarantined=dict(sorted(Counter(q["reason"] for q in assembly.quarantine).items())),
+        duplicate_clusters=dict(sorted(Counter(c["level"] for c in assembly.duplicates).items())),
         release_id=info.release_id,
         release_path=str(info.path),
         published=info.published,

@@ -1,0 +1,208 @@
+"""Crash safety: real build processes SIGKILLed at every publish stage never leave `latest` broken.
+
+Each build runs in its own process (crash_driver.py: discover -> extract -> assemble ->
+publish, no Prefect). It is killed at a named checkpoint (INGEST_KILL_AT, see
+ingest.faults), including half-way through writing a file, and at random moments by
+the parent (SIGKILL to the build's process group, workers included). After every kill
+`latest` must point at a complete release whose checksums verify; the next build succeeds
+and `gc` removes what the killed builds left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from ingest import faults
+from ingest.history import diff_releases, release_dirs, resolve_release
+from ingest.history_cli import register
+from ingest.models import DATASETS
+from ingest.publish import LATEST, RELEASES, read_manifest, verify_release
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "raw" / "sample"
+DRIVER = Path(__file__).with_name("crash_driver.py")
+SEED = int(os.environ.get("INGEST_CRASH_SEED", "20261122"))
+
+# Small corpus (no glossary page: loading the ICD-10 code set costs ~1.5 s a process).
+V1 = ["billing-example/cpt-29881.html", "billing-example/cpt-45378.html", "codes-example/carpal-tunnel-release.html",
+      "codes-example/knee-arthroscopy.html", "health-example/colonoscopy.html", "health-example/cataract-surgery.html",
+      "exports/cystoscopy-52000.txt", "other/empty.html", "other/site-logo.html"]
+V2 = [p for p in V1 if p != "exports/cystoscopy-52000.txt"] + ["codes-example/trigger-finger-release.html"]
+EDITED = "health-example/colonoscopy.html"  # changed in V2
+
+# (kill point, what `latest` must be afterwards): "old" = unchanged and no new release in view;
+# "orphan" = unchanged, the new release complete beside it; "new" = the new, complete release.
+KILLS = [
+    ("extract.batch", "old"), ("extract.batch#6", "old"), ("assemble", "old"), ("assemble.done", "old"),
+    ("publish.begin", "old"),
+    ("write.before:billing.jsonl", "old"), ("write.mid:billing.jsonl", "old"),
+    ("write.mid:procedures.jsonl", "old"), ("write.after:procedures.jsonl", "old"),
+    ("write.mid:quarantine.jsonl", "old"), ("write.before:terms.jsonl", "old"),
+    ("write.before:changes.jsonl", "old"), ("write.mid:changes.jsonl", "old"), ("write.after:changes.jsonl", "old"),
+    ("write.mid:procedures.schema.json", "old"), ("write.mid:README.md", "old"),
+    ("write.before:manifest.json", "old"), ("write.mid:manifest.json", "old"), ("write.after:manifest.json", "old"),
+    ("publish.renamed", "orphan"), ("latest.link", "orphan"), ("latest.switched", "new"),
+]
+HALVED = {"billing.jsonl", "procedures.jsonl", "quarantine.jsonl", "changes.jsonl", "procedures.schema.json"}
+REQUIRED = ({f"{n}.jsonl" for n in DATASETS} | {f"schemas/{n}.schema.json" for n in DATASETS}
+            | {"changes.jsonl", "README.md"})
+
+
+def copy_corpus(dst: Path, pages: list[str], edit: str | None = None) -> Path:
+    for rel in pages:
+        target = dst / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = (SAMPLE / rel).read_bytes()
+        if rel == edit:
+            data = data.replace(b"</p>", b" Revised after review.</p>", 3)
+        target.write_bytes(data)
+    return dst
+
+
+def big_corpus(dst: Path, n: int = 300) -> Path:
+    """n pages: the sample pages copied over and over, each copy with a small edit."""
+    pages = sorted(p for p in SAMPLE.rglob("*") if p.is_file())
+    for i in range(n):
+        src = pages[i % len(pages)]
+        data = src.read_bytes()
+        if data.strip():
+            data = data.replace(b"</p>", f" Copy {i}.</p>".encode(), 1) if b"</p>" in data else data + f"\nCopy {i}.\n".encode()
+        target = dst / src.parent.name / f"{src.stem}-{i:03d}{src.suffix}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return dst
+
+
+def start(raw: Path, out: Path, kill: str | None = None, workers: int = 0) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != faults.ENV}
+    if kill:
+        env[faults.ENV] = kill
+    return subprocess.Popen([sys.executable, str(DRIVER), str(raw), str(out), str(workers)], env=env, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def build(raw: Path, out: Path, workers: int = 0) -> str:
+    proc = start(raw, out, workers=workers)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    return stdout.strip()
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the build and its workers (its own process group), then wait until all are gone."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"processes of group {proc.pid} survived SIGKILL")
+
+
+def assert_consistent(out: Path) -> Path:
+    """`latest` is a complete, valid release, and so is every release in view (no half-written one)."""
+    link = out / LATEST
+    assert link.is_symlink(), "latest is missing"
+    target = link.resolve()
+    assert target.parent == (out / RELEASES).resolve() and not target.name.startswith("."), target
+    assert verify_release(target) == [], target
+    assert REQUIRED <= set(read_manifest(target)["files"]), "latest is incomplete"
+    for release in release_dirs(out):
+        assert verify_release(release) == [], f"half-written release in view: {release}"
+    return target
+
+
+def names(out: Path) -> set[str]:
+    return {p.name for p in release_dirs(out)}
+
+
+@pytest.mark.slow
+def test_builds_killed_at_every_stage_leave_latest_valid(tmp_path):
+    v1 = copy_corpus(tmp_path / "raw-v1", V1)
+    v2 = copy_corpus(tmp_path / "raw-v2", V2, edit=EDITED)
+    out = tmp_path / "out"
+    first = build(v1, out)
+    assert assert_consistent(out).name == first
+
+    partial: dict[str, int] = {}  # file -> bytes on disk when killed mid-write
+    for point, outcome in KILLS:
+        before, before_names = (out / LATEST).resolve(), names(out)
+        proc = start(v2, out, kill=point)
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == -signal.SIGKILL, f"{point}: not killed (rc {proc.returncode}): {stderr}"
+        now, new = assert_consistent(out), names(out) - before_names
+        assert (now == before) == (outcome != "new"), point
+        assert len(new) == (0 if outcome == "old" else 1), (point, new)
+        if outcome == "new":
+            assert {now.name} == new
+        tmp = list((out / RELEASES).glob(f".tmp-*-{proc.pid}"))
+        assert len(tmp) == (1 if point.startswith(("publish.begin", "write.")) else 0), (point, tmp)
+        if point.startswith("write.mid:"):
+            name = point.split(":", 1)[1]
+            partial[name] = (tmp[0] / ("schemas/" if name.endswith(".schema.json") else "") / name).stat().st_size
+        if point == "latest.link":
+            assert (out / f".tmp-latest-{proc.pid}").is_symlink()
+
+    complete = (out / LATEST).resolve()  # the V2 release published by the `latest.switched` run
+    for name, size in partial.items():
+        full = (complete / ("schemas/" if name.endswith(".schema.json") else "") / name).stat().st_size
+        assert 0 < size < full, name
+        if name in HALVED:
+            assert size == full // 2, name  # killed with exactly the first half on disk
+    assert (complete / "changes.jsonl").read_bytes(), "V2 differs from V1: changes expected"
+
+    # Random moments, real SIGKILL from outside, on a bigger corpus with worker processes.
+    big = big_corpus(tmp_path / "raw-big")
+    started = time.monotonic()
+    build(big, out, workers=2)
+    duration = time.monotonic() - started
+    assert_consistent(out)
+    rng, killed = random.Random(SEED), 0
+    for fraction in (0.1, 0.35, 0.6, 0.85):
+        before, before_names = (out / LATEST).resolve(), names(out)
+        proc = start(big, out, workers=2)
+        time.sleep(duration * rng.uniform(fraction - 0.08, fraction + 0.08))
+        kill_group(proc)
+        killed += proc.returncode == -signal.SIGKILL
+        now = assert_consistent(out)
+        assert now == before or now.name in names(out) - before_names, f"seed {SEED}"
+    assert killed >= 3, f"only {killed} of 4 builds were still running when killed (seed {SEED})"
+
+    # The next build succeeds; its changes.jsonl is the diff against what `latest` was.
+    final = build(v1, out)
+    latest = assert_consistent(out)
+    assert latest.name == final
+    previous = resolve_release(out, "previous")
+    assert previous.name == read_manifest(latest)["previous_release"]
+    assert (latest / "changes.jsonl").read_bytes() == diff_releases(previous, latest).changes_jsonl()
+
+    # gc removes the leftovers of the killed builds (their pids are gone), never `latest`.
+    leftovers = [p for p in (out / RELEASES).iterdir() if p.name.startswith(".tmp-")]
+    assert len(leftovers) >= 15 and list(out.glob(".tmp-latest-*"))
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register(app)
+    result = CliRunner().invoke(app, ["gc", "--keep", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert all(f"removed {p}" in result.output for p in leftovers)
+    assert not [p for p in (out / RELEASES).iterdir() if p.name.startswith(".")]
+    assert not list(out.glob(".tmp-*"))
+    assert len(release_dirs(out)) == 2 and assert_consistent(out) == latest
+    shutil.rmtree(tmp_path / "raw-big", ignore_errors=True)
