@@ -2,7 +2,7 @@
 
 Pages are processed in batches (one task run per batch, never per page: a task run
 costs milliseconds of orchestration, far more than extracting a page); inside a
-batch the library spreads pages over worker processes.
+batch the library spreads pages over worker processes and reuses cached results.
 """
 
 from __future__ import annotations
@@ -16,50 +16,71 @@ prefect_env.apply(quiet=False)
 
 from prefect import flow, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
 
 from ingest import progress  # noqa: E402
 from ingest.acquire import PageRef, discover_pages  # noqa: E402
-from ingest.parallel import extract_pages, shutdown_pool  # noqa: E402
+from ingest.cache import ExtractionCache, extract_with_cache  # noqa: E402
+from ingest.incremental import Fingerprint, build_key, fingerprint, unchanged_release  # noqa: E402
+from ingest.parallel import shutdown_pool  # noqa: E402
 from ingest.pipeline import PageResult  # noqa: E402
-from ingest.release import finalize  # noqa: E402
+from ingest.publish import latest_release  # noqa: E402
+from ingest.release import finalize, summary_from_manifest  # noqa: E402
 from ingest.settings import BuildSettings  # noqa: E402
 
+DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5}
 
-@task(name="discover-pages", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def discover_task(raw: str) -> list[PageRef]:
-    """Every page under the raw folder."""
-    return list(discover_pages(Path(raw)))
+
+@task(name="discover-pages", cache_policy=NO_CACHE, **DISK_RETRIES)
+def discover_task(raw: str) -> Fingerprint:
+    """Every page under the raw folder, with the SHA-256 of its bytes."""
+    return fingerprint(list(discover_pages(Path(raw))))
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
-def extract_task(refs: list[PageRef], settings: BuildSettings) -> list[PageResult]:
+def extract_task(pages: list[tuple[PageRef, str | None]], settings: BuildSettings, out: str, use_cache: bool) -> list[PageResult]:
     """Extract one batch of pages (never raises for a bad page: it is quarantined)."""
-    return extract_pages(refs, settings, on_progress=lambda n: progress.report("extract", n))
+    cache = ExtractionCache.for_output(Path(out)) if use_cache else None
+    try:
+        results, hits = extract_with_cache(pages, settings, cache, on_progress=lambda n: progress.report("extract", n))
+    finally:
+        if cache is not None:
+            cache.close()
+    progress.report("cache_hits", hits)
+    return results
 
 
-@task(name="publish-release", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def publish_task(results: list[PageResult], out: str, force: bool, stage_seconds: dict) -> dict:
+@task(name="publish-release", cache_policy=NO_CACHE, **DISK_RETRIES)
+def publish_task(results: list[PageResult], out: str, force: bool, stage_seconds: dict, settings: BuildSettings,
+                 fp_digest: str) -> dict:
     """Assemble the datasets and publish the release atomically."""
-    return finalize(results, Path(out), force=force, stage_seconds=stage_seconds).as_dict()
+    return finalize(results, Path(out), force=force, stage_seconds=stage_seconds, dedup_threshold=settings.dedup_threshold,
+                    inputs={"pages": len(results), "digest": fp_digest}, build=build_key(settings)).as_dict()
 
 
 @flow(name="build", log_prints=False, validate_parameters=False)
 def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, workers: int | None = None,
-          force: bool = False, max_page_bytes: int = 5_000_000, page_time_limit: float = 10.0) -> dict:
-    """Build and publish a release from the pages under `raw` into `out`."""
+          force: bool = False, max_page_bytes: int = 5_000_000, page_time_limit: float = 10.0,
+          dedup_threshold: float = 0.8, use_cache: bool = True) -> dict:
+    """Build and publish a release from the pages under `raw` into `out`.
+
+    A rerun with unchanged inputs and settings publishes nothing and says so;
+    `force` rebuilds and publishes anyway, `use_cache=False` re-extracts every page."""
     settings = BuildSettings(batch_size=batch_size, max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
-                             **({"workers": workers} if workers is not None else {}))
+                             dedup_threshold=dedup_threshold, **({"workers": workers} if workers is not None else {}))
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    refs = discover_task(raw)
+    fp = discover_task(raw)
     timings["discover"] = time.perf_counter() - started
-    progress.report("extract", 0, len(refs))
+    if not force and (manifest := unchanged_release(Path(out), fp, settings)) is not None:
+        return summary_from_manifest(manifest, latest_release(Path(out)), timings).as_dict()
+    progress.report("extract", 0, len(fp.pages))
     started = time.perf_counter()
     results: list[PageResult] = []
     try:
-        for i in range(0, len(refs), settings.batch_size):
-            results.extend(extract_task(refs[i:i + settings.batch_size], settings))
+        for i in range(0, len(fp.pages), settings.batch_size):
+            results.extend(extract_task(fp.pages[i:i + settings.batch_size], settings, out, use_cache and not force))
     finally:
         shutdown_pool()
     timings["extract"] = time.perf_counter() - started
-    return publish_task(results, out, force, timings)
+    return publish_task(results, out, force, timings, settings, fp.digest)

@@ -2,7 +2,12 @@
 
 __version__ = "0.1.0"
 
-# Bump when extraction output for the same input bytes may change: it keys the
-# extraction cache and is recorded in every release manifest.
-EXTRACTOR_VERSION = "2026.11.22-1"
+import hashlib as _hashlib
+
+# Bump a component when its output for the same input bytes may change. Cached extraction
+# results are reused only while every component they depended on keeps its version
+# (a record depends on decode, parse, classify and its own extractor; a quarantined
+# page on all of them), so a bump re-extracts exactly the affected pages.
+EXTRACTOR_VERSIONS = {"decode": "1", "parse": "1", "classify": "1", "procedure": "1", "term": "1", "billing": "1"}
+EXTRACTOR_VERSION = _hashlib.sha256(repr(sorted(EXTRACTOR_VERSIONS.items())).encode()).hexdigest()[:12]
 SCHEMA_VERSION = "1.0"

@@ -35,7 +35,8 @@ def build(
     out: Annotated[Path, typer.Option(help="Output folder: releases/ and the `latest` link go here.")] = Path("normalized"),
     workers: Annotated[int | None, typer.Option(help="Extraction processes (default: usable CPUs; 0 = in-process).")] = None,
     batch_size: Annotated[int, typer.Option(help="Pages per Prefect task run.")] = 500,
-    force: Annotated[bool, typer.Option("--force", help="Publish a new release even if nothing changed.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Ignore caches: re-extract every page and publish a new release.")] = False,
+    dedup_threshold: Annotated[float, typer.Option(help="Jaccard similarity at which pages are near-duplicates.")] = 0.8,
     max_page_bytes: Annotated[int, typer.Option(help="Pages larger than this are quarantined.")] = 5_000_000,
     page_time_limit: Annotated[float, typer.Option(help="Seconds a page may take before it is quarantined.")] = 10.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
@@ -45,6 +46,10 @@ def build(
         _fail(f"raw folder not found: {raw}")
     if batch_size < 1 or max_page_bytes < 1 or page_time_limit <= 0 or (workers is not None and workers < 0):
         _fail("batch size, page size cap and time limit must be positive, workers >= 0")
+    started = time.perf_counter()
+    if not force and (unchanged := _unchanged(raw, out, max_page_bytes, dedup_threshold)) is not None:
+        _print_summary(unchanged.as_dict(), time.perf_counter() - started)
+        return
     from flows import prefect_env
 
     prefect_env.apply(quiet=not verbose)
@@ -53,7 +58,6 @@ def build(
     from flows.build import build as build_flow
     from ingest import progress
 
-    started = time.perf_counter()
     show_bar = console.is_terminal and not verbose
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True, disable=not show_bar) as bar:
@@ -66,7 +70,8 @@ def build(
         try:
             with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
                 summary = build_flow(raw=str(raw), out=str(out), batch_size=batch_size, workers=workers, force=force,
-                                     max_page_bytes=max_page_bytes, page_time_limit=page_time_limit)
+                                     max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
+                                     dedup_threshold=dedup_threshold)
         except Exception as exc:  # noqa: BLE001 - one line for the user, details with --verbose
             _fail(f"build failed, nothing published: {type(exc).__name__}: {exc}")
         finally:
@@ -74,11 +79,30 @@ def build(
     _print_summary(summary, time.perf_counter() - started)
 
 
+def _unchanged(raw: Path, out: Path, max_page_bytes: int, dedup_threshold: float):
+    """The latest release's summary when inputs and settings are unchanged (no Prefect start-up)."""
+    from ingest.acquire import discover_pages
+    from ingest.incremental import fingerprint, unchanged_release
+    from ingest.publish import latest_release
+    from ingest.release import summary_from_manifest
+    from ingest.settings import BuildSettings
+
+    started = time.perf_counter()
+    settings = BuildSettings(max_page_bytes=max_page_bytes, dedup_threshold=dedup_threshold)
+    fp = fingerprint(list(discover_pages(raw)))
+    manifest = unchanged_release(out, fp, settings)
+    if manifest is None:
+        return None
+    return summary_from_manifest(manifest, latest_release(out), {"discover": time.perf_counter() - started})
+
+
 def _print_summary(summary: dict, elapsed: float) -> None:
     table = Table(title="ingest build", show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
     table.add_row("pages read", str(summary["pages"]))
+    if summary.get("duplicate_clusters"):
+        table.add_row("duplicate clusters", ", ".join(f"{k} {v}" for k, v in summary["duplicate_clusters"].items()))
     for name, count in summary["records"].items():
         table.add_row(f"records: {name}", str(count))
     quarantined = sum(summary["quarantined"].values())
@@ -87,7 +111,7 @@ def _print_summary(summary: dict, elapsed: float) -> None:
         table.add_row(f"  {reason}", str(count))
     for label, value in summary.get("quality", []):
         table.add_row(label, value)
-    state = "published" if summary["published"] else "unchanged: no new release (use --force to publish anyway)"
+    state = "published" if summary["published"] else "unchanged: inputs and settings as in the latest release, nothing published (--force rebuilds)"
     table.add_row("release", f"{summary['release_id']} ({state})")
     table.add_row("path", summary["release_path"])
     table.add_row("elapsed", f"{elapsed:.1f} s  (" + ", ".join(f"{k} {v:.1f} s" for k, v in summary["stage_seconds"].items()) + ")")

@@ -4,7 +4,8 @@ A pure library (the commands are in history_cli). Dataset files are streamed lin
 by line: a diff indexes one side as record key -> (digest, byte offset), streams
 the other side, and parses a record of the indexed side only when the bytes
 differ, so memory grows with the number of records, not with their size.
-Records are matched by `id`; quarantine entries by `path`; codes by system+code.
+Records are matched by `id`; quarantine entries by `path`; codes by system+code; duplicate
+clusters by dataset+record_id+level; a key seen again in the same file gets `#2`, `#3`, ...
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import orjson
 from ingest.publish import RELEASES, TMP_PREFIX, latest_release, read_manifest, verify_release
 
 CHANGES = "changes.jsonl"
-KEY_FIELDS: dict[str, tuple[str, ...]] = {"quarantine": ("path",), "codes": ("system", "code")}
+KEY_FIELDS: dict[str, tuple[str, ...]] = {"quarantine": ("path",), "codes": ("system", "code"),
+                                          "duplicates": ("dataset", "record_id", "level")}
 TMP_MAX_AGE = 3600.0  # seconds after which a leftover temporary directory is stale whatever its pid
 
 
@@ -195,8 +197,24 @@ class ReleaseDiff:
 
 
 def record_key(dataset: str, record: dict) -> str:
-    """The key a record is matched by across releases: id; path (quarantine); system:code (codes)."""
-    return ":".join(str(record.get(f) or "") for f in KEY_FIELDS.get(dataset, ("id",)))
+    """The key a record is matched by across releases: id; path (quarantine); system:code (codes);
+    `sha:<digest>` of the whole record when it has none of its dataset's key fields."""
+    values = [record.get(f) for f in KEY_FIELDS.get(dataset, ("id",))]
+    if all(v in (None, "") for v in values):
+        return "sha:" + hashlib.blake2b(_canon(record), digest_size=8).hexdigest()
+    return ":".join(str(v if v is not None else "") for v in values)
+
+
+def _key_function(dataset: str) -> Callable[[dict], str]:
+    """record_key, with `#k` appended to the k-th repeat of a key within one file."""
+    seen: Counter[str] = Counter()
+
+    def key(record: dict) -> str:
+        k = record_key(dataset, record)
+        seen[k] += 1
+        return k if seen[k] == 1 else f"{k}#{seen[k]}"
+
+    return key
 
 
 def field_changes(old: dict, new: dict) -> dict[str, FieldChange]:
@@ -215,8 +233,9 @@ def diff_releases(old_dir: Path | None, new_dir: Path) -> ReleaseDiff:
     return _diff(old_dir, Path(new_dir).name, new_files, index)
 
 
-def diff_datasets(old_dir: Path | None, new: Mapping[str, Iterable[dict]], new_id: str | None = None) -> ReleaseDiff:
-    """Diff a release directory against datasets held in memory ({dataset: records}), as publish does."""
+def diff_datasets(old_dir: Path | None, new: Mapping[str, Iterable[dict] | bytes],
+                  new_id: str | None = None) -> ReleaseDiff:
+    """Diff a release directory against datasets in memory ({dataset: records or JSONL bytes}), as publish does."""
     def index(name: str, warnings: list[str]) -> _MemoryIndex:
         return _MemoryIndex(name, new.get(name, ()))
 
@@ -267,12 +286,10 @@ def _diff(old_dir: Path | None, new_id: str | None, new_names: Iterable[str],
 
 
 def _diff_dataset(name: str, old_path: Path | None, new: _FileIndex | _MemoryIndex, warnings: list[str]) -> DatasetDiff:
-    result, seen = DatasetDiff(), set()
+    result, seen, key_of = DatasetDiff(), set(), _key_function(name)
     if old_path is not None and old_path.is_file():
         for _, line, old in iter_records(old_path, warnings):
-            key = record_key(name, old)
-            if key in seen:
-                continue
+            key = key_of(old)
             if key not in new.entries:
                 result.removed.append(key)
                 continue
@@ -294,8 +311,9 @@ class _FileIndex:
         self.path, self._fh = path, None
         self.entries: dict[str, tuple[bytes, int]] = {}
         if path is not None and path.is_file():
+            key_of = _key_function(dataset)
             for offset, line, record in iter_records(path, warnings):
-                self.entries.setdefault(record_key(dataset, record), (_digest(line), offset))
+                self.entries[key_of(record)] = (_digest(line), offset)
 
     def same(self, key: str, line: bytes) -> bool:
         return self.entries[key][0] == _digest(line)
@@ -314,10 +332,11 @@ class _FileIndex:
 class _MemoryIndex:
     """key -> record of datasets already in memory; compared by their serialized bytes."""
 
-    def __init__(self, dataset: str, records: Iterable[dict]) -> None:
-        self.entries = {}
-        for record in records:
-            self.entries.setdefault(record_key(dataset, record), record)
+    def __init__(self, dataset: str, records: Iterable[dict] | bytes) -> None:
+        if isinstance(records, bytes):  # a JSONL file not held as records (e.g. an extra file of publish)
+            records = [orjson.loads(line) for line in records.splitlines() if line.strip()]
+        key_of = _key_function(dataset)
+        self.entries = {key_of(record): record for record in records}
 
     def same(self, key: str, line: bytes) -> bool:
         return orjson.dumps(self.entries[key]) == line

@@ -116,7 +116,9 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict]], quarantine: 
     # changes.jsonl: what changed against the release `latest` points to (not part of content_digest)
     from ingest.history import CHANGES, diff_datasets  # here: history imports this module
 
-    changes = diff_datasets(previous, {**datasets, "quarantine": quarantine}, release_id)
+    in_memory = {**datasets, "quarantine": quarantine}  # other .jsonl files (extra_files) as bytes
+    new = {n[:-6]: in_memory.get(n[:-6], data) for n, data in payload.items() if n.endswith(".jsonl")}
+    changes = diff_datasets(previous, new, release_id)
     files[CHANGES] = _write(tmp / CHANGES, changes.changes_jsonl())
     schemas = {}
     for name, model in DATASETS.items():

@@ -37,8 +37,10 @@ class BuildSummary:
 
 
 def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
-             stage_seconds: dict[str, float] | None = None, dedup_threshold: float = 0.8) -> BuildSummary:
-    """Assemble results and publish them as a release under out_dir."""
+             stage_seconds: dict[str, float] | None = None, dedup_threshold: float = 0.8,
+             inputs: dict | None = None, build: dict | None = None) -> BuildSummary:
+    """Assemble results and publish them as a release under out_dir (`inputs`: the input
+    fingerprint {pages, digest}; `build`: what besides inputs shaped it; both go in the manifest)."""
     timings = dict(stage_seconds or {})
     started = time.perf_counter()
     faults.checkpoint("assemble")
@@ -47,20 +49,43 @@ def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
     timings["assemble"] = time.perf_counter() - started
     started = time.perf_counter()
     quality = quality_report(assembly.datasets, assembly.quarantine)
+    quarantined = dict(sorted(Counter(q["reason"] for q in assembly.quarantine).items()))
+    clusters = dict(sorted(Counter(c["level"] for c in assembly.duplicates).items()))
+    extra = {"stats": assembly.stats, "quarantined": quarantined, "duplicate_clusters": clusters,
+             "stage_seconds": {k: round(v, 3) for k, v in timings.items()}, "quality_headline": headline(quality)}
+    extra.update({k: v for k, v in (("inputs", inputs), ("build", build)) if v is not None})
     info = publish_release(out_dir, assembly.datasets, assembly.quarantine, assembly.pages, force=force,
-                           extra={"stats": assembly.stats},
+                           extra=extra,
                            extra_files={"quality.json": orjson.dumps(quality, option=orjson.OPT_INDENT_2),
                                         "duplicates.jsonl": jsonl_bytes(assembly.duplicates)})
     timings["publish"] = time.perf_counter() - started
     return BuildSummary(
         pages=len(assembly.pages),
         records={name: len(recs) for name, recs in sorted(assembly.datasets.items())},
-        quarantined=dict(sorted(Counter(q["reason"] for q in assembly.quarantine).items())),
-        duplicate_clusters=dict(sorted(Counter(c["level"] for c in assembly.duplicates).items())),
+        quarantined=quarantined,
+        duplicate_clusters=clusters,
         release_id=info.release_id,
         release_path=str(info.path),
         published=info.published,
         stage_seconds={k: round(v, 3) for k, v in timings.items()},
         stats=assembly.stats,
         quality=headline(quality),
+    )
+
+
+def summary_from_manifest(manifest: dict, release_path: Path, stage_seconds: dict[str, float]) -> BuildSummary:
+    """The summary of a build that found nothing new: the latest release, unchanged."""
+    counts = dict(manifest.get("counts", {}))
+    counts.pop("quarantine", None)
+    return BuildSummary(
+        pages=manifest.get("inputs", {}).get("pages", 0),
+        records=dict(sorted(counts.items())),
+        quarantined=manifest.get("quarantined", {}),
+        duplicate_clusters=manifest.get("duplicate_clusters", {}),
+        release_id=manifest["release_id"],
+        release_path=str(release_path),
+        published=False,
+        stage_seconds={k: round(v, 3) for k, v in stage_seconds.items()},
+        stats={"unchanged": 1},
+        quality=[tuple(x) for x in manifest.get("quality_headline", [])],
     )

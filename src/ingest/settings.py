@@ -23,3 +23,4 @@ class BuildSettings(BaseModel):
     batch_size: int = Field(500, description="Pages per Prefect task run (orchestration costs ~10 ms a task here).")
     workers: int = Field(default_factory=default_workers, description="Extraction processes; 0 extracts in the calling process.")
     chunk_size: int = Field(25, description="Pages sent to a worker process at a time.")
+    dedup_threshold: float = Field(0.8, ge=0.0, le=1.0, description="Jaccard similarity at which two pages are near-duplicates.")

@@ -260,3 +260,22 @@ def test_diff_of_100k_records_streams(tmp_path):
     added, removed, changed, grown_mb = map(int, done.stdout.split())
     assert (added, removed, changed) == (1000, 1000, 9900)
     assert grown_mb < 150, f"diff grew the process by {grown_mb} MB"
+
+
+def test_extra_jsonl_files_and_keyless_or_repeated_records(tmp_path):
+    """Extra .jsonl files (duplicates.jsonl) are diffed too; repeated keys get #k; keyless records a hash."""
+    dup = {"level": "exact", "dataset": "procedures", "record_id": A["id"], "members": [{"path": "a"}]}
+    extra1 = {"duplicates.jsonl": orjson.dumps(dup) + b"\n" + orjson.dumps({**dup, "members": [{"path": "b"}]}) + b"\n",
+              "notes.jsonl": b'{"text": "x"}\n'}
+    extra2 = {"duplicates.jsonl": orjson.dumps(dup) + b"\n" + orjson.dumps({**dup, "members": [{"path": "c"}]}) + b"\n",
+              "notes.jsonl": b'{"text": "y"}\n'}
+    first = publish_release(tmp_path, {"procedures": [A]}, [], [], extra_files=extra1)
+    assert [c["id"] for c in lines(first.path / "changes.jsonl") if c["dataset"] == "duplicates"] == [
+        "procedures:procedure:cpt:29881:exact", "procedures:procedure:cpt:29881:exact#2"]
+    second = publish_release(tmp_path, {"procedures": [A]}, [], [], extra_files=extra2)
+    changes = lines(second.path / "changes.jsonl")
+    assert changes[0] == {"dataset": "duplicates", "id": "procedures:procedure:cpt:29881:exact#2", "change": "changed",
+                          "fields": {"members": {"old": [{"path": "b"}], "new": [{"path": "c"}]}}}
+    assert sorted((c["dataset"], c["change"], c["id"][:4]) for c in changes[1:]) == [("notes", "added", "sha:"),
+                                                                                     ("notes", "removed", "sha:")]
+    assert diff_releases(first.path, second.path).changes_jsonl() == (second.path / "changes.jsonl").read_bytes()

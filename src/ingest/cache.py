@@ -1,0 +1,104 @@
+"""Extraction cache: per-page results in SQLite under the output folder.
+
+Key: the page's identity and content (path, SHA-256 of its bytes, URL, fetch time, HTTP
+charset) plus the settings that change extraction. Each entry also stores the versions of
+the extractor components it depended on (see ingest.EXTRACTOR_VERSIONS); an entry whose
+components changed is ignored, so an extractor bump re-extracts exactly the affected pages.
+SQLite (WAL mode) is embedded, survives crashes mid-write (a transaction is all or
+nothing) and needs no server; the file can be deleted at any time to start cold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+import orjson
+
+from ingest import EXTRACTOR_VERSIONS
+from ingest.acquire import PageRef
+from ingest.pipeline import PageResult
+from ingest.settings import BuildSettings
+
+CACHE_FILE = ".cache/extract.sqlite"
+_ALL_TYPES = ("procedure", "term", "billing")
+
+
+def depends_on(page_type: str | None) -> dict[str, str]:
+    """Versions of the components a result for this page type depended on."""
+    parts = ["decode", "parse", "classify"] + ([page_type] if page_type in _ALL_TYPES else list(_ALL_TYPES))
+    return {p: EXTRACTOR_VERSIONS[p] for p in parts}
+
+
+def page_key(ref: PageRef, sha256: str, settings: BuildSettings) -> str:
+    """Cache key of one page: identity, content and the settings that shape extraction."""
+    raw = "\0".join([ref.rel_path, sha256, ref.url or "", ref.fetched_at or "", ref.http_charset or "",
+                     str(settings.max_page_bytes)])
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ExtractionCache:
+    """Get and put PageResults by page key."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=60)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, versions TEXT, value BLOB)")
+
+    @classmethod
+    def for_output(cls, out_dir: Path) -> ExtractionCache:
+        return cls(Path(out_dir) / CACHE_FILE)
+
+    def get_many(self, keys: list[str]) -> dict[str, PageResult]:
+        """Valid cached results for the keys that have one."""
+        found: dict[str, PageResult] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            rows = self.db.execute(f"SELECT key, versions, value FROM results WHERE key IN ({','.join('?' * len(chunk))})",
+                                   chunk).fetchall()
+            for key, versions, value in rows:
+                data = orjson.loads(value)
+                page_type = (data.get("record") or {}).get("page_type") or (data.get("quarantine") or {}).get("page_type")
+                if orjson.loads(versions) == depends_on(page_type):
+                    found[key] = PageResult(**data)
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, PageResult]]) -> None:
+        """Store results (one transaction)."""
+        rows = []
+        for key, result in items:
+            if result.quarantine and result.quarantine["reason"] in ("timeout", "worker_crash", "internal_error"):
+                continue  # environmental or a bug: try again next time
+            page_type = (result.record or {}).get("page_type") or (result.quarantine or {}).get("page_type")
+            rows.append((key, orjson.dumps(depends_on(page_type)).decode(), orjson.dumps(asdict(result))))
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def extract_with_cache(pages: list[tuple[PageRef, str | None]], settings: BuildSettings, cache: ExtractionCache | None,
+                       on_progress=None) -> tuple[list[PageResult], int]:
+    """PageResults for pages (sorted by path), reusing cached ones; returns (results, cache hits)."""
+    from ingest.parallel import extract_pages
+
+    progress = on_progress or (lambda n: None)
+    if cache is None:
+        return extract_pages([ref for ref, _ in pages], settings, on_progress), 0
+    keys = {ref.rel_path: page_key(ref, sha, settings) for ref, sha in pages if sha}
+    hits = cache.get_many(list(keys.values()))
+    cached = [hits[keys[ref.rel_path]] for ref, _ in pages if keys.get(ref.rel_path) in hits]
+    progress(len(cached))
+    todo = [ref for ref, _ in pages if keys.get(ref.rel_path) not in hits]
+    fresh = extract_pages(todo, settings, on_progress) if todo else []
+    shas = {ref.rel_path: sha for ref, sha in pages}
+    # only results of the bytes that were fingerprinted (a file rewritten meanwhile is not cached)
+    cache.put_many((keys[r.rel_path], r) for r in fresh if r.rel_path in keys and r.sha256 == shas[r.rel_path])
+    return sorted(cached + fresh, key=lambda r: r.rel_path), len(cached)

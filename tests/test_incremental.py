@@ -1,0 +1,77 @@
+"""Incremental builds: the extraction cache, exact invalidation, and the unchanged-input no-op."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+import ingest
+import ingest.cache as cache_mod
+from ingest.acquire import discover_pages
+from ingest.cache import ExtractionCache, extract_with_cache
+from ingest.incremental import build_key, fingerprint, unchanged_release
+from ingest.release import finalize
+from ingest.settings import BuildSettings
+from tests.conftest import RAW_SAMPLE
+
+
+@pytest.fixture
+def raw_copy(tmp_path):
+    dest = tmp_path / "raw"
+    shutil.copytree(RAW_SAMPLE, dest)
+    return dest
+
+
+def _run(raw, out, settings=None):
+    settings = settings or BuildSettings(workers=0)
+    fp = fingerprint(list(discover_pages(raw)))
+    cache = ExtractionCache.for_output(out)
+    try:
+        results, hits = extract_with_cache(fp.pages, settings, cache)
+    finally:
+        cache.close()
+    return fp, results, hits
+
+
+def test_warm_run_reuses_every_page_and_gives_the_same_results(raw_copy, tmp_path):
+    out = tmp_path / "out"
+    fp, cold, hits = _run(raw_copy, out)
+    assert hits == 0
+    _, warm, hits = _run(raw_copy, out)
+    assert hits == len(fp.pages) - sum(1 for r in cold if r.quarantine and r.quarantine["reason"] in ("timeout",))
+    assert [(r.rel_path, r.record, r.quarantine) for r in warm] == [(r.rel_path, r.record, r.quarantine) for r in cold]
+
+
+def test_one_changed_page_is_the_only_one_re_extracted(raw_copy, tmp_path):
+    out = tmp_path / "out"
+    fp, _, _ = _run(raw_copy, out)
+    page = raw_copy / "sample" / "codes-example" / "knee-arthroscopy.html"
+    page.write_bytes(page.read_bytes().replace(b"</main>", b"<p>Updated note.</p></main>", 1))
+    _, results, hits = _run(raw_copy, out)
+    assert hits == len(fp.pages) - 1
+    knee = next(r for r in results if r.rel_path.endswith("knee-arthroscopy.html"))
+    assert knee.sha256 != next(sha for ref, sha in fp.pages if ref.rel_path.endswith("knee-arthroscopy.html"))
+
+
+def test_extractor_bump_invalidates_exactly_the_affected_pages(raw_copy, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    fp, cold, _ = _run(raw_copy, out)
+    affected = [r for r in cold if (r.record or {}).get("page_type") == "term"
+                or (r.quarantine and r.quarantine.get("page_type") in (None, "unsupported"))]
+    monkeypatch.setitem(ingest.EXTRACTOR_VERSIONS, "term", "2")
+    monkeypatch.setattr(cache_mod, "EXTRACTOR_VERSIONS", ingest.EXTRACTOR_VERSIONS)
+    _, _, hits = _run(raw_copy, out)
+    assert hits == len(fp.pages) - len(affected)
+    assert 0 < len(affected) < len(fp.pages)
+
+
+def test_unchanged_inputs_are_detected_and_any_change_is_not(raw_copy, tmp_path):
+    out = tmp_path / "out"
+    settings = BuildSettings(workers=0)
+    fp, results, _ = _run(raw_copy, out, settings)
+    finalize(results, out, inputs={"pages": len(results), "digest": fp.digest}, build=build_key(settings))
+    assert unchanged_release(out, fingerprint(list(discover_pages(raw_copy))), settings) is not None
+    assert unchanged_release(out, fp, BuildSettings(workers=0, dedup_threshold=0.9)) is None
+    (raw_copy / "sample" / "exports" / "new.txt").write_text("Some new page\n")
+    assert unchanged_release(out, fingerprint(list(discover_pages(raw_copy))), settings) is None
