@@ -34,8 +34,6 @@ class ReleaseNotFound(LookupError):
     """A release reference that matches no release, or more than one."""
 
 
-# --------------------------------------------------------------------------- listing
-
 
 @dataclass(frozen=True)
 class ReleaseSummary:
@@ -109,8 +107,6 @@ def resolve_release(out_dir: Path, ref: str) -> Path:
         raise ReleaseNotFound(f"{ref!r} is ambiguous: " + ", ".join(d.name for d in matches))
     raise ReleaseNotFound(f"no release {ref!r} in {out_dir / RELEASES}")
 
-
-# --------------------------------------------------------------------------- diff
 
 
 @dataclass(frozen=True)
@@ -368,8 +364,6 @@ def _minus(items: list, other: list) -> list:
     return out
 
 
-# --------------------------------------------------------------------------- retention
-
 
 def gc_releases(out_dir: Path, keep: int, dry_run: bool = False, tmp_max_age: float = TMP_MAX_AGE) -> list[Path]:
     """Remove all but the `keep` newest releases (never the one `latest` points to, which counts
@@ -413,8 +407,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # alive, another user's
+        pass
     return True
 
 

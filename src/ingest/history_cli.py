@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -129,19 +130,60 @@ def _print_diff(console: Console, result: ReleaseDiff, limit: int) -> None:
         for change in _head(d.changed, limit):
             console.print(Text(f"  ~ {change.id}", "yellow"))
             for field_name, fc in change.fields.items():
-                if fc.is_list:
-                    added, removed = fc.items()
-                    console.print(Text(f"      {field_name}:" + ("" if added or removed else " order changed"), "bold"))
-                    for item in added:
-                        console.print(Text(f"        + {_short(item)}", "green"))
-                    for item in removed:
-                        console.print(Text(f"        - {_short(item)}", "red"))
-                else:
-                    console.print(Text.assemble((f"      {field_name}: ", "bold"), (_short(fc.old), "red"), " → ",
-                                                (_short(fc.new), "green")))
+                if not fc.is_list:
+                    _print_value_change(console, "      ", field_name, fc.old, fc.new)
+                    continue
+                added, removed = fc.items()
+                console.print(Text(f"      {field_name}:" + ("" if added or removed else " order changed"), "bold"))
+                pairs, added, removed = _pair_items(added, removed)
+                for old_item, new_item in pairs:  # the same item (same first key), changed
+                    first = next(iter(new_item))
+                    console.print(Text(f"        ~ {first}={_short(new_item[first])}", "yellow"))
+                    for key in list(new_item) + [k for k in old_item if k not in new_item]:
+                        if old_item.get(key) != new_item.get(key):
+                            _print_value_change(console, "            ", key, old_item.get(key), new_item.get(key))
+                for item in added:
+                    console.print(Text(f"        + {_short(item)}", "green"))
+                for item in removed:
+                    console.print(Text(f"        - {_short(item)}", "red"))
         _more(console, d.changed, limit)
     for warning in result.warnings:
         console.print(Text(f"warning: {warning}", "yellow"))
+
+
+def _print_value_change(console: Console, indent: str, name: str, old: Any, new: Any) -> None:
+    old_text, new_text = _excerpts(old, new)
+    console.print(Text.assemble((f"{indent}{name}: ", "bold"), (old_text, "red"), " → ", (new_text, "green")))
+
+
+def _excerpts(old: Any, new: Any, width: int = 100) -> tuple[str, str]:
+    """Short forms of two values; for long strings, the part around where they differ."""
+    if not (isinstance(old, str) and isinstance(new, str)) or max(len(old), len(new)) <= width - 2:
+        return _short(old, width), _short(new, width)
+    start = max(0, len(os.path.commonprefix([old, new])) - 30)
+    tail = len(os.path.commonprefix([old[start:][::-1], new[start:][::-1]]))
+
+    def cut(text: str) -> str:
+        end = min(len(text), max(start, len(text) - tail) + 30)
+        return _short(("…" if start else "") + text[start:end] + ("…" if end < len(text) else ""), width)
+
+    return cut(old), cut(new)
+
+
+def _pair_items(added: list, removed: list) -> tuple[list[tuple[dict, dict]], list, list]:
+    """Pair added and removed dict items whose first key and its value agree (one item that changed)."""
+    pairs, rest = [], []
+    removed = list(removed)
+    for item in added:
+        key = next(iter(item), None) if isinstance(item, dict) else None
+        match = next((r for r in removed if key is not None and isinstance(r, dict) and next(iter(r), None) == key
+                      and r[key] == item[key]), None)
+        if match is None:
+            rest.append(item)
+        else:
+            removed.remove(match)
+            pairs.append((match, item))
+    return pairs, rest, removed
 
 
 def _head(items: list, limit: int) -> list:

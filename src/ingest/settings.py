@@ -7,12 +7,19 @@ import os
 from pydantic import BaseModel, Field
 
 
-def default_workers() -> int:
+def usable_cpus() -> int:
     """CPUs this process may use (respects taskset/cgroup affinity)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - non-Linux
         return max(1, os.cpu_count() or 1)
+
+
+def default_workers() -> int:
+    """One extraction process per usable CPU; with a single CPU, extract in-process
+    (a worker process would only add inter-process costs, ~40% measured pinned to one core)."""
+    cpus = usable_cpus()
+    return cpus if cpus > 1 else 0
 
 
 class BuildSettings(BaseModel):

@@ -89,6 +89,17 @@ def test_diff_json(app, tmp_path):
         "changed": [{"id": "procedure:cpt:29881", "fields": {"title": {"old": "Knee scope", "new": "Knee arthroscopy"}}}]}
 
 
+def test_diff_long_strings_and_changed_list_items(app, tmp_path):
+    text = "A long summary sentence that goes on. " * 10
+    old = {"id": "p:1", "summary": text + "End.", "sources": [{"path": "a.html", "size": 1}, {"path": "b.html", "size": 2}]}
+    new = {"id": "p:1", "summary": text + "End, revised.", "sources": [{"path": "a.html", "size": 5}, {"path": "b.html", "size": 2}]}
+    publish_release(tmp_path, {"procedures": [old]}, [], [])
+    publish_release(tmp_path, {"procedures": [new]}, [], [])
+    out = run(app, "diff", "previous", "latest", "--out", tmp_path).output
+    assert 'summary: "…' in out and 'End." → "…' in out and 'End, revised."' in out  # the differing part shows
+    assert '~ path="a.html"' in out and "size: 1 → 5" in out and "b.html" not in out
+
+
 def test_diff_errors(app, tmp_path):
     release_one(tmp_path)
     result = run(app, "diff", "previous", "latest", "--out", tmp_path)

@@ -1,0 +1,48 @@
+"""`ingest report`: the path of a release's report.html, rendering it when missing.
+
+`register(app)` adds the command to a typer app (the lead wires it into ingest.cli).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from ingest.history import ReleaseNotFound, resolve_release
+from ingest.report import REPORT, write_report
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `report` command to app."""
+    app.command("report")(report)
+
+
+def report(
+    release: Annotated[str, typer.Argument(help="Release: id, unique id prefix, `latest` or `previous`.")] = "latest",
+    out: Annotated[Path, typer.Option("--out", help="Output folder holding releases/ and the `latest` link.")] = Path("normalized"),
+    write: Annotated[bool, typer.Option("--write", help="Render report.html again even if the release has one.")] = False,
+) -> None:
+    """Print the path of a release's report.html (a self-contained page: open it in a browser).
+
+    A release without one (published before reports existed) gets it rendered on the spot.
+    """
+    try:
+        release_dir = resolve_release(out, release)
+    except ReleaseNotFound as exc:
+        _fail(str(exc))
+    path = release_dir / REPORT
+    if write or not path.is_file():
+        try:
+            path = write_report(release_dir)
+        except (OSError, ValueError) as exc:
+            _fail(f"cannot write {path}: {exc}")
+    typer.echo(str(path))
+
+
+def _fail(message: str) -> None:
+    Console(stderr=True).print(Text.assemble(("error: ", "bold red"), message))
+    raise typer.Exit(1)
