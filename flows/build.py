@@ -14,15 +14,19 @@ from flows import prefect_env
 
 prefect_env.apply(quiet=False)
 
-from prefect import flow, task  # noqa: E402
+from prefect import flow, task, unmapped  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.futures import wait  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
+
+from flows.artifacts import publish_artifacts  # noqa: E402
+from flows.runners import task_runner  # noqa: E402
 
 from ingest import progress  # noqa: E402
 from ingest.acquire import PageRef, discover_pages  # noqa: E402
 from ingest.cache import ExtractionCache, extract_with_cache  # noqa: E402
 from ingest.incremental import Fingerprint, build_key, fingerprint, unchanged_release  # noqa: E402
-from ingest.parallel import shutdown_pool  # noqa: E402
+from ingest.parallel import failed_batch, shutdown_pool  # noqa: E402
 from ingest.pipeline import PageResult  # noqa: E402
 from ingest.publish import latest_release  # noqa: E402
 from ingest.release import finalize, summary_from_manifest  # noqa: E402
@@ -37,7 +41,7 @@ def discover_task(raw: str) -> Fingerprint:
     return fingerprint(list(discover_pages(Path(raw))))
 
 
-@task(name="extract-batch", cache_policy=NO_CACHE)
+@task(name="extract-batch", cache_policy=NO_CACHE, **DISK_RETRIES)
 def extract_task(pages: list[tuple[PageRef, str | None]], settings: BuildSettings, out: str, use_cache: bool) -> list[PageResult]:
     """Extract one batch of pages (never raises for a bad page: it is quarantined)."""
     cache = ExtractionCache.for_output(Path(out)) if use_cache else None
@@ -58,7 +62,7 @@ def publish_task(results: list[PageResult], out: str, force: bool, stage_seconds
                     inputs={"pages": len(results), "digest": fp_digest}, build=build_key(settings)).as_dict()
 
 
-@flow(name="build", log_prints=False, validate_parameters=False)
+@flow(name="build", log_prints=False, validate_parameters=False, task_runner=task_runner())
 def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, workers: int | None = None,
           force: bool = False, max_page_bytes: int = 5_000_000, page_time_limit: float = 10.0,
           dedup_threshold: float = 0.8, use_cache: bool = True) -> dict:
@@ -73,14 +77,25 @@ def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, work
     fp = discover_task(raw)
     timings["discover"] = time.perf_counter() - started
     if not force and (manifest := unchanged_release(Path(out), fp, settings)) is not None:
-        return summary_from_manifest(manifest, latest_release(Path(out)), timings).as_dict()
+        summary = summary_from_manifest(manifest, latest_release(Path(out)), timings).as_dict()
+        publish_artifacts(summary)
+        return summary
     progress.report("extract", 0, len(fp.pages))
     started = time.perf_counter()
     results: list[PageResult] = []
+    batches = [fp.pages[i:i + settings.batch_size] for i in range(0, len(fp.pages), settings.batch_size)]
     try:
-        for i in range(0, len(fp.pages), settings.batch_size):
-            results.extend(extract_task(fp.pages[i:i + settings.batch_size], settings, out, use_cache and not force))
+        futures = extract_task.map(batches, settings=unmapped(settings), out=unmapped(out),
+                                   use_cache=unmapped(use_cache and not force))
+        wait(futures)
+        for batch, future in zip(batches, futures):
+            if future.state.is_completed():
+                results.extend(future.result())
+            else:  # a batch that failed all its retries: its pages are quarantined, other batches go on
+                results.extend(failed_batch([ref for ref, _ in batch], future.state.message or "batch failed"))
     finally:
         shutdown_pool()
     timings["extract"] = time.perf_counter() - started
-    return publish_task(results, out, force, timings, settings, fp.digest)
+    summary = publish_task(results, out, force, timings, settings, fp.digest)
+    publish_artifacts(summary)
+    return summary

@@ -39,6 +39,7 @@ def build(
     dedup_threshold: Annotated[float, typer.Option(help="Jaccard similarity at which pages are near-duplicates.")] = 0.8,
     max_page_bytes: Annotated[int, typer.Option(help="Pages larger than this are quarantined.")] = 5_000_000,
     page_time_limit: Annotated[float, typer.Option(help="Seconds a page may take before it is quarantined.")] = 10.0,
+    dask: Annotated[str | None, typer.Option(help="Run batches on a dask.distributed cluster, e.g. tcp://scheduler:8786 (needs a Prefect server: PREFECT_API_URL).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Run the Prefect flow `build`: extract every raw page, publish a release, print a summary."""
@@ -56,7 +57,12 @@ def build(
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from flows.build import build as build_flow
+    from flows.runners import task_runner
     from ingest import progress
+
+    if dask:
+        build_flow = build_flow.with_options(task_runner=task_runner(dask))
+        workers = 0 if workers is None else workers  # each Dask worker extracts in its own process
 
     show_bar = console.is_terminal and not verbose
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -116,6 +122,58 @@ def _print_summary(summary: dict, elapsed: float) -> None:
     table.add_row("path", summary["release_path"])
     table.add_row("elapsed", f"{elapsed:.1f} s  (" + ", ".join(f"{k} {v:.1f} s" for k, v in summary["stage_seconds"].items()) + ")")
     console.print(table)
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="Cron schedule, e.g. '0 3 * * *' (03:00 every day).")] = "0 3 * * *",
+    raw: Annotated[Path, typer.Option(help="Folder of raw pages.")] = Path("raw"),
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("normalized"),
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "scheduled-build",
+    batch_size: Annotated[int, typer.Option(help="Pages per Prefect task run.")] = 500,
+    dedup_threshold: Annotated[float, typer.Option(help="Near-duplicate Jaccard threshold.")] = 0.8,
+) -> None:
+    """Serve the build flow on a schedule (Prefect's flow.serve; needs a Prefect server for schedules)."""
+    from flows import prefect_env
+
+    prefect_env.apply(quiet=False)
+    from flows.build import build as build_flow
+
+    if not os.environ.get("PREFECT_API_URL"):
+        err.print("note: schedules need a Prefect server; start one with `prefect server start` and set "
+                  "PREFECT_API_URL=http://127.0.0.1:4200/api (the ephemeral mode cannot schedule)", soft_wrap=True)
+    build_flow.serve(name=name, cron=cron, limit=1,
+                     parameters={"raw": str(raw.resolve()), "out": str(out.resolve()), "batch_size": batch_size,
+                                 "dedup_threshold": dedup_threshold})
+
+
+@app.command()
+def refresh(
+    start: Annotated[list[str] | None, typer.Option(help="Start URL(s); links matching --allow are followed.")] = None,
+    allow: Annotated[list[str] | None, typer.Option(help="URL glob(s) in scope, e.g. 'https://codes.example/cpt/*'.")] = None,
+    sitemap: Annotated[list[str] | None, typer.Option(help="Sitemap or sitemap-index URL(s).")] = None,
+    urls: Annotated[Path | None, typer.Option(help="File with one URL per line.")] = None,
+    config: Annotated[Path | None, typer.Option(help="Scrape settings file (TOML), see docs/scraping.md.")] = None,
+    raw: Annotated[Path, typer.Option(help="Raw store folder.")] = Path("raw"),
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("normalized"),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Scrape, then build, as one Prefect flow (`refresh`)."""
+    from flows import prefect_env
+
+    prefect_env.apply(quiet=not verbose)
+    from flows.refresh import refresh as refresh_flow
+
+    started = time.perf_counter()
+    try:
+        result = refresh_flow(raw=str(raw), out=str(out), start=start, sitemap=sitemap, allow=allow,
+                              urls=str(urls) if urls else None, scrape_config=str(config) if config else None)
+    except Exception as exc:  # noqa: BLE001
+        _fail(f"refresh failed: {type(exc).__name__}: {exc}")
+    scraped = result["scrape"]
+    console.print(f"scraped: {scraped.get('fetched', 0)} fetched, {scraped.get('not_modified', 0)} not modified, "
+                  f"{scraped.get('gone', 0)} gone, {sum(scraped.get('failed', {}).values())} failed")
+    _print_summary(result["build"], time.perf_counter() - started)
 
 
 def _register_subcommands() -> None:

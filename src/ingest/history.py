@@ -108,7 +108,6 @@ def resolve_release(out_dir: Path, ref: str) -> Path:
     raise ReleaseNotFound(f"no release {ref!r} in {out_dir / RELEASES}")
 
 
-
 @dataclass(frozen=True)
 class FieldChange:
     """Old and new value of one field (None when the field is absent)."""
@@ -126,7 +125,7 @@ class FieldChange:
         return _minus(new, old), _minus(old, new)
 
     def detail(self) -> dict:
-        """Machine form: {"added", "removed"} items for lists (with "reordered" if only the order changed), else {"old", "new"}."""
+        """Machine form: lists {"added", "removed"} (+ "reordered" if only the order changed), else {"old", "new"}."""
         if not self.is_list:
             return {"old": self.old, "new": self.new}
         added, removed = self.items()
@@ -156,7 +155,7 @@ class ReleaseDiff:
     old_id: str | None
     new_id: str | None
     datasets: dict[str, DatasetDiff]
-    warnings: list[str] = field(default_factory=list)  # unreadable lines that were skipped
+    warnings: list[str] = field(default_factory=list)  # missing files, unreadable lines (skipped)
 
     def summary(self) -> dict[str, dict[str, int]]:
         """{dataset: {"added", "removed", "changed"}} (what the manifest's `changes` holds)."""
@@ -294,6 +293,8 @@ def _diff_dataset(name: str, old_path: Path | None, new: _FileIndex | _MemoryInd
                 fields = field_changes(old, new.record(key))
                 if fields:
                     result.changed.append(RecordChange(key, fields))
+    elif old_path is not None:
+        warnings.append(f"{old_path.parent.name}/{old_path.name}: missing")
     result.added = sorted(k for k in new.entries if k not in seen)
     result.removed.sort()
     result.changed.sort(key=lambda c: c.id)
@@ -310,6 +311,8 @@ class _FileIndex:
             key_of = _key_function(dataset)
             for offset, line, record in iter_records(path, warnings):
                 self.entries[key_of(record)] = (_digest(line), offset)
+        elif path is not None:
+            warnings.append(f"{path.parent.name}/{path.name}: missing")
 
     def same(self, key: str, line: bytes) -> bool:
         return self.entries[key][0] == _digest(line)
@@ -362,7 +365,6 @@ def _minus(items: list, other: list) -> list:
         else:
             out.append(item)
     return out
-
 
 
 def gc_releases(out_dir: Path, keep: int, dry_run: bool = False, tmp_max_age: float = TMP_MAX_AGE) -> list[Path]:

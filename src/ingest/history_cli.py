@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ingest.history import (ReleaseDiff, ReleaseNotFound, diff_releases, gc_releases, list_releases,
+from ingest.history import (TMP_MAX_AGE, ReleaseDiff, ReleaseNotFound, diff_releases, gc_releases, list_releases,
                             resolve_release)
 
 OutOption = Annotated[Path, typer.Option("--out", help="Output folder holding releases/ and the `latest` link.")]
@@ -61,8 +61,9 @@ def releases(
             changes = Text.assemble((f"+{totals['added']}", "green"), " ", (f"-{totals['removed']}", "red"), " ",
                                     (f"~{totals['changed']}", "yellow"))
         status = Text("valid", "green") if r.valid else Text("corrupt: " + "; ".join(r.problems[:3]), "bold red")
-        table.add_row(Text("latest", "bold cyan") if r.is_latest else "", Text(r.release_id, "bold" if r.is_latest else ""),
-                      r.created_at or "?", *[str(r.counts.get(n, "")) for n in datasets], changes, status)
+        table.add_row(Text("latest", "bold cyan") if r.is_latest else "",
+                      Text(r.release_id, "bold" if r.is_latest else ""), r.created_at or "?",
+                      *[str(r.counts.get(n, "")) for n in datasets], changes, status)
     console.print(table)
 
 
@@ -71,7 +72,8 @@ def diff(
     new: Annotated[str, typer.Argument(help="Newer release: id, unique id prefix, `latest` or `previous`.")],
     out: OutOption = DEFAULT_OUT,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full diff as JSON.")] = False,
-    dataset: Annotated[list[str] | None, typer.Option("--dataset", "-d", help="Only these datasets (repeatable).")] = None,
+    dataset: Annotated[list[str] | None,
+                       typer.Option("--dataset", "-d", help="Only these datasets (repeatable).")] = None,
     limit: Annotated[int, typer.Option(help="Records shown per dataset and kind (0: all); --json shows all.")] = 20,
 ) -> None:
     """Records added, removed and changed per dataset between two releases, with field-level differences."""
@@ -92,10 +94,12 @@ def diff(
 
 
 def gc(
-    keep: Annotated[int, typer.Option("--keep", min=1, help="Releases to keep (the one `latest` points to counts and is never removed).")],
+    keep: Annotated[int, typer.Option("--keep", min=1,
+                                      help="Releases to keep (the one `latest` points to counts, and is never removed).")],
     out: OutOption = DEFAULT_OUT,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only print what would be removed.")] = False,
-    tmp_age: Annotated[float, typer.Option(help="Seconds after which a leftover .tmp-* is removed even if its pid lives.")] = 3600.0,
+    tmp_age: Annotated[float, typer.Option(
+        help="Seconds after which a leftover .tmp-* is removed even if its pid is alive.")] = TMP_MAX_AGE,
 ) -> None:
     """Remove old releases and leftovers of killed builds (.tmp-* directories and links not in use)."""
     removed = gc_releases(out, keep, dry_run=dry_run, tmp_max_age=tmp_age)

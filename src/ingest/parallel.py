@@ -105,6 +105,16 @@ def _submit(chunks: list[Sequence[PageRef]], settings: BuildSettings,
     return results, failed
 
 
+def failed_batch(refs: Sequence[PageRef], detail: str) -> list[PageResult]:
+    """Quarantine entries for the pages of a batch that failed as a whole (after its retries)."""
+    out = []
+    for ref in refs:
+        entry = QuarantineEntry(path=ref.rel_path, size=max(ref.size, 0), reason="internal_error",
+                                detail=f"the batch holding this page failed: {detail}"[:500], uri=ref.url)
+        out.append(PageResult(ref.rel_path, None, quarantine=entry.model_dump(mode="json")))
+    return out
+
+
 def _crashed(ref: PageRef) -> PageResult:
     entry = QuarantineEntry(path=ref.rel_path, size=max(ref.size, 0), reason="worker_crash",
                             detail="the extraction process died twice on this page", uri=ref.url)

@@ -20,8 +20,8 @@ from typing import Any
 
 import orjson
 
-from ingest.report_html import (Html, bar, card, h, join, note, num, page, pct, section, short, table, tag,
-                                tone)
+from ingest.report_html import (Html, bar, card, h, join, note, num, page, pct, plural, section, short, size, table,
+                                tag, tone)
 
 REPORT = "report.html"
 MANIFEST = "manifest.json"
@@ -179,7 +179,7 @@ def _overview(datasets: dict, quarantine: list, manifest: dict, conflicts: list,
     listed = manifest.get("datasets") or {}
     counts["quarantine"] = q
     rows = [[tag("code", (listed.get(n) or {}).get("file") or f"{n}.jsonl"), num(counts.get(n, 0)),
-             _bytes((listed.get(n) or {}).get("bytes")), tag("code", short((listed.get(n) or {}).get("sha256"), 13))]
+             size((listed.get(n) or {}).get("bytes")), tag("code", short((listed.get(n) or {}).get("sha256"), 13))]
             for n in _ordered(counts)]
     return join([tag("div", join(cards), "cards"), tag("h3", "Files"),
                  table(["file", "records", "size", "sha256"], rows, num_cols=(1, 2))])
@@ -214,10 +214,10 @@ def _quarantine(quarantine: list[dict]) -> Html:
         entries = sorted((q for q in quarantine if str(q.get("reason") or "unknown") == reason),
                          key=lambda q: str(q.get("path")))
         rows = [[join([tag("code", q.get("path")), tag("div", q["uri"], "muted") if q.get("uri") else ""]),
-                 q.get("page_type") or "—", _bytes(q.get("size")), short(q.get("detail"), 300)]
+                 q.get("page_type") or "—", size(q.get("size")), short(q.get("detail"), 300)]
                 for q in entries[:EXAMPLES_PER_REASON]]
         more = len(entries) - EXAMPLES_PER_REASON
-        parts += [tag("h3", join([reason, tag("span", _plural(len(entries), "page"), "sub")])),
+        parts += [tag("h3", join([reason, tag("span", plural(len(entries), "page"), "sub")])),
                   table(["page", "page type", "size", "detail"], rows, num_cols=(2,)),
                   note(f"… and {num(more)} more in quarantine.jsonl") if more > 0 else ""]
     return join(parts)
@@ -240,8 +240,8 @@ def _duplicates(duplicates: list[dict] | None, titles: dict[str, str]) -> Html:
                        for m in c.get("members") or [] if isinstance(m, dict))
         rid = c.get("record_id")
         record = join([tag("code", rid), tag("div", short(titles.get(str(rid)), 120), "muted")]) if rid else "—"
-        rows.append([tag("code", c.get("cluster_id")), tag("span", c.get("level"), f"badge {c.get('level')}"),
-                     c.get("dataset") or "—", record, tag("ul", members, "plain"), short(c.get("reason"), 300)])
+        rows.append([tag("code", c.get("cluster_id"), "nowrap"), tag("span", c.get("level"), f"badge {c.get('level')}"),
+                     tag("span", c.get("dataset") or "—", "nowrap"), record, tag("ul", members, "plain"), short(c.get("reason"), 300)])
     more = len(ordered) - MAX_CLUSTERS
     return join([cards, table(["cluster", "level", "dataset", "record", "members", "reason"], rows),
                  note(f"… and {num(more)} more clusters in duplicates.jsonl") if more > 0 else ""])
@@ -251,6 +251,8 @@ def _member_note(m: dict) -> str:
     bits = [str(m.get("role") or "member")]
     if isinstance(m.get("similarity"), int | float):
         bits.append(f"similarity {m['similarity']:.2f}")
+    if m.get("page_date"):
+        bits.append(f"dated {m['page_date']}")
     if m.get("sha256"):
         bits.append(f"sha256 {str(m['sha256'])[:10]}")
     return " · ".join(bits)
@@ -293,7 +295,8 @@ def _changes(changes: list[dict] | None, summary: dict | None, manifest: dict, t
     prev = manifest.get("previous_release")
     lead = note(f"Against release {prev}." if prev else "First release: nothing to compare with; every record is new.")
     rows = [[name, *(num(summary[name].get(k, 0)) for k in KINDS)] for name in _ordered(summary)]
-    parts = [lead, table(["dataset", "added", "removed", "changed"], rows, num_cols=(1, 2, 3))]
+    parts = [lead, table(["dataset", "added", "removed", "changed"], rows, num_cols=(1, 2, 3)) if rows
+             else note("No record was added, removed or changed.")]
     changed = [c for c in changes or [] if c.get("change") == "changed" and isinstance(c.get("fields"), dict)]
     changed.sort(key=lambda c: (-len(c["fields"]), -len(json.dumps(c["fields"], sort_keys=True, default=str)),
                                 str(c.get("dataset")), str(c.get("id"))))
@@ -352,8 +355,7 @@ def _timings(stage_seconds: Any) -> Html:
     if not stages:
         return note("The manifest records no stage timings.")
     top, total = max(stages.values()) or 1.0, sum(stages.values())
-    bars = join(bar(k, v / top, f"{v:.1f} s", title=f"{k}: {pct(v / total if total else 0, 1)} of the build")
-                for k, v in stages.items())
+    bars = join(bar(k, v / top, f"{v:.1f} s · {pct(v / total if total else 0)}") for k, v in stages.items())
     return join([note(f"Total {total:.1f} s across {len(stages)} stages."), bars])
 
 
@@ -380,10 +382,6 @@ def _ordered(names: Any) -> list[str]:
     return [n for n in DATASET_ORDER if n in names] + rest + (["quarantine"] if "quarantine" in names else [])
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{num(n)} {word}{'' if n == 1 else 's'}"
-
-
 def _fraction(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
@@ -392,13 +390,3 @@ def _share(value: Any) -> str:
     if isinstance(value, float) and 0.0 <= value <= 1.0:
         return pct(value)
     return "—" if value is None else str(value)
-
-
-def _bytes(n: Any) -> str:
-    if not isinstance(n, int) or n < 0:
-        return "—"
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return ""

@@ -9,6 +9,7 @@ resources: the page carries a Content-Security-Policy that forbids both.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from html import escape
 
 
@@ -40,6 +41,20 @@ def num(n: int | float) -> str:
 
 def pct(fraction: float, digits: int = 0) -> str:
     return f"{fraction * 100:.{digits}f}%"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{num(n)} {word}{'' if n == 1 else 's'}"
+
+
+def size(n: Any) -> str:
+    if not isinstance(n, int) or n < 0:
+        return "—"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return ""
 
 
 def tone(fraction: float) -> str:
@@ -114,7 +129,7 @@ h3{font-size:14px;margin:16px 0 8px;font-weight:600}
 h3 .sub{color:var(--muted);font-weight:400;margin-left:6px}
 .lead{color:var(--muted);margin:-4px 0 12px}
 .muted{color:var(--muted)}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(128px,1fr));gap:12px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(112px,1fr));gap:10px}
 .card{border:1px solid var(--line);border-radius:8px;padding:12px 14px;background:#fbfcfe}
 .card .label{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.4px}
 .card .value{font-size:26px;font-weight:650;line-height:1.25;font-variant-numeric:tabular-nums}
@@ -133,7 +148,8 @@ th{text-align:left;font-weight:600;color:var(--muted);border-bottom:2px solid va
 td{border-bottom:1px solid var(--line);padding:6px 8px;vertical-align:top;overflow-wrap:anywhere}
 th.num,td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 code,.mono{font-family:var(--mono);font-size:12px}
-.badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;background:#e7ecff;color:#2b44b0}
+.nowrap{white-space:nowrap}
+.badge{display:inline-block;white-space:nowrap;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;background:#e7ecff;color:#2b44b0}
 .badge.added{background:#e6f6ea;color:#237a37}.badge.removed{background:#fdeaea;color:#b42727}
 .badge.changed{background:#fff3df;color:#a35f00}
 .badge.exact{background:#fdeaea;color:#b42727}.badge.near_duplicate{background:#fff3df;color:#a35f00}

@@ -133,6 +133,9 @@ def test_unreadable_lines_are_skipped_with_a_warning(tmp_path):
     diff = diff_releases(first.path, second.path)
     assert diff.datasets["procedures"].removed == ["procedure:cpt:45378"]
     assert len(diff.warnings) == 1 and "unreadable line" in diff.warnings[0]
+    (second.path / "codes.jsonl").unlink()
+    diff = diff_releases(first.path, second.path)
+    assert diff.datasets["codes"].removed == ["CPT:29881"] and f"{second.release_id}/codes.jsonl: missing" in diff.warnings
 
 
 def test_list_releases(tmp_path):

@@ -1,0 +1,37 @@
+"""The `refresh` flow: scrape a site into the raw store, then build a release from it.
+
+The scrape step touches the network and is retried with backoff; the crawl itself is
+resumable, so a retry continues where the failed attempt stopped.
+"""
+
+from __future__ import annotations
+
+from flows import prefect_env
+
+prefect_env.apply(quiet=False)
+
+from prefect import flow, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
+
+from flows.build import build  # noqa: E402
+from ingest.scrape.config import load_config  # noqa: E402
+from ingest.scrape.crawl import scrape  # noqa: E402
+
+
+@task(name="scrape", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=10),
+      retry_jitter_factor=0.5)
+def scrape_task(config_path: str | None, overrides: dict) -> dict:
+    """Fetch the site politely into the raw store (see docs/scraping.md)."""
+    return scrape(load_config(config_path, **overrides)).model_dump(mode="json")
+
+
+@flow(name="refresh", log_prints=False, validate_parameters=False)
+def refresh(raw: str = "raw", out: str = "normalized", start: list[str] | None = None, sitemap: list[str] | None = None,
+            urls: str | None = None, allow: list[str] | None = None, scrape_config: str | None = None,
+            batch_size: int = 500, workers: int | None = None, dedup_threshold: float = 0.8, force: bool = False) -> dict:
+    """Scrape, then build: one scheduled refresh."""
+    overrides = {"raw": raw, "start": start, "sitemap": sitemap, "urls": urls, "allow": allow}
+    report = scrape_task(scrape_config, overrides)
+    summary = build(raw=raw, out=out, batch_size=batch_size, workers=workers, dedup_threshold=dedup_threshold, force=force)
+    return {"scrape": report, "build": summary}
