@@ -39,6 +39,7 @@ def build(
     dedup_threshold: Annotated[float, typer.Option(help="Jaccard similarity at which pages are near-duplicates.")] = 0.8,
     max_page_bytes: Annotated[int, typer.Option(help="Pages larger than this are quarantined.")] = 5_000_000,
     page_time_limit: Annotated[float, typer.Option(help="Seconds a page may take before it is quarantined.")] = 10.0,
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse to publish when a site's field coverage drops by more than 20 points (layout drift).")] = False,
     dask: Annotated[str | None, typer.Option(help="Run batches on a dask.distributed cluster, e.g. tcp://scheduler:8786 (needs a Prefect server: PREFECT_API_URL).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
@@ -77,7 +78,7 @@ def build(
             with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
                 summary = build_flow(raw=str(raw), out=str(out), batch_size=batch_size, workers=workers, force=force,
                                      max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
-                                     dedup_threshold=dedup_threshold)
+                                     dedup_threshold=dedup_threshold, strict=strict)
         except Exception as exc:  # noqa: BLE001 - one line for the user, details with --verbose
             _fail(f"build failed, nothing published: {type(exc).__name__}: {exc}")
         finally:

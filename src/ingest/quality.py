@@ -57,3 +57,34 @@ def headline(report: dict) -> list[tuple[str, str]]:
     rows.append(("code index", f"{codes['entries']} codes, {sum(codes['conflicts_by_kind'].values())} conflicts, "
                                f"{len(codes['invalid'])} invalid"))
     return rows
+
+
+def site_of(source: dict) -> str:
+    """A source's site: the URL's host, else the first folder of its raw path."""
+    uri = source.get("uri") or ""
+    if "://" in uri:
+        return uri.split("://", 1)[1].split("/", 1)[0].lower()
+    path = source["path"]
+    return path.split("/", 1)[0] if "/" in path else "(root)"
+
+
+def site_coverage(datasets: dict[str, list[dict]]) -> dict[str, dict[str, dict[str, float]]]:
+    """Field coverage per site and page type: {site: {page_type: {field: share}}}."""
+    grouped: dict[str, dict[str, list[dict]]] = {}
+    for dataset, page_type in RECORD_TYPE.items():
+        for record in datasets.get(dataset, []):
+            grouped.setdefault(site_of(record["sources"][0]), {}).setdefault(page_type, []).append(record)
+    return {site: {pt: field_coverage(recs) for pt, recs in sorted(types.items())} for site, types in sorted(grouped.items())}
+
+
+def layout_drift(previous: dict | None, current: dict, margin: float = 0.2) -> list[dict]:
+    """Fields whose coverage on a site dropped by more than `margin` against the previous release."""
+    drift = []
+    for site, types in current.items():
+        for page_type, coverage in types.items():
+            before = ((previous or {}).get(site) or {}).get(page_type) or {}
+            for field, share in coverage.items():
+                if field in before and before[field] - share > margin:
+                    drift.append({"site": site, "page_type": page_type, "field": field,
+                                  "previous": before[field], "current": share, "drop": round(before[field] - share, 4)})
+    return drift

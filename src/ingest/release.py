@@ -13,8 +13,8 @@ import orjson
 from ingest import faults
 from ingest.assemble import assemble
 from ingest.pipeline import PageResult
-from ingest.publish import jsonl_bytes, publish_release
-from ingest.quality import headline, quality_report
+from ingest.publish import jsonl_bytes, latest_release, publish_release
+from ingest.quality import headline, layout_drift, quality_report, site_coverage
 
 
 @dataclass
@@ -36,9 +36,24 @@ class BuildSummary:
         return dict(self.__dict__)
 
 
+class DriftError(RuntimeError):
+    """A site's layout drifted (field coverage dropped) and the build was strict: nothing published."""
+
+
+def _previous_sites(out_dir: Path) -> dict | None:
+    latest = latest_release(out_dir)
+    if latest is None or not (latest / "quality.json").exists():
+        return None
+    try:
+        return orjson.loads((latest / "quality.json").read_bytes()).get("sites")
+    except (OSError, ValueError):
+        return None
+
+
 def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
              stage_seconds: dict[str, float] | None = None, dedup_threshold: float = 0.8,
-             inputs: dict | None = None, build: dict | None = None) -> BuildSummary:
+             inputs: dict | None = None, build: dict | None = None,
+             drift_margin: float = 0.2, strict: bool = False) -> BuildSummary:
     """Assemble results and publish them as a release under out_dir (`inputs`: the input
     fingerprint {pages, digest}; `build`: what besides inputs shaped it; both go in the manifest)."""
     timings = dict(stage_seconds or {})
@@ -49,10 +64,18 @@ def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
     timings["assemble"] = time.perf_counter() - started
     started = time.perf_counter()
     quality = quality_report(assembly.datasets, assembly.quarantine)
+    quality["sites"] = site_coverage(assembly.datasets)
+    drift = layout_drift(_previous_sites(Path(out_dir)), quality["sites"], drift_margin)
+    quality["drift"] = drift
+    if drift and strict:
+        worst = max(drift, key=lambda d: d["drop"])
+        raise DriftError(f"layout drift on {len(drift)} site field(s), e.g. {worst['site']} {worst['field']} "
+                         f"{worst['previous']:.0%} -> {worst['current']:.0%}; nothing published (--strict)")
     quarantined = dict(sorted(Counter(q["reason"] for q in assembly.quarantine).items()))
     clusters = dict(sorted(Counter(c["level"] for c in assembly.duplicates).items()))
     extra = {"stats": assembly.stats, "quarantined": quarantined, "duplicate_clusters": clusters,
-             "stage_seconds": {k: round(v, 3) for k, v in timings.items()}, "quality_headline": headline(quality)}
+             "stage_seconds": {k: round(v, 3) for k, v in timings.items()}, "quality_headline": headline(quality),
+             "drift": drift}
     extra.update({k: v for k, v in (("inputs", inputs), ("build", build)) if v is not None})
     info = publish_release(out_dir, assembly.datasets, assembly.quarantine, assembly.pages, force=force,
                            extra=extra,
@@ -69,7 +92,8 @@ def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
         published=info.published,
         stage_seconds={k: round(v, 3) for k, v in timings.items()},
         stats=assembly.stats,
-        quality=headline(quality),
+        quality=headline(quality) + ([("layout drift", f"{len(drift)} site field(s) dropped > {drift_margin:.0%}")]
+                                     if drift else []),
     )
 
 

@@ -78,7 +78,7 @@ def render_report_from(datasets: dict[str, list[dict]], quarantine: list[dict], 
                        key=lambda c: (str(c["system"]), str(c["code"]), str(c.get("kind"))))
     summary = _change_summary(changes, manifest)
     sections = [
-        ("overview", "Overview", _overview(datasets, quarantine, manifest, conflicts, duplicates, summary)),
+        ("overview", "Overview", _overview(datasets, quarantine, manifest, conflicts, duplicates, changes, summary)),
         ("coverage", "Field coverage", _coverage(quality)),
         ("quarantine", "Quarantine", _quarantine(quarantine)),
         ("duplicates", "Duplicates", _duplicates(duplicates, titles)),
@@ -156,7 +156,7 @@ def _header(m: dict) -> Html:
 
 
 def _overview(datasets: dict, quarantine: list, manifest: dict, conflicts: list, duplicates: list | None,
-              summary: dict | None) -> Html:
+              changes: list | None, summary: dict | None) -> Html:
     counts = {k: v for k, v in (manifest.get("counts") or {}).items() if k not in _NOT_DATASETS}
     counts.update({k: len(v) for k, v in datasets.items()})
     pages = (manifest.get("inputs") or {}).get("pages")
@@ -176,11 +176,15 @@ def _overview(datasets: dict, quarantine: list, manifest: dict, conflicts: list,
         t = {k: sum(d.get(k, 0) for d in summary.values()) for k in KINDS}
         cards.append(card("Changes", f"{num(t['added'] + t['removed'] + t['changed'])}",
                           f"+{num(t['added'])} −{num(t['removed'])} ~{num(t['changed'])}", "changes"))
-    listed = manifest.get("datasets") or {}
     counts["quarantine"] = q
-    rows = [[tag("code", (listed.get(n) or {}).get("file") or f"{n}.jsonl"), num(counts.get(n, 0)),
-             size((listed.get(n) or {}).get("bytes")), tag("code", short((listed.get(n) or {}).get("sha256"), 13))]
-            for n in _ordered(counts)]
+    files = {n: {"file": f"{n}.jsonl", **(manifest.get("datasets") or {}).get(n, {})} for n in _ordered(counts)}
+    for name, lines in (("duplicates", duplicates), ("changes", changes)):
+        if lines is not None:
+            counts[name], files[name] = len(lines), {"file": f"{name}.jsonl"}
+    for meta in files.values():
+        meta.update({k: v for k, v in ((manifest.get("files") or {}).get(meta["file"]) or {}).items() if k not in meta})
+    rows = [[tag("code", meta["file"]), num(counts.get(n, 0)), size(meta.get("bytes")),
+             tag("code", short(meta.get("sha256"), 13))] for n, meta in files.items()]
     return join([tag("div", join(cards), "cards"), tag("h3", "Files"),
                  table(["file", "records", "size", "sha256"], rows, num_cols=(1, 2))])
 

@@ -1,0 +1,47 @@
+"""quality.json and layout drift: coverage per page type and site; --strict refuses to publish on drift."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+from ingest.acquire import discover_pages
+from ingest.parallel import extract_pages
+from ingest.publish import latest_release
+from ingest.release import DriftError, finalize
+from ingest.settings import BuildSettings
+from tests.conftest import RAW_SAMPLE
+
+
+def _build(raw, out, **kw):
+    return finalize(extract_pages(list(discover_pages(raw)), BuildSettings(workers=0)), out, **kw)
+
+
+def test_quality_report_of_the_seeds(seeds_dir, tmp_path):
+    summary = _build(seeds_dir, tmp_path)
+    quality = json.loads((tmp_path / "latest" / "quality.json").read_text())
+    assert quality["page_types"]["procedure"]["records"] == 3
+    assert quality["page_types"]["term"]["records"] == 1 and quality["page_types"]["billing"]["records"] == 1
+    assert quality["page_types"]["procedure"]["field_coverage"]["procedure_steps"] == 1.0
+    assert "ICD-10-CM G89.0: official_title_mismatch" in quality["codes"]["conflicts"]
+    assert quality["codes"]["invalid"] == []
+    assert any(label == "code index" for label, _ in summary.quality)
+
+
+def test_layout_drift_is_flagged_and_strict_refuses_to_publish(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW_SAMPLE, raw)
+    first = _build(raw, tmp_path / "out")
+    # the site changes its template: the Recovery heading becomes an unrecognised one on every page
+    for page in (raw / "sample" / "codes-example").glob("*.html"):
+        html = page.read_bytes()
+        page.write_bytes(re.sub(rb"<h2>Recovery</h2>", b"<h2>Going further</h2>", html))
+    with pytest.raises(DriftError, match="recovery"):
+        _build(raw, tmp_path / "out", strict=True)
+    assert latest_release(tmp_path / "out").name == first.release_id  # nothing published
+    lenient = _build(raw, tmp_path / "out")
+    drift = json.loads((latest_release(tmp_path / "out") / "manifest.json").read_text())["drift"]
+    assert lenient.published and any(d["site"] == "codes.example" and d["field"] == "recovery" for d in drift)
