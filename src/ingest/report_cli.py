@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,8 @@ from rich.console import Console
 from rich.text import Text
 
 from ingest.history import ReleaseNotFound, resolve_release
-from ingest.report import REPORT, write_report
+from ingest.publish import read_manifest
+from ingest.report import REPORT, render_report, write_report
 
 
 def register(app: typer.Typer) -> None:
@@ -35,12 +37,26 @@ def report(
     except ReleaseNotFound as exc:
         _fail(str(exc))
     path = release_dir / REPORT
+    if write and path.is_file() and _changes_checksummed_report(release_dir):
+        _fail(f"{path} is one of the release's checksummed files (manifest.json) and this version of ingest "
+              "renders it differently: rewriting it would make the release fail verification; open the existing one")
     if write or not path.is_file():
         try:
             path = write_report(release_dir)
         except (OSError, ValueError) as exc:
             _fail(f"cannot write {path}: {exc}")
     typer.echo(str(path))
+
+
+def _changes_checksummed_report(release_dir: Path) -> bool:
+    """True when the manifest lists report.html and rendering it now gives other bytes."""
+    try:
+        listed = (read_manifest(release_dir).get("files") or {}).get(REPORT)
+    except (OSError, ValueError):
+        return False
+    if not isinstance(listed, dict) or not listed.get("sha256"):
+        return False
+    return hashlib.sha256(render_report(release_dir).encode("utf-8")).hexdigest() != listed["sha256"]
 
 
 def _fail(message: str) -> None:

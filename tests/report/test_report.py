@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -148,3 +149,23 @@ def test_cli_report(app, sample_release, tmp_path):
     assert result.exit_code == 0 and path.read_text() == render_report(release)
     result = CliRunner().invoke(app, ["report", "nope", "--out", str(out)])
     assert result.exit_code == 1 and "no release" in result.output
+
+
+def test_cli_keeps_a_checksummed_report(app, sample_release, tmp_path):
+    """A release whose manifest lists report.html: --write must not break its checksums."""
+    out = Path(shutil.copytree(sample_release.parent.parent, tmp_path / "out", symlinks=True))
+    release = out / "releases" / sample_release.name
+    manifest_path = release / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    (release / REPORT).write_text("an older rendering")
+    manifest["files"][REPORT] = {"sha256": hashlib.sha256(b"an older rendering").hexdigest(), "bytes": 18}
+    manifest_path.write_text(json.dumps(manifest))
+    result = CliRunner().invoke(app, ["report", "--out", str(out), "--write"])
+    assert result.exit_code == 1 and "checksummed" in result.output
+    assert (release / REPORT).read_text() == "an older rendering"
+    current = render_report(release).encode()
+    manifest["files"][REPORT] = {"sha256": hashlib.sha256(current).hexdigest(), "bytes": len(current)}
+    manifest_path.write_text(json.dumps(manifest))
+    assert render_report(release).encode() == current  # the report does not show manifest["files"][report.html]
+    result = CliRunner().invoke(app, ["report", "--out", str(out), "--write"])
+    assert result.exit_code == 0 and (release / REPORT).read_bytes() == current
