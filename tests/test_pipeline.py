@@ -50,7 +50,7 @@ def test_time_limit_quarantines_a_slow_page(tmp_path, monkeypatch):
         while True:
             pass
 
-    monkeypatch.setattr(pipeline, "extract_procedure", slow)
+    monkeypatch.setattr(pipeline, "classify_and_extract", slow)
     result = process_page(_ref(tmp_path, "p.html", PROCEDURE.encode()), BuildSettings(workers=0, page_time_limit=0.2))
     assert result.quarantine["reason"] == "timeout"
 

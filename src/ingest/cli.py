@@ -178,9 +178,12 @@ def refresh(
 
 
 def _register_subcommands() -> None:
+    from ingest.history_cli import register as register_history
+    from ingest.report_cli import register as register_report
     from ingest.scrape.cli import register as register_scrape
 
-    register_scrape(app)
+    for register in (register_scrape, register_history, register_report):
+        register(app)
 
 
 _register_subcommands()

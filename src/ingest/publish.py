@@ -25,6 +25,7 @@ from ingest.models import DATASETS
 RELEASES = "releases"
 LATEST = "latest"
 MANIFEST = "manifest.json"
+REPORT = "report.html"
 TMP_PREFIX = ".tmp-"
 
 
@@ -145,6 +146,8 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict]], quarantine: 
         "files": dict(sorted(files.items())),
         **(extra or {}),
     }
+    files[REPORT] = _write(tmp / REPORT, _report(datasets, quarantine, payload, manifest, changes).encode())
+    manifest["files"] = dict(sorted(files.items()))
     _write(tmp / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     _fsync_dir(tmp / "schemas")
     _fsync_dir(tmp)
@@ -154,6 +157,19 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict]], quarantine: 
     faults.checkpoint("publish.renamed")
     switch_latest(out_dir, final)
     return ReleaseInfo(release_id, final, True, manifest)
+
+
+def _report(datasets: dict[str, list[dict]], quarantine: list[dict], payload: dict[str, bytes], manifest: dict,
+            changes) -> str:
+    """report.html for the release being written (from memory: nothing is read back)."""
+    from ingest.report import render_report_from
+
+    def lines(name: str) -> list[dict] | None:
+        return [orjson.loads(line) for line in payload[name].splitlines()] if name in payload else None
+
+    quality = orjson.loads(payload["quality.json"]) if "quality.json" in payload else {}
+    return render_report_from({**datasets}, quarantine, quality, manifest, lines("duplicates.jsonl"),
+                              [orjson.loads(line) for line in changes.changes_jsonl().splitlines()])
 
 
 def switch_latest(out_dir: Path, release_dir: Path) -> None:

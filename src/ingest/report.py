@@ -245,7 +245,8 @@ def _duplicates(duplicates: list[dict] | None, titles: dict[str, str]) -> Html:
         rid = c.get("record_id")
         record = join([tag("code", rid), tag("div", short(titles.get(str(rid)), 120), "muted")]) if rid else "—"
         rows.append([tag("code", c.get("cluster_id"), "nowrap"), tag("span", c.get("level"), f"badge {c.get('level')}"),
-                     tag("span", c.get("dataset") or "—", "nowrap"), record, tag("ul", members, "plain"), short(c.get("reason"), 300)])
+                     tag("span", c.get("dataset") or "—", "nowrap"), record, tag("ul", members, "plain"),
+                     short(c.get("reason"), 300)])
     more = len(ordered) - MAX_CLUSTERS
     return join([cards, table(["cluster", "level", "dataset", "record", "members", "reason"], rows),
                  note(f"… and {num(more)} more clusters in duplicates.jsonl") if more > 0 else ""])
@@ -269,7 +270,8 @@ def _conflicts(conflicts: list[dict]) -> Html:
     parts = [note("By kind: " + ", ".join(f"{k} {num(kinds[k])}" for k in sorted(kinds)))]
     for c in conflicts[:MAX_CONFLICTS]:
         descs = join(tag("li", join([f"“{short(d.get('text'), 240)}”", tag("span", "  — sources: " + ", ".join(
-            str(s) for s in d.get("sources") or []), "muted")])) for d in c.get("descriptors") or [] if isinstance(d, dict))
+            str(s) for s in d.get("sources") or []), "muted")]))
+            for d in c.get("descriptors") or [] if isinstance(d, dict))
         suggested = c.get("suggested_code")
         extra = [tag("div", f"Official title: {c['official_title']}") if c.get("official_title") else "",
                  tag("div", join(["Suggested code: ", tag("b", suggested), f" — {c['suggested_title']}"
@@ -345,12 +347,13 @@ def _value(value: Any) -> str:
 def _drift(drift: Any) -> Html:
     flags = [d for d in drift if isinstance(d, dict)] if isinstance(drift, list) else []
     if not flags:
-        return note("No layout drift: field coverage per site held steady against the previous release.")
-    flags.sort(key=lambda d: (-_fraction(d.get("drop")), str(d.get("site")), str(d.get("field"))))
-    rows = [[d.get("site"), tag("code", d.get("field")), _share(d.get("previous")), _share(d.get("current")),
-             bar("", _fraction(d.get("drop")), _share(d.get("drop")), "bad")] for d in flags]
+        return note("No layout drift flagged: no site's field coverage dropped against the previous release.")
+    flags.sort(key=lambda d: (-_fraction(d.get("drop")), str(d.get("site")), str(d.get("page_type")),
+                              str(d.get("field"))))
+    rows = [[d.get("site"), d.get("page_type") or "—", tag("code", d.get("field")), _share(d.get("previous")),
+             _share(d.get("current")), bar("", _fraction(d.get("drop")), _share(d.get("drop")), "bad")] for d in flags]
     lead = note("A field that a site's pages used to fill and now mostly miss: the site's layout probably changed.")
-    return join([lead, table(["site", "field", "previous", "current", "drop"], rows, num_cols=(2, 3))])
+    return join([lead, table(["site", "page type", "field", "previous", "current", "drop"], rows, num_cols=(3, 4))])
 
 
 def _timings(stage_seconds: Any) -> Html:
@@ -391,6 +394,6 @@ def _fraction(value: Any) -> float:
 
 
 def _share(value: Any) -> str:
-    if isinstance(value, float) and 0.0 <= value <= 1.0:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
         return pct(value)
     return "—" if value is None else str(value)

@@ -17,6 +17,8 @@ from ingest.history import ReleaseNotFound, resolve_release
 from ingest.publish import read_manifest
 from ingest.report import REPORT, render_report, write_report
 
+DEFAULT_OUT = Path("normalized")
+
 
 def register(app: typer.Typer) -> None:
     """Add the `report` command to app."""
@@ -25,7 +27,7 @@ def register(app: typer.Typer) -> None:
 
 def report(
     release: Annotated[str, typer.Argument(help="Release: id, unique id prefix, `latest` or `previous`.")] = "latest",
-    out: Annotated[Path, typer.Option("--out", help="Output folder holding releases/ and the `latest` link.")] = Path("normalized"),
+    out: Annotated[Path, typer.Option("--out", help="Output folder holding releases/ and the `latest` link.")] = DEFAULT_OUT,
     write: Annotated[bool, typer.Option("--write", help="Render report.html again even if the release has one.")] = False,
 ) -> None:
     """Print the path of a release's report.html (a self-contained page: open it in a browser).

@@ -60,7 +60,8 @@ def resource_problems(html: str) -> list[str]:
             value = value or ""
             if name.startswith("on"):
                 problems.append(f"<{t} {name}=...> event handler")
-            if name in ("src", "srcset", "href", "action", "poster", "data") and not (name == "href" and value.startswith("#")):
+            local_link = name == "href" and value.startswith("#")
+            if name in ("src", "srcset", "href", "action", "poster", "data") and not local_link:
                 problems.append(f"<{t} {name}={value!r}>")
             if name == "style" and not re.fullmatch(r"width:\d+(\.\d+)?%", value):
                 problems.append(f"<{t} style={value!r}>")

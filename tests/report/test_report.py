@@ -39,7 +39,8 @@ def hostile_data() -> dict:
     manifest = {"release_id": f"r1{HOSTILE}", "created_at": "2026-01-02T03:04:05Z", "previous_release": "r0",
                 "inputs": {"pages": 2}, "counts": {"procedures": 1, "codes": 1, "quarantine": 1},
                 "stage_seconds": {"extract": 1.5, f"s{HOSTILE}": 0.5},
-                "drift": [{"site": HOSTILE, "field": HOSTILE_IMG, "previous": 0.9, "current": 0.1, "drop": 0.8}]}
+                "drift": [{"site": HOSTILE, "page_type": "procedure", "field": HOSTILE_IMG, "previous": 0.9,
+                           "current": 0.1, "drop": 0.8}]}
     duplicates = [{"cluster_id": f"c{HOSTILE}", "level": "near_duplicate", "dataset": "procedures",
                    "record_id": procedure["id"], "reason": HOSTILE,
                    "members": [{"path": f"p/{HOSTILE_IMG}", "sha256": "cd" * 32, "similarity": 0.9, "role": HOSTILE}]}]
