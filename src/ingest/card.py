@@ -16,6 +16,12 @@ by `path`). `manifest.json` lists every file with its SHA-256 and size, the reco
 counts, the code and schema versions and a digest of the inputs; `schemas/` holds the
 JSON Schema of each dataset. Every input page is either a `sources` entry of a record
 or a line of `quarantine.jsonl` with a reason code.
+
+Also here: `duplicates.jsonl` (one line per duplicate cluster: level exact / near_duplicate /
+same_entity, members with similarity and role, and why the primary was picked),
+`changes.jsonl` (records added, removed and changed against the previous release, with the
+changed fields' old and new values), `quality.json` (field coverage per page type and site,
+layout drift, code conflicts, invalid codes) and `report.html` (all of it for people).
 """
 
 

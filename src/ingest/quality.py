@@ -6,7 +6,7 @@ from collections import Counter
 
 from ingest.crossref import RECORD_TYPE
 
-_NOT_GRADED = frozenset({"id", "schema_version", "page_type", "sources"})
+_NOT_GRADED = frozenset({"id", "schema_version", "page_type", "sources", "sections_recovered"})
 
 
 def _filled(value) -> bool:
