@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,36 @@ def test_worker_processes_give_the_same_results_as_in_process(tmp_path):
     parallel = extract_pages(refs, BuildSettings(workers=2, chunk_size=4))
     assert [(r.rel_path, r.record, r.quarantine) for r in serial] == \
            [(r.rel_path, r.record, r.quarantine) for r in parallel]
+
+
+def test_pages_the_scraper_saw_disappear_are_withdrawn(tmp_path):
+    page = tmp_path / "pages" / "ab" / "abc.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(PROCEDURE)
+    manifest = [
+        {"url": "https://codes.example/cpt/26055/", "final_url": "https://codes.example/cpt/26055/", "status": 200,
+         "fetched_at": "2026-11-01T00:00:00Z", "sha256": "x", "size": 1, "path": "pages/ab/abc.html",
+         "encoding_header": "windows-1252", "event": "fetched"},
+        {"url": "https://codes.example/cpt/26055/", "final_url": None, "status": 410,
+         "fetched_at": "2026-11-20T00:00:00Z", "sha256": "x", "size": 1, "path": "pages/ab/abc.html",
+         "encoding_header": None, "event": "gone"},
+    ]
+    (tmp_path / "manifest.jsonl").write_text("".join(json.dumps(m) + "\n" for m in manifest))
+    ref = next(discover_pages(tmp_path))
+    assert ref.gone == "2026-11-20T00:00:00Z"
+    result = process_page(ref, BuildSettings(workers=0))
+    assert result.quarantine["reason"] == "gone" and "410" in result.quarantine["detail"]
+
+
+def test_fetch_provenance_reaches_the_record(tmp_path):
+    page = tmp_path / "pages" / "cd" / "cde.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(PROCEDURE)
+    entry = {"url": "https://codes.example/cpt/26055/?utm_source=x", "final_url": "https://codes.example/cpt/26055/",
+             "status": 200, "fetched_at": "2026-11-01T00:00:00Z", "sha256": "x", "size": 1,
+             "path": "pages/cd/cde.html", "encoding_header": "utf-8", "event": "fetched"}
+    (tmp_path / "manifest.jsonl").write_text(json.dumps(entry) + "\n")
+    result = process_page(next(discover_pages(tmp_path)), BuildSettings(workers=0))
+    source = result.record["sources"][0]
+    assert source["uri"] == "https://codes.example/cpt/26055/" and source["fetched_at"] == "2026-11-01T00:00:00Z"
+    assert source["encoding_source"] == "http_header"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
+from ingest.jsonl import read_jsonl
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".xhtml"})
 RAW_MANIFEST = "manifest.jsonl"
@@ -24,22 +24,15 @@ class PageRef:
     url: str | None = None
     fetched_at: str | None = None
     http_charset: str | None = None
+    gone: str | None = None  # when the scraper last saw this page's URL answer 404/410: its fetch time
 
 
 def load_fetch_manifest(raw_dir: Path) -> dict[str, dict]:
     """Newest raw/manifest.jsonl entry per stored path (written by `ingest scrape`)."""
     entries: dict[str, dict] = {}
-    manifest = raw_dir / RAW_MANIFEST
-    if not manifest.exists():
-        return entries
-    with manifest.open("rb") as fh:
-        for line in fh:
-            try:
-                entry = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue  # a line cut by a crash of the scraper
-            if isinstance(entry, dict) and entry.get("path") and entry.get("event", "fetched") != "gone":
-                entries[entry["path"]] = entry
+    for entry in read_jsonl(raw_dir / RAW_MANIFEST):
+        if entry.get("path"):
+            entries[entry["path"]] = entry  # the newest line for a path wins (a `gone` line included)
     return entries
 
 
@@ -61,5 +54,6 @@ def discover_pages(raw_dir: Path) -> Iterator[PageRef]:
             except OSError:
                 size = -1
             entry = fetched.get(rel, {})
+            gone = entry.get("fetched_at") or "unknown time" if entry.get("event") == "gone" else None
             yield PageRef(full, rel, size, url=entry.get("final_url") or entry.get("url"),
-                          fetched_at=entry.get("fetched_at"), http_charset=entry.get("encoding_header"))
+                          fetched_at=entry.get("fetched_at"), http_charset=entry.get("encoding_header"), gone=gone)

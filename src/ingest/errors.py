@@ -13,6 +13,7 @@ QUARANTINE_REASONS = {
     "validation_error": "the extracted record failed schema validation",
     "worker_crash": "the extraction process died on this page",
     "internal_error": "an unexpected error in the extractor (a bug: please report it)",
+    "gone": "the page's URL answered 404/410 at the last scrape: its record is withdrawn",
 }
 
 

@@ -141,7 +141,7 @@ class BillingRecord(_Model):
 
 
 QuarantineReason = Literal["empty", "binary", "undecodable", "too_large", "timeout", "parse_error",
-                           "unsupported_page_type", "validation_error", "worker_crash", "internal_error"]
+                           "unsupported_page_type", "validation_error", "worker_crash", "internal_error", "gone"]
 
 
 class QuarantineEntry(_Model):

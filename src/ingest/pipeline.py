@@ -142,6 +142,8 @@ def process_page(ref: PageRef, settings: BuildSettings) -> PageResult:
     size: int | None = None
     try:
         with time_limit(settings.page_time_limit):
+            if ref.gone:
+                raise PageError("gone", f"{ref.url} answered 404/410 when last fetched ({ref.gone})")
             if ref.size > settings.max_page_bytes:
                 raise PageError("too_large", f"{ref.size:,} bytes, over the {settings.max_page_bytes:,}-byte cap")
             data = _read(ref, settings)

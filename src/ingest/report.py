@@ -20,6 +20,8 @@ from typing import Any
 
 import orjson
 
+from ingest.jsonl import read_jsonl
+
 from ingest.report_html import (Html, bar, card, h, join, note, num, page, pct, plural, section, short, size, table,
                                 tag, tone)
 
@@ -131,16 +133,7 @@ def _read_jsonl(path: Path, keep: tuple[str, ...] | None = None) -> list[dict] |
     """The objects of a JSONL file (None when absent; unreadable lines skipped), optionally only some keys."""
     if not path.is_file():
         return None
-    out = []
-    with path.open("rb") as fh:
-        for line in fh:
-            try:
-                obj = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(obj, dict):
-                out.append({k: obj[k] for k in keep if k in obj} if keep else obj)
-    return out
+    return [{k: obj[k] for k in keep if k in obj} if keep else obj for obj in read_jsonl(path)]
 
 
 # --------------------------------------------------------------------------- sections

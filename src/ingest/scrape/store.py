@@ -11,6 +11,8 @@ from typing import Any, Iterator
 
 import orjson
 
+from ingest.jsonl import read_jsonl  # noqa: F401 - part of this module's API
+
 from .urls import url_key
 
 PAGES_DIR = "pages"
@@ -47,20 +49,6 @@ def suffix_for(content_type: str | None, body: bytes) -> str | None:
 def utc_now() -> str:
     """Current UTC time as ISO 8601 with microseconds and a Z suffix (sorts as text)."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Objects of a JSONL file in order; lines that are not complete JSON objects are skipped."""
-    if not path.exists():
-        return
-    with path.open("rb") as fh:
-        for line in fh:
-            try:
-                obj = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(obj, dict):
-                yield obj
 
 
 class JsonlLog:

@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""Scaling benchmark of `ingest build`: one core vs two worker processes, and peak memory.
+
+    python benchmarks/bench_scale.py                     # 20,000 synthetic pages (several minutes)
+    python benchmarks/bench_scale.py --pages 100000      # the full run (peak RSS goal: < 1.5 GB)
+
+In one run, on the same synthetic pages (benchmarks/synth.py, kept in --workdir and reused):
+  (a) bare BeautifulSoup(page, "lxml") parse rate on a sample, pinned to CPU 0 (taskset -c 0);
+  (b) `ingest build --workers 0` pinned to CPU 0;
+  (c) `ingest build --workers 2`, unpinned;
+  (d) peak RSS of each build's process tree (the ingest process and all its children: extraction
+      workers, Prefect's temporary server), sampled every 0.2 s with psutil, per build phase.
+Every build runs with --force into a fresh --out, so no cache helps. Prints tables, asserts nothing.
+The machines are shared and noisy: only ratios measured in the same run mean much (load average
+is printed next to each run).
+
+Phases come from Prefect's own log lines (the builds run with --verbose): start-up (import Prefect,
+start the temporary server), discover, extract (until the last `extract-batch` task run finished),
+finalize (assemble + dedup + publish: the `publish-release` task), shutdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+from synth import write_corpus  # noqa: E402
+
+INGEST = str(Path(sys.executable).parent / "ingest")
+SAMPLE_EVERY = 0.2
+MB = 1024 * 1024
+PHASES = ("start-up", "discover", "extract", "finalize", "shutdown")
+_ELAPSED = re.compile(r"elapsed\s+([\d.]+) s\s+\((.*?)\)")
+_STAGE = re.compile(r"(\w+) ([\d.]+) s")
+
+
+# --------------------------------------------------------------------------- (a) bare parse
+def bare_parse(raw: Path, n: int) -> dict:
+    """Pages/s of BeautifulSoup(page, "lxml") alone, in a child process pinned to CPU 0."""
+    code = ("import json, sys, time\n"
+            "from pathlib import Path\n"
+            "from bs4 import BeautifulSoup\n"
+            "pages = sorted(Path(sys.argv[1]).rglob('*.html'))[:int(sys.argv[2])]\n"
+            "data = [p.read_bytes() for p in pages]\n"
+            "t = time.perf_counter()\n"
+            "for d in data:\n"
+            "    BeautifulSoup(d, 'lxml')\n"
+            "dt = time.perf_counter() - t\n"
+            "print(json.dumps({'pages': len(data), 'seconds': dt, 'mb': sum(map(len, data)) / 1e6}))\n")
+    proc = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code, str(raw), str(n)],
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
+# --------------------------------------------------------------------------- (b), (c), (d) builds
+@dataclass
+class Run:
+    label: str
+    pages: int
+    wall: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    loadavg: float = 0.0
+    peak_total: int = 0  # bytes, sum of RSS over the tree
+    peak_at: float = 0.0
+    peak_phase: str = ""
+    peak_parts: dict[str, int] = field(default_factory=dict)
+    phase_peak: dict[str, int] = field(default_factory=dict)
+    phase_start: dict[str, float] = field(default_factory=dict)
+    samples: list[tuple[float, str, int, dict[str, int]]] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.pages / self.wall
+
+    @property
+    def extract_rate(self) -> float:
+        return self.pages / self.stages["extract"] if self.stages.get("extract") else float("nan")
+
+
+def _kind(proc: psutil.Process, root: int) -> str:
+    if proc.pid == root:
+        return "ingest"
+    try:
+        cmd = " ".join(proc.cmdline())
+    except (psutil.Error, OSError):
+        return "other"
+    if "uvicorn" in cmd or "prefect.server" in cmd or "prefect server" in cmd:
+        return "prefect server"
+    if "multiprocessing" in cmd or "forkserver" in cmd:
+        return "extract workers"
+    return "other"
+
+
+class Sampler(threading.Thread):
+    """Sum of RSS over a process and its descendants every SAMPLE_EVERY seconds, tagged by phase."""
+
+    def __init__(self, pid: int, run: Run, phase: list[str], started: float) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.run, self.phase, self.started = pid, run, phase, started
+        self.stopped = threading.Event()
+
+    def run(self) -> None:  # noqa: D102 - threading.Thread API
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        kinds: dict[int, str] = {}
+        while not self.stopped.is_set():
+            parts: dict[str, int] = {}
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
+            for p in procs:
+                try:
+                    rss = p.memory_info().rss
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                kind = kinds.get(p.pid) or kinds.setdefault(p.pid, _kind(p, self.pid))
+                parts[kind] = parts.get(kind, 0) + rss
+            total = sum(parts.values())
+            t = time.perf_counter() - self.started
+            phase = self.phase[0]
+            r = self.run
+            r.samples.append((t, phase, total, parts))
+            r.phase_peak[phase] = max(r.phase_peak.get(phase, 0), total)
+            if total > r.peak_total:
+                r.peak_total, r.peak_at, r.peak_phase, r.peak_parts = total, t, phase, parts
+            self.stopped.wait(SAMPLE_EVERY)
+
+
+def run_build(label: str, raw: Path, out: Path, pages: int, batch_size: int, workers: int, pin: bool,
+              prefect_home: Path, timeout: float) -> Run:
+    """`ingest build --force` as a user runs it (Prefect start-up included), watched by a Sampler."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [INGEST, "build", "--raw", str(raw), "--out", str(out), "--workers", str(workers), "--force",
+           "--batch-size", str(batch_size), "--verbose"]
+    if pin:
+        cmd = ["taskset", "-c", "0", *cmd]  # taskset execs: same pid
+    env = dict(os.environ, PREFECT_HOME=str(prefect_home), COLUMNS="250")
+    env.pop("PREFECT_API_URL", None)  # the ephemeral mode a user gets by default
+    n_batches = -(-pages // batch_size)
+    run = Run(label, pages, loadavg=os.getloadavg()[0])
+    phase = ["start-up"]
+    started = time.perf_counter()
+    run.phase_start["start-up"] = 0.0
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    sampler = Sampler(proc.pid, run, phase, started)
+    sampler.start()
+    stdout: list[str] = []
+    err_tail: list[str] = []
+
+    def set_phase(name: str) -> None:
+        if phase[0] != name:
+            phase[0] = name
+            run.phase_start[name] = time.perf_counter() - started
+
+    def read_stdout() -> None:
+        stdout.extend(proc.stdout)
+
+    reader = threading.Thread(target=read_stdout, daemon=True)
+    reader.start()
+    batches_done = 0
+    killer = threading.Timer(timeout, lambda: os.killpg(proc.pid, 9))
+    killer.start()
+    try:
+        for line in proc.stderr:  # Prefect's log lines
+            err_tail = (err_tail + [line])[-40:]
+            if "Beginning flow run" in line:
+                set_phase("discover")
+            elif "Task run 'discover-pages" in line and "Finished" in line:
+                set_phase("extract")
+            elif "Task run 'extract-batch" in line and "Finished" in line:
+                batches_done += 1
+                if batches_done >= n_batches:
+                    set_phase("finalize")
+            elif "Task run 'publish-release" in line and "Finished" in line:
+                set_phase("shutdown")
+        proc.wait()
+    finally:
+        killer.cancel()
+        run.wall = time.perf_counter() - started
+        sampler.stopped.set()
+        sampler.join()
+        reader.join(timeout=10)
+        if proc.poll() is None:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+    if proc.returncode != 0:
+        sys.exit(f"{label}: ingest build failed ({proc.returncode}):\n{''.join(stdout)}\n{''.join(err_tail)}")
+    text = "".join(stdout)
+    m = _ELAPSED.search(text)
+    if m:
+        run.stages = {k: float(v) for k, v in _STAGE.findall(m.group(2))}
+    return run
+
+
+# --------------------------------------------------------------------------- report
+def fmt_mb(n: int) -> str:
+    return f"{n / MB:,.0f}"
+
+
+def print_timeline(run: Run, points: int = 24) -> None:
+    """A coarse RSS timeline (about `points` rows) so one can see which stage grows."""
+    if not run.samples:
+        return
+    step = max(1, len(run.samples) // points)
+    kinds = ("ingest", "extract workers", "prefect server", "other")
+    print(f"\n  RSS over time, {run.label} (MB; peak {fmt_mb(run.peak_total)} at {run.peak_at:.0f} s, {run.peak_phase})")
+    print(f"  {'t (s)':>7s} {'phase':10s} {'total':>7s} " + " ".join(f"{k:>15s}" for k in kinds))
+    rows = run.samples[::step]
+    if run.samples[-1] is not rows[-1]:
+        rows.append(run.samples[-1])
+    peak_row = max(run.samples, key=lambda s: s[2])
+    if peak_row not in rows:
+        rows = sorted([*rows, peak_row], key=lambda s: s[0])
+    for t, phase, total, parts in rows:
+        mark = " <- peak" if (t, total) == (peak_row[0], peak_row[2]) else ""
+        print(f"  {t:7.1f} {phase:10s} {fmt_mb(total):>7s} " + " ".join(f"{fmt_mb(parts.get(k, 0)):>15s}" for k in kinds) + mark)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=20_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--baseline-pages", type=int, default=2000, help="pages the bare parse rate is measured on")
+    ap.add_argument("--batch-size", type=int, default=500, help="pages per Prefect task run (the CLI default)")
+    ap.add_argument("--workers", type=int, default=2, help="extraction processes for run (c)")
+    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "ingest-bench",
+                    help="corpus and outputs go here; the corpus is reused if present")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds before a build is killed")
+    ap.add_argument("--keep-outputs", action="store_true", help="keep each run's --out folder")
+    ap.add_argument("--timeline", type=int, default=24, help="rows of the RSS timeline per run (0: none)")
+    args = ap.parse_args()
+
+    work = args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    raw = work / f"raw-{args.pages}-{args.seed}"
+    if not (raw / ".complete").exists():
+        shutil.rmtree(raw, ignore_errors=True)
+        t = time.perf_counter()
+        stats = write_corpus(str(raw), args.pages, args.seed)
+        (raw / ".complete").write_text("ok\n")  # not a page suffix: discover_pages ignores it
+        print(f"generated {args.pages} pages ({stats['total_mb']:.0f} MB) in {time.perf_counter() - t:.1f} s -> {raw}")
+    else:
+        print(f"reusing {raw}")
+    n_pages = sum(1 for _ in raw.rglob("*.html"))
+    corpus_mb = sum(p.stat().st_size for p in raw.rglob("*.html")) / 1e6
+    prefect_home = work / "prefect-home"
+
+    # warm Prefect's database (migrations) so each timed run starts from the state a user has
+    warm = run_build("warm-up", REPO / "raw", work / "out-warmup", 25, args.batch_size, 0, False, prefect_home, 600)
+    print(f"warm-up build on raw/: {warm.wall:.1f} s")
+
+    bare = bare_parse(raw, args.baseline_pages)
+    bare_rate = bare["pages"] / bare["seconds"]
+    runs = [
+        run_build(f"(b) --workers 0, taskset -c 0", raw, work / "out-b", n_pages, args.batch_size, 0, True,
+                  prefect_home, args.timeout),
+    ]
+    if not args.keep_outputs:
+        shutil.rmtree(work / "out-b", ignore_errors=True)
+    runs.append(run_build(f"(c) --workers {args.workers}, unpinned", raw, work / "out-c", n_pages,
+                          args.batch_size, args.workers, False, prefect_home, args.timeout))
+    if not args.keep_outputs:
+        shutil.rmtree(work / "out-c", ignore_errors=True)
+    b, c = runs
+
+    print(f"\npages: {n_pages} ({corpus_mb:,.0f} MB)   batch size: {args.batch_size}   CPUs: {psutil.cpu_count()}   "
+          f"sampled RSS every {SAMPLE_EVERY} s")
+    print(f"\n{'measure':40s} {'wall s':>8s} {'pages/s':>8s} {'extract s':>10s} {'extract p/s':>12s} "
+          f"{'peak RSS MB':>12s} {'peak in':>9s} {'load':>5s}")
+    label = f'(a) bare BeautifulSoup lxml, {bare["pages"]} pages'
+    print(f"{label:40s} {bare['seconds']:8.1f} {bare_rate:8.1f} {'':>10s} {'':>12s} {'':>12s} {'':>9s} {'':>5s}")
+    for r in runs:
+        print(f"{r.label:40s} {r.wall:8.1f} {r.rate:8.1f} {r.stages.get('extract', float('nan')):10.1f} "
+              f"{r.extract_rate:12.1f} {fmt_mb(r.peak_total):>12s} {r.peak_phase:>9s} {r.loadavg:5.1f}")
+    print("\nstages (s, from the build's own summary):")
+    for r in runs:
+        print(f"  {r.label:38s} " + ", ".join(f"{k} {v:.1f}" for k, v in r.stages.items())
+              + f"; Prefect start-up + shutdown {r.wall - sum(r.stages.values()):.1f}")
+    print("\npeak RSS of the process tree per phase (MB):")
+    print(f"  {'':38s} " + " ".join(f"{p:>9s}" for p in PHASES))
+    for r in runs:
+        print(f"  {r.label:38s} " + " ".join(f"{fmt_mb(r.phase_peak[p]) if p in r.phase_peak else '-':>9s}"
+                                            for p in PHASES))
+    print("\n  at the peak: " + "; ".join(f"{r.label}: " + ", ".join(f"{k} {fmt_mb(v)}" for k, v in
+                                                                     sorted(r.peak_parts.items()))
+                                          for r in runs))
+    print("\nratios:")
+    print(f"  (c)/(b) pages/s, wall clock (Prefect start-up incl.): {c.rate / b.rate:.2f}x   (goal >= 1.8)")
+    print(f"  (c)/(b) pages/s, extract stage only:                  {c.extract_rate / b.extract_rate:.2f}x")
+    print(f"  (b)/(a) one-core build vs bare parse, wall clock:     {b.rate / bare_rate:.2f}x"
+          f"   extract stage only: {b.extract_rate / bare_rate:.2f}x")
+    peak = max(r.peak_total for r in runs)
+    print(f"  peak RSS, max over builds: {fmt_mb(peak)} MB   (goal < 1,536 MB: "
+          f"{'met' if peak < 1536 * MB else f'over by {fmt_mb(peak - 1536 * MB)} MB'})")
+    if args.timeline:
+        for r in runs:
+            print_timeline(r, args.timeline)
+    samples = work / f"rss-{n_pages}.json"
+    samples.write_text(json.dumps({r.label: {"phase_start": r.phase_start, "stages": r.stages,
+                                             "samples": [(round(t, 2), ph, tot, parts) for t, ph, tot, parts in r.samples]}
+                                   for r in runs}))
+    print(f"\nall RSS samples: {samples}")
+
+
+if __name__ == "__main__":
+    main()
