@@ -111,7 +111,7 @@ class Sampler(threading.Thread):
 
     def __init__(self, pid: int, run: Run, phase: list[str], started: float) -> None:
         super().__init__(daemon=True)
-        self.pid, self.run, self.phase, self.started = pid, run, phase, started
+        self.pid, self.result, self.phase, self.started = pid, run, phase, started
         self.stopped = threading.Event()
 
     def run(self) -> None:  # noqa: D102 - threading.Thread API
@@ -136,7 +136,7 @@ class Sampler(threading.Thread):
             total = sum(parts.values())
             t = time.perf_counter() - self.started
             phase = self.phase[0]
-            r = self.run
+            r = self.result
             r.samples.append((t, phase, total, parts))
             r.phase_peak[phase] = max(r.phase_peak.get(phase, 0), total)
             if total > r.peak_total:

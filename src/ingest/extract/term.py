@@ -15,7 +15,7 @@ _RELATED_SPLIT = re.compile(r"\s*(?:[\u2014\u2013]|\s-\s|:\s)\s*")
 _TERM_ENDINGS = ("syndrome", "itis", "osis", "ectomy", "otomy", "algia", "pathy", "plasty", "centesis", "block")
 _LANGUAGES = r"(?:Greek|Latin|Neo-?Latin|Late Latin|French|German|Arabic|Old English|Middle English|Sanskrit)"
 _ETYMOLOGY_ROW = re.compile(rf"^(?P<part>.+?)\s*(?P<origin>{_LANGUAGES}\b.*?)\s*(?P<meaning>[\u201c\"].*)?$")
-_COMPONENT_HEADER = re.compile(r"^component\s*\|?\s*origin\s*\|?\s*meaning$", re.I)
+_NON_LETTERS = re.compile(r"[^a-z]+")
 _CODING_NOTE = re.compile(r"^\W*coding note\s*:\s*", re.I)
 
 
@@ -42,8 +42,8 @@ def _section_blocks(page: ParsedPage) -> dict[str, list[Block]]:
     out: dict[str, list[Block]] = {"definition": []}
     current = "definition"
     for block in page.blocks:
-        if block.kind is BlockKind.HEADING and current != "codes" or (
-                block.kind is BlockKind.HEADING and split_code_cell(block.text) is None):
+        glued_code_row = current == "codes" and split_code_cell(block.text) is not None
+        if block.kind is BlockKind.HEADING and not glued_code_row:
             section = vocab.section(block.text) if not vocab.title_match(block.text) else "definition"
             if section == "end":
                 break
@@ -95,19 +95,21 @@ def _related(text: str) -> dict:
     return {"term": text.strip(), "explanation": None}
 
 
+def _is_component_header(text: str) -> bool:
+    """'Component | Origin | Meaning', also glued by an export ('ComponentOriginMeaning')."""
+    return _NON_LETTERS.sub("", text.lower()) == "componentoriginmeaning"
+
+
 def _etymology(blocks: list[Block]) -> dict | None:
     if not blocks:
         return None
     language, components, text = None, [], []
     for b in blocks:
+        if _is_component_header(b.text):
+            continue
         if b.kind is BlockKind.ROW and len(b.cells) >= 2:
-            if b.header or _COMPONENT_HEADER.match(" | ".join(b.cells)) or b.cells[0].lower() == "component":
-                continue
             cells = list(b.cells) + [None, None]
             components.append({"part": cells[0], "origin": cells[1] or None, "meaning": cells[2] or None})
-        elif _COMPONENT_HEADER.match(b.text.replace("Component", "Component|").replace("Origin", "Origin|").rstrip("|"))\
-                or b.text.replace(" ", "").lower() == "componentoriginmeaning":
-            continue
         elif (m := _ETYMOLOGY_ROW.match(b.text)) and len(b.text) < 200 and not b.text.endswith("."):
             components.append({"part": m["part"].strip(), "origin": m["origin"].strip(),
                                "meaning": (m["meaning"] or "").strip() or None})
