@@ -72,6 +72,7 @@ def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, work
     A rerun with unchanged inputs and settings publishes nothing and says so;
     `force` rebuilds and publishes anyway, `use_cache=False` re-extracts every page;
     `strict` refuses to publish when a site's field coverage dropped (layout drift)."""
+    raw, out = str(Path(raw).resolve()), str(Path(out).resolve())  # task runs may execute elsewhere (Dask workers)
     settings = BuildSettings(batch_size=batch_size, max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
                              dedup_threshold=dedup_threshold, **({"workers": workers} if workers is not None else {}))
     timings: dict[str, float] = {}

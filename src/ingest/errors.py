@@ -4,6 +4,7 @@ from __future__ import annotations
 
 QUARANTINE_REASONS = {
     "empty": "the file holds no content",
+    "unreadable": "the file could not be read (vanished since discovery, permissions, I/O error)",
     "binary": "the bytes are not text (image, archive, executable, ...)",
     "undecodable": "no encoding decodes the bytes",
     "too_large": "the page exceeds the size cap",

@@ -140,7 +140,7 @@ class BillingRecord(_Model):
     sources: list[Source] = Field(description="Every raw page this record came from.")
 
 
-QuarantineReason = Literal["empty", "binary", "undecodable", "too_large", "timeout", "parse_error",
+QuarantineReason = Literal["empty", "unreadable", "binary", "undecodable", "too_large", "timeout", "parse_error",
                            "unsupported_page_type", "validation_error", "worker_crash", "internal_error", "gone"]
 
 

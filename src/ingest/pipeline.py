@@ -172,9 +172,8 @@ def process_page(ref: PageRef, settings: BuildSettings) -> PageResult:
         result.quarantine = _quarantine(ref, result, size, "validation_error", detail, page_type, decoded)
     except RecursionError as exc:
         result.quarantine = _quarantine(ref, result, size, "parse_error", f"nesting too deep: {exc}", page_type, decoded)
-    except OSError as exc:
-        result.quarantine = _quarantine(ref, result, size, "undecodable" if isinstance(exc, UnicodeError) else "internal_error",
-                                        f"{type(exc).__name__}: {exc}", page_type, decoded)
+    except OSError as exc:  # vanished since discovery, permissions, I/O error
+        result.quarantine = _quarantine(ref, result, size, "unreadable", f"{type(exc).__name__}: {exc}", page_type, decoded)
     except Exception as exc:  # noqa: BLE001 - a bug on one page must not stop the run
         result.quarantine = _quarantine(ref, result, size, "internal_error", f"{type(exc).__name__}: {exc}"[:500],
                                         page_type, decoded)

@@ -7,9 +7,9 @@ and the extraction must really have run on the dask workers (not silently in the
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
-import os
 import subprocess
 import sys
 import time
