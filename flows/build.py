@@ -63,6 +63,12 @@ def publish_task(results: list[PageResult], out: str, force: bool, stage_seconds
                     strict=strict).as_dict()
 
 
+@task(name="publish-artifacts", cache_policy=NO_CACHE)
+def artifacts_task(summary: dict) -> None:
+    """The run's markdown summary and biggest-changes table, for the Prefect UI."""
+    publish_artifacts(summary)
+
+
 @flow(name="build", log_prints=False, validate_parameters=False, task_runner=task_runner())
 def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, workers: int | None = None,
           force: bool = False, max_page_bytes: int = 5_000_000, page_time_limit: float = 10.0,
@@ -81,7 +87,7 @@ def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, work
     timings["discover"] = time.perf_counter() - started
     if not force and (manifest := unchanged_release(Path(out), fp, settings)) is not None:
         summary = summary_from_manifest(manifest, latest_release(Path(out)), timings).as_dict()
-        publish_artifacts(summary)
+        artifacts_task(summary)
         return summary
     progress.report("extract", 0, len(fp.pages))
     started = time.perf_counter()
@@ -100,5 +106,5 @@ def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, work
         shutdown_pool()
     timings["extract"] = time.perf_counter() - started
     summary = publish_task(results, out, force, timings, settings, fp.digest, strict)
-    publish_artifacts(summary)
+    artifacts_task(summary)
     return summary

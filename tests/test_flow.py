@@ -59,3 +59,47 @@ def test_cli_fails_fast_with_one_line_cause(tmp_path):
     assert proc.returncode != 0
     assert "raw folder not found" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_failed_batch_is_quarantined_and_the_others_publish(prefect_harness, tmp_path, monkeypatch):
+    import flows.build as build_module
+    from ingest.cache import extract_with_cache
+
+    def flaky(pages, *args, **kwargs):
+        if any("health-example" in ref.rel_path for ref, _ in pages):
+            raise OSError("disk went away")
+        return extract_with_cache(pages, *args, **kwargs)
+
+    monkeypatch.setattr(build_module, "extract_with_cache", flaky)
+    task = build_module.extract_task.with_options(retries=1, retry_delay_seconds=0)
+    monkeypatch.setattr(build_module, "extract_task", task)
+    summary = build_module.build(raw=str(RAW_SAMPLE), out=str(tmp_path), workers=0, batch_size=4, use_cache=False)
+    assert summary["published"]
+    quarantine = [json.loads(line) for line in (tmp_path / "latest" / "quarantine.jsonl").read_text().splitlines()]
+    failed = [q for q in quarantine if q["reason"] == "internal_error"]
+    assert failed and all("disk went away" in q["detail"] for q in failed)
+    assert {q["path"] for q in failed} >= {p for p in (q["path"] for q in quarantine) if "health-example" in p}
+    assert summary["records"]["procedures"] >= 6  # the batches that did not fail are published
+    _accounted(tmp_path / "latest", RAW_SAMPLE)
+
+
+@pytest.mark.slow
+def test_build_publishes_prefect_artifacts(prefect_harness, tmp_path):
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.build import build
+
+    build(raw=str(RAW_SAMPLE), out=str(tmp_path), workers=0)
+
+    def read(key):  # plain HTTP: Prefect 3.8.8's client sends nulls this server version rejects (422)
+        body = {"artifacts": {"key": {"any_": [key]}}, "flow_runs": {}, "task_runs": {}, "sort": "CREATED_DESC",
+                "limit": 5}
+        response = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", json=body, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    summary = read("ingest-build-summary")
+    assert summary and "| procedures |" in summary[0]["data"]
+    assert read("ingest-biggest-changes")  # the first release: every record is an addition
