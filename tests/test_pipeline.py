@@ -98,3 +98,23 @@ def test_fetch_provenance_reaches_the_record(tmp_path):
     source = result.record["sources"][0]
     assert source["uri"] == "https://codes.example/cpt/26055/" and source["fetched_at"] == "2026-11-01T00:00:00Z"
     assert source["encoding_source"] == "http_header"
+
+
+def test_time_limit_also_holds_in_worker_threads(tmp_path, monkeypatch):
+    # Prefect runs tasks in worker threads, where SIGALRM cannot be used
+    import threading
+
+    import ingest.pipeline as pipeline
+
+    def slow(*args, **kwargs):
+        while True:
+            pass
+
+    monkeypatch.setattr(pipeline, "classify_and_extract", slow)
+    out = {}
+    ref = _ref(tmp_path, "p.html", PROCEDURE.encode())
+    thread = threading.Thread(target=lambda: out.update(r=process_page(ref, BuildSettings(workers=0, page_time_limit=0.2))))
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert out["r"].quarantine["reason"] == "timeout"

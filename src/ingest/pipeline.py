@@ -6,6 +6,7 @@ entry with a reason code; nothing a page contains can stop the run.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import re
 import signal
@@ -57,21 +58,46 @@ class PageResult:
 
 @contextmanager
 def time_limit(seconds: float):
-    """Raise PageTimeout after `seconds` (main thread only; elsewhere no limit is enforced)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+    """Raise PageTimeout in this thread after `seconds`.
+
+    In the main thread a SIGALRM timer does it; in other threads (Prefect runs tasks in
+    worker threads) a timer thread raises the exception asynchronously in this one. Either
+    way it lands between two Python bytecodes, so a single C call (one lxml parse of a
+    page under the size cap) finishes first.
+    """
+    if seconds <= 0:
         yield
         return
+    if threading.current_thread() is threading.main_thread():
+        def _alarm(signum, frame):
+            raise PageTimeout(f"extraction exceeded {seconds:g} s")
 
-    def _alarm(signum, frame):
-        raise PageTimeout(f"extraction exceeded {seconds:g} s")
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    target = threading.get_ident()
+    lock = threading.Lock()
+    state = {"done": False}
 
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    def _expire() -> None:
+        with lock:
+            if not state["done"]:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(PageTimeout))
+
+    timer = threading.Timer(seconds, _expire)
+    timer.daemon = True
+    timer.start()
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        with lock:
+            state["done"] = True
+        timer.cancel()
 
 
 def record_id(page_type: str, code: str | None, code_system: str | None, title: str) -> str:
@@ -166,7 +192,8 @@ def process_page(ref: PageRef, settings: BuildSettings) -> PageResult:
     except PageError as exc:
         result.quarantine = _quarantine(ref, result, size, exc.reason, exc.detail, page_type, decoded)
     except PageTimeout as exc:
-        result.quarantine = _quarantine(ref, result, size, "timeout", str(exc), page_type, decoded)
+        detail = str(exc) or f"extraction exceeded {settings.page_time_limit:g} s"
+        result.quarantine = _quarantine(ref, result, size, "timeout", detail, page_type, decoded)
     except ValidationError as exc:
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
         result.quarantine = _quarantine(ref, result, size, "validation_error", detail, page_type, decoded)
