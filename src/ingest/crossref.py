@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ingest.codes import CodeReference, build_index, resolve_code_by_descriptor
+from ingest.codes import CodeReference, build_index
+from ingest.codes.index import DescriptorIndex
 from ingest.pipeline import record_id
 
 RECORD_TYPE = {"procedures": "procedure", "terms": "term", "billing": "billing"}
@@ -27,10 +28,11 @@ def resolve_procedure_codes(items: list[tuple[str, dict, list[dict]]]) -> int:
     unresolved = [(record, refs) for dataset, record, refs in items if dataset == "procedures" and not record["code"]]
     if not unresolved:
         return 0
-    entries = build_index(_references(items))
+    # only what resolution reads: CPT/HCPCS references that carry a descriptor (no ICD checks)
+    descriptors = DescriptorIndex(build_index(r for r in _references(items) if r.system in ("CPT", "HCPCS") and r.description))
     resolved = 0
     for record, refs in unresolved:
-        found = resolve_code_by_descriptor(record["title"], entries, exclude_record_id=record["id"])
+        found = descriptors.resolve(record["title"], exclude_record_id=record["id"])
         if found is None:
             continue
         code, how = found

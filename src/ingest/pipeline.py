@@ -80,24 +80,49 @@ def time_limit(seconds: float):
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
         return
-    target = threading.get_ident()
-    lock = threading.Lock()
-    state = {"done": False}
-
-    def _expire() -> None:
-        with lock:
-            if not state["done"]:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(PageTimeout))
-
-    timer = threading.Timer(seconds, _expire)
-    timer.daemon = True
-    timer.start()
+    token = _watchdog.arm(threading.get_ident(), time.monotonic() + seconds)
     try:
         yield
     finally:
-        with lock:
-            state["done"] = True
-        timer.cancel()
+        _watchdog.disarm(token)
+
+
+class _Watchdog:
+    """One daemon thread that raises PageTimeout asynchronously in threads past their deadline."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._deadlines: dict[int, tuple[float, int]] = {}  # token -> (deadline, thread id)
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, thread_id: int, deadline: float) -> int:
+        with self._cond:
+            self._next += 1
+            self._deadlines[self._next] = (deadline, thread_id)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="ingest-page-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+            return self._next
+
+    def disarm(self, token: int) -> None:
+        with self._cond:  # after this, the watchdog can no longer fire for this token
+            self._deadlines.pop(token, None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for token, (deadline, thread_id) in list(self._deadlines.items()):
+                    if deadline <= now:
+                        del self._deadlines[token]
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(PageTimeout))
+                wait = min((d for d, _ in self._deadlines.values()), default=now + 60) - now
+                self._cond.wait(timeout=max(wait, 0.01))
+
+
+_watchdog = _Watchdog()
 
 
 def record_id(page_type: str, code: str | None, code_system: str | None, title: str) -> str:

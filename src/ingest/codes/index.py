@@ -111,6 +111,30 @@ def _entry(system: System, code: str, refs: Sequence[CodeReference]) -> CodeEntr
     return CodeEntry(**fields)
 
 
+class DescriptorIndex:
+    """Exact-descriptor lookup over code entries, built once: match key -> {code: record ids}."""
+
+    def __init__(self, entries: Iterable[CodeEntry], systems: Sequence[str] = ("CPT", "HCPCS")) -> None:
+        self._by_key: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for entry in entries:
+            if entry.system in systems:
+                for d in entry.descriptors:
+                    self._by_key[match_key(d.text)][entry.code].add(d.record_id)
+
+    def resolve(self, title: str, exclude_record_id: str | None = None) -> tuple[str, str] | None:
+        """(code, "descriptor_match:<record_id>") when exactly one code has a descriptor equal to
+        ``title`` (ignoring case, whitespace and unicode punctuation only), given by another record."""
+        key = match_key(title or "")
+        if not key or key not in self._by_key:
+            return None
+        matches = {code: ids - {exclude_record_id} for code, ids in self._by_key[key].items()}
+        matches = {code: ids for code, ids in matches.items() if ids}
+        if len(matches) != 1:
+            return None
+        code, records = next(iter(matches.items()))
+        return code, f"descriptor_match:{min(records)}"
+
+
 def resolve_code_by_descriptor(
     title: str,
     entries: Iterable[CodeEntry],
@@ -122,18 +146,6 @@ def resolve_code_by_descriptor(
     Equality ignores only case, whitespace and unicode punctuation; prefixes,
     substrings and near matches never resolve, and a descriptor shared by two
     codes is ambiguous (None).  ``exclude_record_id`` ignores the page's own record.
+    For many titles, build one ``DescriptorIndex`` and call ``resolve`` on it.
     """
-    key = match_key(title or "")
-    if not key:
-        return None
-    matches: dict[str, list[str]] = defaultdict(list)
-    for entry in entries:
-        if entry.system not in systems:
-            continue
-        for d in entry.descriptors:
-            if d.record_id != exclude_record_id and match_key(d.text) == key:
-                matches[entry.code].append(d.record_id)
-    if len(matches) != 1:
-        return None
-    code, records = next(iter(matches.items()))
-    return code, f"descriptor_match:{min(records)}"
+    return DescriptorIndex(entries, systems).resolve(title, exclude_record_id)
