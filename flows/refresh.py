@@ -6,6 +6,8 @@ resumable, so a retry continues where the failed attempt stopped.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flows import prefect_env
 
 prefect_env.apply(quiet=False)
@@ -23,7 +25,7 @@ from ingest.scrape.crawl import scrape  # noqa: E402
       retry_jitter_factor=0.5)
 def scrape_task(config_path: str | None, overrides: dict) -> dict:
     """Fetch the site politely into the raw store (see docs/scraping.md)."""
-    return scrape(load_config(config_path, **overrides)).model_dump(mode="json")
+    return scrape(load_config(Path(config_path) if config_path else None, **overrides)).model_dump(mode="json")
 
 
 @flow(name="refresh", log_prints=False, validate_parameters=False)

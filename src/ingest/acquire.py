@@ -28,11 +28,20 @@ class PageRef:
 
 
 def load_fetch_manifest(raw_dir: Path) -> dict[str, dict]:
-    """Newest raw/manifest.jsonl entry per stored path (written by `ingest scrape`)."""
+    """Newest raw/manifest.jsonl entry per stored path (written by `ingest scrape`).
+
+    Paths are content hashes, so `fetched_at` stays the time these bytes were first
+    fetched: records do not change because a page was re-fetched or re-validated unchanged."""
     entries: dict[str, dict] = {}
     for entry in read_jsonl(raw_dir / RAW_MANIFEST):
-        if entry.get("path"):
-            entries[entry["path"]] = entry  # the newest line for a path wins (a `gone` line included)
+        path = entry.get("path")
+        if not path:
+            continue
+        previous = entries.get(path)
+        if previous is not None and previous.get("fetched_at") and entry.get("event") != "gone":
+            # the store is content-addressed: the same path holds the same bytes, first fetched back then
+            entry = {**entry, "fetched_at": previous["fetched_at"]}
+        entries[path] = entry  # the newest line for a path wins (a `gone` line included)
     return entries
 
 

@@ -1,0 +1,63 @@
+"""Scrape and build together: the `refresh` flow against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import RAW_SAMPLE
+from tests.scrape.scrape_site import UA, Site, send
+
+PAGES = {"/cpt/29881/": "sample/codes-example/knee-arthroscopy.html",
+         "/cpt/64721/": "sample/codes-example/carpal-tunnel-release.html",
+         "/cpt/26055/": "sample/codes-example/trigger-finger-release.html"}
+CONFIG = f"""user_agent = "{UA}"
+allow_private_addresses = true
+min_delay = 0.02
+max_retries = 1
+backoff_base = 0.05
+request_timeout = 2.0
+"""
+
+
+@pytest.fixture
+def site():
+    server = Site().start()
+    yield server
+    server.stop()
+
+
+def _lines(path):
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()] if path.exists() else []
+
+
+@pytest.mark.slow
+def test_refresh_scrapes_then_builds_and_withdraws_pages_that_disappear(prefect_harness, site, tmp_path):
+    from flows.refresh import refresh
+
+    for path, sample in PAGES.items():
+        site.page(path, (RAW_SAMPLE / sample).read_bytes())
+    site.page("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+    urls = tmp_path / "urls.txt"
+    urls.write_text("".join(f"{site.base}{p}\n" for p in PAGES))
+    config = tmp_path / "scrape.toml"
+    config.write_text(CONFIG)
+    raw, out = tmp_path / "raw", tmp_path / "out"
+
+    first = refresh(raw=str(raw), out=str(out), urls=str(urls), scrape_config=str(config), workers=0)
+    assert first["scrape"]["fetched"] == 3 and first["build"]["records"]["procedures"] == 3
+    records = _lines(out / "latest" / "procedures.jsonl")
+    sources = {r["code"]: r["sources"][0] for r in records}
+    assert sources["29881"]["uri"] == f"{site.base}/cpt/29881/" or sources["29881"]["uri"].startswith("https://codes.example/")
+    assert all(s["fetched_at"] and s["path"].startswith("pages/") for s in sources.values())
+
+    site.routes["/cpt/64721/"] = lambda h: send(h, 410, b"gone", None, "text/plain")
+    second = refresh(raw=str(raw), out=str(out), urls=str(urls), scrape_config=str(config), workers=0)
+    assert second["scrape"]["gone"] == 1
+    assert second["build"]["published"] and second["build"]["records"]["procedures"] == 2
+    quarantine = _lines(out / "latest" / "quarantine.jsonl")
+    assert [q["reason"] for q in quarantine] == ["gone"]
+    changes = _lines(out / "latest" / "changes.jsonl")
+    assert {(c["dataset"], c["id"], c["change"]) for c in changes if c["dataset"] == "procedures"} == \
+           {("procedures", "procedure:cpt:64721", "removed")}
