@@ -88,7 +88,7 @@ def cluster(tmp_path_factory) -> Cluster:
     logs.mkdir()
     workers_cwd = base / "workers-cwd"
     workers_cwd.mkdir()
-    env = base_env(base / "prefect-home")
+    env = dict(base_env(base / "prefect-home"), DASK_TEMPORARY_DIRECTORY=str(base / "dask-tmp"))
     procs: list[subprocess.Popen] = []
     api_port, sched_port = free_port(), free_port()
     api_url = f"http://127.0.0.1:{api_port}/api"
@@ -104,7 +104,8 @@ def cluster(tmp_path_factory) -> Cluster:
         cl.logs["dask scheduler"] = logs / "dask-scheduler.log"
         procs.append(spawn([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(sched_port),
                             "--no-dashboard"], cl.logs["dask scheduler"], env, base))
-        worker_env = base_env(base / "worker-prefect-home")  # no PREFECT_API_URL: the flow's context carries it
+        worker_env = dict(base_env(base / "worker-prefect-home"), DASK_TEMPORARY_DIRECTORY=str(base / "dask-tmp"))
+        # no PREFECT_API_URL for the workers: the flow's task runs carry it
         for i in range(WORKERS):
             cl.logs[f"dask worker {i}"] = logs / f"dask-worker-{i}.log"
             scratch = base / f"worker-{i}-scratch"
