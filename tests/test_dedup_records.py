@@ -80,3 +80,17 @@ def test_unrelated_records_are_not_merged():
                                            ("Colonoscopy", "A flexible tube examines the large bowel.")])]
     out, clusters, remap = deduplicate("procedures", records, 0.8)
     assert len(out) == 2 and clusters == [] and remap == {}
+
+
+def test_lazy_record_texts_cluster_like_materialized_texts(dedup_results):
+    """RecordTexts computes texts on demand; the clusters are those of the texts held in a list."""
+    from ingest.dedup.clusters import exact_duplicate_groups, near_duplicate_clusters
+    from ingest.dedup.records import RecordTexts, record_text
+
+    records = {r.record["sources"][0]["path"]: r.record for r in dedup_results if r.record}
+    lazy = RecordTexts(records)
+    eager = sorted((path, record_text(rec)) for path, rec in records.items())
+    assert list(lazy) == eager and lazy[1:3] == eager[1:3]
+    assert exact_duplicate_groups(lazy) == exact_duplicate_groups(eager)
+    clusters = near_duplicate_clusters(lazy, threshold=0.5)
+    assert clusters and clusters == near_duplicate_clusters(eager, threshold=0.5)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import asdict
 from pathlib import Path
 
 import orjson
@@ -75,7 +74,7 @@ class ExtractionCache:
             if result.quarantine and result.quarantine["reason"] in ("timeout", "worker_crash", "internal_error"):
                 continue  # environmental or a bug: try again next time
             page_type = (result.record or {}).get("page_type") or (result.quarantine or {}).get("page_type")
-            rows.append((key, orjson.dumps(depends_on(page_type)).decode(), orjson.dumps(asdict(result))))
+            rows.append((key, orjson.dumps(depends_on(page_type)).decode(), orjson.dumps(result)))  # orjson serializes dataclasses natively
         self.db.execute("BEGIN")
         self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
         self.db.execute("COMMIT")

@@ -8,7 +8,7 @@ unique strings (``ValueError`` otherwise).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -37,7 +37,8 @@ class Cluster:
 
 
 def _check_ids(docs: Sequence[tuple[str, str]]) -> list[str]:
-    ids = [doc_id for doc_id, _ in docs]
+    # a lazy ``docs`` (texts computed when read) may list its ids as ``docs.ids``
+    ids = list(getattr(docs, "ids", None) or [doc_id for doc_id, _ in docs])
     seen: set[str] = set()
     for doc_id in ids:
         if doc_id in seen:
@@ -83,14 +84,14 @@ class _UnionFind:
 
 
 def _exact_similarities(
-    hasher: MinHasher, texts: list[str], pairs: np.ndarray, batch_size: int
+    hasher: MinHasher, text_of: Callable[[int], str], pairs: np.ndarray, batch_size: int
 ) -> np.ndarray:
-    """Exact shingle-set Jaccard for each index pair (texts re-shingled once)."""
+    """Exact shingle-set Jaccard for each index pair (each needed text re-read and shingled once)."""
     needed = np.unique(pairs).tolist()
     sets: dict[int, np.ndarray] = {}
     for start in range(0, len(needed), batch_size):
         chunk = needed[start : start + batch_size]
-        sets.update(zip(chunk, hasher.shingle_sets([texts[i] for i in chunk]), strict=True))
+        sets.update(zip(chunk, hasher.shingle_sets([text_of(i) for i in chunk]), strict=True))
     return np.array([jaccard(sets[i], sets[j]) for i, j in pairs.tolist()], dtype=np.float64)
 
 
@@ -137,11 +138,11 @@ def near_duplicate_clusters(
 
     groups = _copy_groups(docs)
     reps = sorted((g[0] for g in groups), key=lambda i: ids[i])
-    rep_texts = [docs[i][1] for i in reps]
+    # texts are read from ``docs`` when needed, never all held at once (``docs`` may compute them lazily)
     kept: list[int] = []  # positions in ``reps`` of documents with words
     kept_sigs: list[np.ndarray] = []
     for start, block in zip(
-        range(0, len(reps), batch_size), hasher.iter_signatures(rep_texts), strict=True
+        range(0, len(reps), batch_size), hasher.iter_signatures(docs[i][1] for i in reps), strict=True
     ):
         nonempty = np.flatnonzero(block[:, 0] != EMPTY)
         kept.extend((start + nonempty).tolist())
@@ -151,7 +152,7 @@ def near_duplicate_clusters(
 
     pairs = index.candidate_pairs()  # indices into index.keys == positions in kept
     if verify == "exact":
-        sims = _exact_similarities(hasher, [rep_texts[p] for p in kept], pairs, batch_size)
+        sims = _exact_similarities(hasher, lambda p: docs[reps[kept[p]]][1], pairs, batch_size)
     elif pairs.size:
         sigs = np.concatenate(kept_sigs)
         sims = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)

@@ -12,6 +12,7 @@ Policy (documented in the README and tested):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from ingest.dedup.clusters import exact_duplicate_groups, near_duplicate_clusters
 
@@ -33,6 +34,26 @@ def record_text(record: dict) -> str:
         elif isinstance(value, dict):
             stack[:0] = list(value.values())
     return "\n".join(parts)
+
+
+class RecordTexts(Sequence):
+    """(path, record_text) pairs of some records, sorted by path, each text computed when read.
+
+    Dedup reads every text a few times (exact keys, signatures, candidate verification);
+    computing them again (~15 us a record) is cheaper than holding a corpus' texts in memory."""
+
+    def __init__(self, records: dict[str, dict]) -> None:
+        self._records = records
+        self.ids = sorted(records)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        path = self.ids[i]
+        return path, record_text(self._records[path])
 
 
 def _neg(text: str) -> tuple:
@@ -84,17 +105,16 @@ def deduplicate(dataset: str, records: list[dict], threshold: float) -> tuple[li
         return merged
 
     by_path = {r["sources"][0]["path"]: r for r in records}
-    texts = {path: record_text(r) for path, r in by_path.items()}
-    docs = sorted(texts.items())
+    originals = dict(by_path)  # texts are always those of the pages as extracted, not of merged records
     # 1. exact: identical content after normalization
-    for group in exact_duplicate_groups(docs):
+    for group in exact_duplicate_groups(RecordTexts(originals)):
         merged = merge([by_path.pop(p) for p in group], "exact_duplicate")
         keep = merged["sources"][0]["path"]
         by_path[keep] = merged
         clusters.append(_cluster_line("exact", dataset, merged, {p: 1.0 for p in group},
                                       f"identical content after normalization; newest kept ({keep})"))
     # 2. near-duplicates among what is left
-    remaining = sorted((p, texts[p]) for p in by_path)
+    remaining = RecordTexts({p: originals[p] for p in by_path})
     for cluster in near_duplicate_clusters(remaining, threshold=threshold):
         members = [p for p in cluster.members if p in by_path]
         if len(members) < 2:
