@@ -29,6 +29,14 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _local_scheduler(address: str) -> bool:
+    """Whether a dask scheduler address names this machine (its workers can reach 127.0.0.1 here)."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(address if "://" in address else f"tcp://{address}").hostname or ""
+    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
+
+
 @app.command()
 def build(
     raw: Annotated[Path, typer.Option(help="Folder of raw pages (.html, .htm, .txt), read recursively.")] = Path("raw"),
@@ -62,6 +70,9 @@ def build(
     from ingest import progress
 
     if dask:
+        if not os.environ.get("PREFECT_API_URL") and not _local_scheduler(dask):
+            console.print("[yellow]warning:[/] --dask without PREFECT_API_URL: the flow's temporary Prefect server "
+                          "listens on 127.0.0.1, which workers on other machines cannot reach (see docs/distributed.md)")
         build_flow = build_flow.with_options(task_runner=task_runner(dask))
         workers = 0 if workers is None else workers  # each Dask worker extracts in its own process
 

@@ -54,8 +54,9 @@ def headline(report: dict) -> list[tuple[str, str]]:
         mean = sum(cov.values()) / len(cov) if cov else 0.0
         rows.append((f"{page_type} field coverage", f"{mean:.0%} mean over {len(cov)} fields" if cov else "-"))
     codes = report["codes"]
-    rows.append(("code index", f"{codes['entries']} codes, {sum(codes['conflicts_by_kind'].values())} conflicts, "
-                               f"{len(codes['invalid'])} invalid"))
+    conflicts = sum(codes["conflicts_by_kind"].values())
+    rows.append(("code index", f"{codes['entries']} code{'s' * (codes['entries'] != 1)}, "
+                               f"{conflicts} conflict{'s' * (conflicts != 1)}, {len(codes['invalid'])} invalid"))
     return rows
 
 

@@ -128,6 +128,7 @@ def test_manifest_line_format(first: Crawl) -> None:
         "url",
         "final_url",
         "status",
+        "http_version",
         "content_type",
         "etag",
         "last_modified",
@@ -140,6 +141,7 @@ def test_manifest_line_format(first: Crawl) -> None:
         "event",
     ]
     assert e["status"] == 200 and e["event"] == "fetched" and e["encoding_header"] == "utf-8"
+    assert e["http_version"] == "HTTP/1.1"  # the fixture server is plain http: no HTTP/2 without TLS
     assert e["fetched_at"].endswith("Z") and e["date"].endswith("GMT")
 
 

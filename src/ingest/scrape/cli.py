@@ -75,6 +75,7 @@ def scrape_command(**options: Any) -> None:
     try:
         config = load_config(config_path, **overrides)
         config.seed_urls()  # an unreadable --urls file is a config error, not a crawl failure
+        config.ssl_context()  # so is an unreadable or certificate-less --ca-bundle
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -297,6 +297,7 @@ class _Crawl:
                 "url": item.url,
                 "final_url": res.final_url,
                 "status": res.status,
+                "http_version": res.http_version,
                 "content_type": ctype,
                 "etag": res.header("etag") or (stored.get("etag") if keep else None),
                 "last_modified": res.header("last-modified") or (stored.get("last_modified") if keep else None),

@@ -37,6 +37,7 @@ class Response:
     failure: str | None = None
     detail: str = ""
     attempts: int = 0
+    http_version: str | None = None  # negotiated protocol of the last response, e.g. "HTTP/1.1", "HTTP/2"
 
     def header(self, name: str) -> str | None:
         """A response header, or None."""
@@ -124,6 +125,7 @@ class Fetcher:
                 http2=config.http2,
                 allow_private=config.allow_private_addresses,
                 max_connections=config.workers * config.per_host_concurrency,
+                ssl_context=config.ssl_context(),
             ),
             follow_redirects=False,
             trust_env=False,
@@ -230,6 +232,7 @@ class Fetcher:
                 response = await self._client.send(request, stream=True)
                 try:
                     res.status, res.headers = response.status_code, response.headers
+                    res.http_version = response.http_version
                     if not 200 <= response.status_code < 300:
                         await self._drain(response)
                         return res

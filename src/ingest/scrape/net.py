@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import typing
 
 import anyio
@@ -72,9 +73,14 @@ class GuardedBackend(AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def guarded_transport(*, http2: bool, allow_private: bool, max_connections: int) -> httpx.AsyncHTTPTransport:
-    """An httpx transport (no proxies, no transport-level retries) using GuardedBackend."""
+def guarded_transport(
+    *, http2: bool, allow_private: bool, max_connections: int, ssl_context: ssl.SSLContext | None = None
+) -> httpx.AsyncHTTPTransport:
+    """An httpx transport (no proxies, no transport-level retries) using GuardedBackend.
+
+    `ssl_context` (certificates verified; default: certifi's CA bundle) is used for HTTPS."""
     transport = httpx.AsyncHTTPTransport(
+        verify=ssl_context if ssl_context is not None else True,
         http1=True,
         http2=http2,
         retries=0,
