@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import fields
 from pathlib import Path
 
 import orjson
@@ -24,6 +25,8 @@ from ingest.settings import BuildSettings
 
 CACHE_FILE = ".cache/extract.sqlite"
 _ALL_TYPES = ("procedure", "term", "billing")
+_TABLE = "page_results"
+_RESULT_FIELDS = tuple(f.name for f in fields(PageResult) if f.name != "record_json")  # the record: own column
 
 
 def depends_on(page_type: str | None) -> dict[str, str]:
@@ -47,7 +50,9 @@ class ExtractionCache:
         self.db = sqlite3.connect(path, isolation_level=None, timeout=60)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, versions TEXT, value BLOB)")
+        self.db.execute("DROP TABLE IF EXISTS results")  # the layout before record lines had their own column
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} (key TEXT PRIMARY KEY, page_type TEXT, versions TEXT, "
+                        "result BLOB, record BLOB)")
 
     @classmethod
     def for_output(cls, out_dir: Path) -> ExtractionCache:
@@ -58,13 +63,11 @@ class ExtractionCache:
         found: dict[str, PageResult] = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
-            rows = self.db.execute(f"SELECT key, versions, value FROM results WHERE key IN ({','.join('?' * len(chunk))})",
-                                   chunk).fetchall()
-            for key, versions, value in rows:
-                data = orjson.loads(value)
-                page_type = (data.get("record") or {}).get("page_type") or (data.get("quarantine") or {}).get("page_type")
+            rows = self.db.execute(f"SELECT key, page_type, versions, result, record FROM {_TABLE} "
+                                   f"WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            for key, page_type, versions, result, record in rows:
                 if orjson.loads(versions) == depends_on(page_type):
-                    found[key] = PageResult(**data)
+                    found[key] = PageResult(**orjson.loads(result), record_json=record)
         return found
 
     def put_many(self, items: Iterable[tuple[str, PageResult]]) -> None:
@@ -73,10 +76,11 @@ class ExtractionCache:
         for key, result in items:
             if result.quarantine and result.quarantine["reason"] in ("timeout", "worker_crash", "internal_error"):
                 continue  # environmental or a bug: try again next time
-            page_type = (result.record or {}).get("page_type") or (result.quarantine or {}).get("page_type")
-            rows.append((key, orjson.dumps(depends_on(page_type)).decode(), orjson.dumps(result)))  # orjson serializes dataclasses natively
+            fields = {name: getattr(result, name) for name in _RESULT_FIELDS}
+            rows.append((key, result.page_type, orjson.dumps(depends_on(result.page_type)).decode(),
+                         orjson.dumps(fields), result.record_json))
         self.db.execute("BEGIN")
-        self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+        self.db.executemany(f"INSERT OR REPLACE INTO {_TABLE} VALUES (?, ?, ?, ?, ?)", rows)
         self.db.execute("COMMIT")
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from ingest.jsonl import Records
 from ingest.publish import RELEASES, TMP_PREFIX, latest_release, read_manifest, verify_release
 
 CHANGES = "changes.jsonl"
@@ -329,19 +330,23 @@ class _FileIndex:
 
 
 class _MemoryIndex:
-    """key -> record of datasets already in memory; compared by their serialized bytes."""
+    """key -> release line of datasets already in memory (records, ``Records`` or JSONL bytes)."""
 
-    def __init__(self, dataset: str, records: Iterable[dict] | bytes) -> None:
+    def __init__(self, dataset: str, records: Iterable[dict] | Records | bytes) -> None:
         if isinstance(records, bytes):  # a JSONL file not held as records (e.g. an extra file of publish)
-            records = [orjson.loads(line) for line in records.splitlines() if line.strip()]
+            lines = [line for line in records.splitlines() if line.strip()]
+        elif isinstance(records, Records):
+            lines = records.lines
+        else:
+            lines = [orjson.dumps(record) for record in records]
         key_of = _key_function(dataset)
-        self.entries = {key_of(record): record for record in records}
+        self.entries = {key_of(orjson.loads(line)): line for line in lines}
 
     def same(self, key: str, line: bytes) -> bool:
-        return orjson.dumps(self.entries[key]) == line
+        return self.entries[key] == line
 
     def record(self, key: str) -> dict:
-        return orjson.loads(orjson.dumps(self.entries[key]))  # JSON-native values, as a reader sees them
+        return orjson.loads(self.entries[key])  # JSON-native values, as a reader sees them
 
     def close(self) -> None:
         pass

@@ -15,6 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import orjson
 from lxml import etree
 from pydantic import ValidationError
 
@@ -34,6 +35,7 @@ from ingest.settings import BuildSettings
 _HTML_SNIFF = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype|html|head|body|meta|div|p|h[1-6])\b", re.I | re.S)
 
 
+DATASET_PAGE_TYPES = {dataset: page_type for page_type, dataset in PAGE_DATASETS.items()}
 RECORD_MODELS = {"procedure": ProcedureRecord, "term": TermRecord, "billing": BillingRecord}
 # Procedure fields scanned for codes the page mentions (beyond its own code).
 _PROCEDURE_TEXT_FIELDS = ("summary", "purpose")
@@ -50,10 +52,22 @@ class PageResult:
     rel_path: str
     sha256: str | None
     dataset: str | None = None  # "procedures", ... ; None when quarantined
-    record: dict | None = None
+    record_json: bytes | None = None  # the record as its release line (orjson): ~2.5x smaller than a dict
     quarantine: dict | None = None
     seconds: float = 0.0
     code_refs: list[dict] = field(default_factory=list)  # codes the record refers to: system, code, description, field
+
+    @property
+    def record(self) -> dict | None:
+        """The record, decoded on each access (None when the page was quarantined)."""
+        return None if self.record_json is None else orjson.loads(self.record_json)
+
+    @property
+    def page_type(self) -> str | None:
+        """The page type the page was classified as, when known."""
+        if self.dataset is not None:
+            return DATASET_PAGE_TYPES[self.dataset]
+        return (self.quarantine or {}).get("page_type")
 
 
 @contextmanager
@@ -212,8 +226,9 @@ def process_page(ref: PageRef, settings: BuildSettings) -> PageResult:
                             page_date=page_date(page), fetched_at=ref.fetched_at)
             model = RECORD_MODELS[page_type]
             rec = model(id=_record_id(page_type, fields), sources=[source], **fields)
-            result.dataset, result.record = PAGE_DATASETS[page_type], rec.model_dump(mode="json")
-            result.code_refs = code_references(page_type, result.record)
+            record = rec.model_dump(mode="json")
+            result.dataset, result.record_json = PAGE_DATASETS[page_type], orjson.dumps(record)
+            result.code_refs = code_references(page_type, record)
     except PageError as exc:
         result.quarantine = _quarantine(ref, result, size, exc.reason, exc.detail, page_type, decoded)
     except PageTimeout as exc:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +21,7 @@ import orjson
 
 from ingest import EXTRACTOR_VERSION, SCHEMA_VERSION, __version__, faults
 from ingest.card import dataset_card
+from ingest.jsonl import Records
 from ingest.models import DATASETS
 
 RELEASES = "releases"
@@ -37,8 +39,10 @@ class ReleaseInfo:
     manifest: dict
 
 
-def jsonl_bytes(records: list[dict]) -> bytes:
+def jsonl_bytes(records: Iterable[dict] | Records) -> bytes:
     """JSON Lines, one compact object per line, UTF-8, field order as the model defines it."""
+    if isinstance(records, Records):  # already release lines
+        return b"".join(line + b"\n" for line in records.lines)
     return b"".join(orjson.dumps(r) + b"\n" for r in records)
 
 
@@ -86,7 +90,7 @@ def read_manifest(release_dir: Path) -> dict:
     return json.loads((release_dir / MANIFEST).read_text("utf-8"))
 
 
-def publish_release(out_dir: Path, datasets: dict[str, list[dict]], quarantine: list[dict],
+def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], quarantine: list[dict],
                     pages: list[tuple[str, str | None]], extra: dict | None = None,
                     extra_files: dict[str, bytes] | None = None, force: bool = False) -> ReleaseInfo:
     """Write a release under out_dir/releases/<id>/ and point out_dir/latest at it."""

@@ -14,7 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+import orjson
+
 from ingest.dedup.clusters import exact_duplicate_groups, near_duplicate_clusters
+from ingest.jsonl import Records
 
 # Record fields that are identity or provenance, not content (left out of dedup texts).
 NOT_CONTENT = frozenset({"id", "schema_version", "page_type", "sources", "url", "code_source", "sections_recovered"})
@@ -37,12 +40,13 @@ def record_text(record: dict) -> str:
 
 
 class RecordTexts(Sequence):
-    """(path, record_text) pairs of some records, sorted by path, each text computed when read.
+    """(path, record_text) pairs of some records (dicts or release lines), sorted by path, each
+    text computed when read.
 
     Dedup reads every text a few times (exact keys, signatures, candidate verification);
     computing them again (~15 us a record) is cheaper than holding a corpus' texts in memory."""
 
-    def __init__(self, records: dict[str, dict]) -> None:
+    def __init__(self, records: dict[str, dict] | dict[str, bytes]) -> None:
         self._records = records
         self.ids = sorted(records)
 
@@ -53,7 +57,8 @@ class RecordTexts(Sequence):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         path = self.ids[i]
-        return path, record_text(self._records[path])
+        record = self._records[path]
+        return path, record_text(orjson.loads(record) if isinstance(record, bytes) else record)
 
 
 def _neg(text: str) -> tuple:
@@ -93,26 +98,34 @@ def _cluster_line(level: str, dataset: str, merged: dict, similarity: dict[str, 
             "reason": reason}
 
 
-def deduplicate(dataset: str, records: list[dict], threshold: float) -> tuple[list[dict], list[dict], dict[str, str]]:
-    """(records after exact, near-duplicate and same-entity merging, duplicate-cluster lines,
-    {id of a merged-away record: id of the record it was merged into})."""
+def deduplicate(dataset: str, records: Records | Sequence[dict], threshold: float) -> tuple[Records, list[dict], dict[str, str]]:
+    """(records after exact, near-duplicate and same-entity merging, sorted by id, duplicate-cluster
+    lines, {id of a merged-away record: id of the record it was merged into}).
+
+    Records stay release lines (``Records``) except the few decoded to be merged."""
     clusters: list[dict] = []
     remap: dict[str, str] = {}
+    by_path: dict[str, bytes] = {}  # page path -> line of the record that page stands for now
+    ids: dict[str, str] = {}
+    for line in Records.of(records).lines:
+        head = orjson.loads(line)
+        path = head["sources"][0]["path"]
+        by_path[path], ids[path] = line, head["id"]
+    originals = dict(by_path)  # texts are always those of the pages as extracted, not of merged records
 
-    def merge(group: list[dict], role: str) -> dict:
+    def merge(paths: list[str], role: str) -> dict:
+        group = [orjson.loads(by_path.pop(p)) for p in paths]
         merged = merge_versions(group, role)
         remap.update({r["id"]: merged["id"] for r in group if r["id"] != merged["id"]})
+        keep = merged["sources"][0]["path"]
+        by_path[keep], ids[keep] = orjson.dumps(merged), merged["id"]
         return merged
 
-    by_path = {r["sources"][0]["path"]: r for r in records}
-    originals = dict(by_path)  # texts are always those of the pages as extracted, not of merged records
     # 1. exact: identical content after normalization
     for group in exact_duplicate_groups(RecordTexts(originals)):
-        merged = merge([by_path.pop(p) for p in group], "exact_duplicate")
-        keep = merged["sources"][0]["path"]
-        by_path[keep] = merged
+        merged = merge(list(group), "exact_duplicate")
         clusters.append(_cluster_line("exact", dataset, merged, {p: 1.0 for p in group},
-                                      f"identical content after normalization; newest kept ({keep})"))
+                                      f"identical content after normalization; newest kept ({merged['sources'][0]['path']})"))
     # 2. near-duplicates among what is left
     remaining = RecordTexts({p: originals[p] for p in by_path})
     for cluster in near_duplicate_clusters(remaining, threshold=threshold):
@@ -123,23 +136,21 @@ def deduplicate(dataset: str, records: list[dict], threshold: float) -> tuple[li
         for a, b, sim in cluster.pairs:
             best[a] = max(best.get(a, 0.0), sim)
             best[b] = max(best.get(b, 0.0), sim)
-        merged = merge([by_path.pop(p) for p in members], "near_duplicate")
-        keep = merged["sources"][0]["path"]
-        by_path[keep] = merged
+        merged = merge(members, "near_duplicate")
         clusters.append(_cluster_line("near_duplicate", dataset, merged, best,
-                                      f"Jaccard >= {threshold} over 5-word shingles; newest kept ({keep})"))
+                                      f"Jaccard >= {threshold} over 5-word shingles; newest kept ({merged['sources'][0]['path']})"))
     # 3. same entity: same id (same code, or same normalized title) from different pages
-    by_id: dict[str, list[dict]] = defaultdict(list)
-    for record in by_path.values():
-        by_id[record["id"]].append(record)
-    out = []
+    by_id: dict[str, list[str]] = defaultdict(list)
+    for path in by_path:
+        by_id[ids[path]].append(path)
+    out = Records()
     for record_id in sorted(by_id):
-        group = by_id[record_id]
-        if len(group) == 1:
-            out.append(group[0])
+        paths = by_id[record_id]
+        if len(paths) == 1:
+            out.lines.append(by_path[paths[0]])
             continue
-        merged = merge(group, "merged")
-        out.append(merged)
+        merged = merge(paths, "merged")
+        out.lines.append(by_path[merged["sources"][0]["path"]])
         clusters.append(_cluster_line("same_entity", dataset, merged, {},
                                       f"same id {record_id}; newest wins field by field"))
     # merged ids may collide with a record merged earlier under another path: ids stay unique
