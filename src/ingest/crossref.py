@@ -44,7 +44,8 @@ def resolve_procedure_codes(items: list[Item]) -> int:
     if not unresolved:
         return 0
     # only what resolution reads: CPT/HCPCS references that carry a descriptor (no ICD checks)
-    descriptors = DescriptorIndex(build_index(r for r in _references(items) if r.system in ("CPT", "HCPCS") and r.description))
+    descriptors = DescriptorIndex(build_index(r for r in _references(items)
+                                              if r.system in ("CPT", "HCPCS") and r.description))
     resolved = 0
     for item in unresolved:
         record = orjson.loads(item.line)

@@ -11,9 +11,6 @@ clusters by dataset+record_id+level; a key seen again in the same file gets `#2`
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,12 +20,11 @@ from typing import Any
 import orjson
 
 from ingest.jsonl import Records
-from ingest.publish import RELEASES, TMP_PREFIX, latest_release, read_manifest, verify_release
+from ingest.publish import RELEASES, latest_release, read_manifest, verify_release
 
 CHANGES = "changes.jsonl"
 KEY_FIELDS: dict[str, tuple[str, ...]] = {"quarantine": ("path",), "codes": ("system", "code"),
                                           "duplicates": ("dataset", "record_id", "level")}
-TMP_MAX_AGE = 3600.0  # seconds after which a leftover temporary directory is stale whatever its pid
 
 
 class ReleaseNotFound(LookupError):
@@ -370,61 +366,3 @@ def _minus(items: list, other: list) -> list:
         else:
             out.append(item)
     return out
-
-
-def gc_releases(out_dir: Path, keep: int, dry_run: bool = False, tmp_max_age: float = TMP_MAX_AGE) -> list[Path]:
-    """Remove all but the `keep` newest releases (never the one `latest` points to, which counts
-    towards `keep`) and stale temporary leftovers of killed builds; return what was (or would be) removed.
-
-    A `.tmp-*` directory or `.tmp-latest-*` link is stale when older than tmp_max_age seconds
-    or when the process whose pid ends its name is gone.
-    """
-    if keep < 1:
-        raise ValueError("keep must be at least 1")
-    out_dir = Path(out_dir)
-    latest = latest_release(out_dir)
-    dirs = release_dirs(out_dir)
-    others = [d for d in dirs if latest is None or d.resolve() != latest]
-    budget = keep - (len(others) < len(dirs))
-    doomed = others[:max(0, len(others) - budget)]
-    now = time.time()
-    root = out_dir / RELEASES
-    for folder, prefix in ((root, TMP_PREFIX), (out_dir, f"{TMP_PREFIX}latest-")):
-        if folder.is_dir():
-            doomed += sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and _stale(p, now, tmp_max_age))
-    if not dry_run:
-        for path in doomed:
-            _remove(path)
-    return doomed
-
-
-def _stale(path: Path, now: float, max_age: float) -> bool:
-    try:
-        age = now - path.lstat().st_mtime
-    except FileNotFoundError:
-        return False
-    if age > max_age:
-        return True
-    pid = path.name.rsplit("-", 1)[-1]
-    return pid.isdigit() and not _alive(int(pid))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        pass
-    return True
-
-
-def _remove(path: Path) -> None:
-    if path.is_symlink() or not path.is_dir():
-        path.unlink(missing_ok=True)
-        return
-    if not path.name.startswith("."):  # hide it first: a gc killed mid-way leaves no half release in view
-        hidden = path.with_name(f"{TMP_PREFIX}gc-{path.name}-{os.getpid()}")
-        os.rename(path, hidden)
-        path = hidden
-    shutil.rmtree(path, ignore_errors=True)

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ingest.history import (TMP_MAX_AGE, ReleaseDiff, ReleaseNotFound, diff_releases, gc_releases, list_releases,
-                            resolve_release)
+from ingest.history import ReleaseDiff, ReleaseNotFound, diff_releases, list_releases, resolve_release
+from ingest.retention import TMP_MAX_AGE, gc_releases
 
 OutOption = Annotated[Path, typer.Option("--out", help="Output folder holding releases/ and the `latest` link.")]
 DEFAULT_OUT = Path("normalized")

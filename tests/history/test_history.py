@@ -13,8 +13,8 @@ import orjson
 import pytest
 
 from ingest import history
-from ingest.history import (FieldChange, ReleaseNotFound, diff_releases, field_changes, gc_releases, list_releases,
-                            resolve_release)
+from ingest.history import FieldChange, ReleaseNotFound, diff_releases, field_changes, list_releases, resolve_release
+from ingest.retention import gc_releases
 from ingest.publish import latest_release, publish_release, read_manifest, switch_latest, verify_release
 
 A = {"id": "procedure:cpt:29881", "title": "Knee scope", "risks": ["infection", "bleeding"], "code": "29881"}
@@ -169,7 +169,7 @@ def test_resolve_release(tmp_path):
         resolve_release(tmp_path, "2")
     with pytest.raises(ReleaseNotFound, match="no release"):
         resolve_release(tmp_path, "1999")
-    history.gc_releases(tmp_path, keep=1)  # previous_release of latest is gone now
+    gc_releases(tmp_path, keep=1)  # previous_release of latest is gone now
     assert resolve_release(tmp_path, third.release_id) == third.path
     with pytest.raises(ReleaseNotFound):
         resolve_release(tmp_path, "previous")

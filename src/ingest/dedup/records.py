@@ -98,7 +98,8 @@ def _cluster_line(level: str, dataset: str, merged: dict, similarity: dict[str, 
             "reason": reason}
 
 
-def deduplicate(dataset: str, records: Records | Sequence[dict], threshold: float) -> tuple[Records, list[dict], dict[str, str]]:
+def deduplicate(dataset: str, records: Records | Sequence[dict],
+                threshold: float) -> tuple[Records, list[dict], dict[str, str]]:
     """(records after exact, near-duplicate and same-entity merging, sorted by id, duplicate-cluster
     lines, {id of a merged-away record: id of the record it was merged into}).
 
@@ -124,8 +125,9 @@ def deduplicate(dataset: str, records: Records | Sequence[dict], threshold: floa
     # 1. exact: identical content after normalization
     for group in exact_duplicate_groups(RecordTexts(originals)):
         merged = merge(list(group), "exact_duplicate")
+        keep = merged["sources"][0]["path"]
         clusters.append(_cluster_line("exact", dataset, merged, {p: 1.0 for p in group},
-                                      f"identical content after normalization; newest kept ({merged['sources'][0]['path']})"))
+                                      f"identical content after normalization; newest kept ({keep})"))
     # 2. near-duplicates among what is left
     remaining = RecordTexts({p: originals[p] for p in by_path})
     for cluster in near_duplicate_clusters(remaining, threshold=threshold):
@@ -137,8 +139,9 @@ def deduplicate(dataset: str, records: Records | Sequence[dict], threshold: floa
             best[a] = max(best.get(a, 0.0), sim)
             best[b] = max(best.get(b, 0.0), sim)
         merged = merge(members, "near_duplicate")
+        keep = merged["sources"][0]["path"]
         clusters.append(_cluster_line("near_duplicate", dataset, merged, best,
-                                      f"Jaccard >= {threshold} over 5-word shingles; newest kept ({merged['sources'][0]['path']})"))
+                                      f"Jaccard >= {threshold} over 5-word shingles; newest kept ({keep})"))
     # 3. same entity: same id (same code, or same normalized title) from different pages
     by_id: dict[str, list[str]] = defaultdict(list)
     for path in by_path:
