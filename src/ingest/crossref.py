@@ -9,6 +9,7 @@ import orjson
 
 from ingest.codes import CodeReference, build_index
 from ingest.codes.index import DescriptorIndex
+from ingest.jsonl import json_line
 from ingest.pipeline import record_id
 
 RECORD_TYPE = {"procedures": "procedure", "terms": "term", "billing": "billing"}
@@ -58,7 +59,7 @@ def resolve_procedure_codes(items: list[Item]) -> int:
         system = "HCPCS" if code[0].isalpha() else "CPT"
         record.update(code=code, code_system=system, code_source=how,
                       id=record_id("procedure", code, system, record["title"]))
-        item.line, item.record_id = orjson.dumps(record), record["id"]
+        item.line, item.record_id = json_line(record), record["id"]
         item.code_refs.append({"system": system, "code": code, "description": record["title"], "field": "code"})
         resolved += 1
     return resolved

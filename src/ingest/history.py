@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from ingest.jsonl import Records
+from ingest.jsonl import Records, json_line
 from ingest.publish import RELEASES, latest_release, read_manifest, verify_release
 
 CHANGES = "changes.jsonl"
@@ -334,7 +334,7 @@ class _MemoryIndex:
         elif isinstance(records, Records):
             lines = records.lines
         else:
-            lines = [orjson.dumps(record) for record in records]
+            lines = [json_line(record) for record in records]
         key_of = _key_function(dataset)
         self.entries = {key_of(orjson.loads(line)): line for line in lines}
 

@@ -24,6 +24,15 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield obj
 
 
+def json_line(value: Any) -> bytes:
+    """`value` as one compact JSON line (no newline), in a buffer of its own size.
+
+    orjson returns bytes inside its write buffer (several times the output: ~32 KB for a
+    3 KB record) and never shrinks it; a line that is kept (a build holds one per page)
+    is copied out (ijl/orjson#483)."""
+    return bytes(memoryview(orjson.dumps(value)))
+
+
 class Records(Sequence):
     """Records held as their JSONL lines (orjson bytes), decoded only when read.
 
@@ -40,7 +49,7 @@ class Records(Sequence):
         """Records from dicts (serialized as a release writes them) or lines."""
         if isinstance(records, Records):
             return records
-        return cls(r if isinstance(r, bytes) else orjson.dumps(r) for r in records)
+        return cls(r if isinstance(r, bytes) else json_line(r) for r in records)
 
     def __len__(self) -> int:
         return len(self.lines)

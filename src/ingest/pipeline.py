@@ -26,6 +26,7 @@ from ingest.codes import find_codes
 from ingest.extract.classify import classify_and_extract
 from ingest.extract.meta import page_date
 from ingest.extract.vocabulary import normalize_heading
+from ingest.jsonl import json_line
 from ingest.models import PAGE_DATASETS, BillingRecord, ProcedureRecord, QuarantineEntry, Source, TermRecord
 from ingest.parse.blocks import ParsedPage
 from ingest.parse.html import parse_html
@@ -227,7 +228,7 @@ def process_page(ref: PageRef, settings: BuildSettings) -> PageResult:
             model = RECORD_MODELS[page_type]
             rec = model(id=_record_id(page_type, fields), sources=[source], **fields)
             record = rec.model_dump(mode="json")
-            result.dataset, result.record_json = PAGE_DATASETS[page_type], orjson.dumps(record)
+            result.dataset, result.record_json = PAGE_DATASETS[page_type], json_line(record)
             result.code_refs = code_references(page_type, record)
     except PageError as exc:
         result.quarantine = _quarantine(ref, result, size, exc.reason, exc.detail, page_type, decoded)

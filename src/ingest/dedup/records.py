@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import orjson
 
 from ingest.dedup.clusters import exact_duplicate_groups, near_duplicate_clusters
-from ingest.jsonl import Records
+from ingest.jsonl import Records, json_line
 
 # Record fields that are identity or provenance, not content (left out of dedup texts).
 NOT_CONTENT = frozenset({"id", "schema_version", "page_type", "sources", "url", "code_source", "sections_recovered"})
@@ -119,7 +119,7 @@ def deduplicate(dataset: str, records: Records | Sequence[dict],
         merged = merge_versions(group, role)
         remap.update({r["id"]: merged["id"] for r in group if r["id"] != merged["id"]})
         keep = merged["sources"][0]["path"]
-        by_path[keep], ids[keep] = orjson.dumps(merged), merged["id"]
+        by_path[keep], ids[keep] = json_line(merged), merged["id"]
         return merged
 
     # 1. exact: identical content after normalization
