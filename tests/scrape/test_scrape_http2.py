@@ -266,6 +266,7 @@ def tls_site(pki: Pki) -> Iterator[TlsSite]:
             "/robots.txt": (ROBOTS, "text/plain; charset=utf-8"),
             "/docs/a1": (PAGE_A, "text/html; charset=utf-8"),
             "/docs/b1": (PAGE_B, "text/html; charset=utf-8"),
+            "/docs/sheet.pdf": (b"%PDF-1.4 not a page", "application/pdf"),  # only crawled when asked for
         },
     ).start()
     yield server
@@ -276,8 +277,8 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def _crawl(site: TlsSite, raw: Path, **overrides: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    config = fast_config(raw, start=[f"{site.base}/docs/a1"], **overrides)
+def _crawl(site: TlsSite, raw: Path, start: tuple[str, ...] = ("/docs/a1",), **overrides: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    config = fast_config(raw, start=[f"{site.base}{path}" for path in start], **overrides)
     report = scrape(config)
     manifest, failures = _lines(raw / "manifest.jsonl"), _lines(raw / "failures.jsonl")
     assert report.fetched == len([e for e in manifest if e["event"] == "fetched"])
@@ -323,6 +324,15 @@ def test_http2_off_uses_http11_over_tls(tls_site: TlsSite, pki: Pki, tmp_path: P
     for path in ("/robots.txt", "/docs/a1", "/docs/b1"):
         assert tls_site.count(path, "http/1.1") == 1, path
     assert len(tls_site.hits) == 3
+
+
+def test_failures_say_which_protocol_answered(tls_site: TlsSite, pki: Pki, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    manifest, failures = _crawl(tls_site, raw, start=("/docs/a1", "/docs/sheet.pdf"), ca_bundle=pki.ca_pem)
+
+    _assert_stored(tls_site, raw, manifest, "HTTP/2")
+    assert [(f["url"], f["cause"], f["status"], f["http_version"]) for f in failures] == [
+        (f"{tls_site.base}/docs/sheet.pdf", "unsupported_content_type", 200, "HTTP/2")]
 
 
 def test_unknown_ca_is_refused_without_ca_bundle(tls_site: TlsSite, tmp_path: Path) -> None:

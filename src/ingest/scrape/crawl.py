@@ -174,6 +174,7 @@ class _Crawl:
                 "detail": detail,
                 "status": res.status if res else None,
                 "final_url": res.final_url if res else None,
+                "http_version": res.http_version if res else None,
                 "found_on": item.found_on,
                 "run_id": self.state.run_id,
                 "at": utc_now(),
