@@ -57,11 +57,11 @@ def extract_task(pages: list[tuple[PageRef, str | None]], settings: BuildSetting
 
 @task(name="publish-release", cache_policy=NO_CACHE, **DISK_RETRIES)
 def publish_task(results: list[PageResult], out: str, force: bool, stage_seconds: dict, settings: BuildSettings,
-                 fp_digest: str, strict: bool) -> dict:
+                 fp_digest: str, strict: bool, drift_margin: float = 0.2) -> dict:
     """Assemble the datasets and publish the release atomically."""
     return finalize(results, Path(out), force=force, stage_seconds=stage_seconds, dedup_threshold=settings.dedup_threshold,
                     inputs={"pages": len(results), "digest": fp_digest}, build=build_key(settings),
-                    strict=strict).as_dict()
+                    strict=strict, drift_margin=drift_margin).as_dict()
 
 
 @task(name="publish-artifacts", cache_policy=NO_CACHE)
@@ -73,12 +73,14 @@ def artifacts_task(summary: dict) -> None:
 @flow(name="build", log_prints=False, validate_parameters=False, task_runner=task_runner())
 def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, workers: int | None = None,
           force: bool = False, max_page_bytes: int = 5_000_000, page_time_limit: float = 10.0,
-          dedup_threshold: float = 0.8, use_cache: bool = True, strict: bool = False) -> dict:
+          dedup_threshold: float = 0.8, use_cache: bool = True, strict: bool = False,
+          drift_margin: float = 0.2) -> dict:
     """Build and publish a release from the pages under `raw` into `out`.
 
     A rerun with unchanged inputs and settings publishes nothing and says so;
     `force` rebuilds and publishes anyway, `use_cache=False` re-extracts every page;
-    `strict` refuses to publish when a site's field coverage dropped (layout drift)."""
+    `strict` refuses to publish when a site's field coverage dropped by more than
+    `drift_margin` (layout drift)."""
     raw, out = str(Path(raw).resolve()), str(Path(out).resolve())  # task runs may execute elsewhere (Dask workers)
     settings = BuildSettings(batch_size=batch_size, max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
                              dedup_threshold=dedup_threshold, **({"workers": workers} if workers is not None else {}))
@@ -107,6 +109,6 @@ def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, work
         shutdown_pool()
     timings["extract"] = time.perf_counter() - started
     # quote(): Prefect would otherwise walk (and copy) every result looking for futures, ~1.4 ms a page
-    summary = publish_task(quote(results), out, force, timings, settings, fp.digest, strict)
+    summary = publish_task(quote(results), out, force, timings, settings, fp.digest, strict, drift_margin)
     artifacts_task(summary)
     return summary

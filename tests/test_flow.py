@@ -53,11 +53,16 @@ def test_build_flow_on_sample_raw(prefect_harness, tmp_path):
     assert not again["published"] and again["release_id"] == summary["release_id"]
 
 
-def test_cli_fails_fast_with_one_line_cause(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "ingest.cli", "build", "--raw", str(tmp_path / "missing"),
-                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+@pytest.mark.parametrize("args, cause", [
+    (["--raw", "missing"], "raw folder not found"),
+    (["--raw", str(RAW_SAMPLE), "--drift-margin", "0"], "--drift-margin and --dedup-threshold must be in (0, 1]"),
+    (["--raw", str(RAW_SAMPLE), "--dedup-threshold", "1.5"], "--drift-margin and --dedup-threshold must be in (0, 1]"),
+])
+def test_cli_fails_fast_with_one_line_cause(tmp_path, args, cause):
+    proc = subprocess.run([sys.executable, "-m", "ingest.cli", "build", *args, "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode != 0
-    assert "raw folder not found" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert cause in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
 
 

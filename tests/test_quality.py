@@ -35,6 +35,7 @@ def test_layout_drift_is_flagged_and_strict_refuses_to_publish(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(RAW_SAMPLE, raw)
     first = _build(raw, tmp_path / "out")
+    shutil.copytree(tmp_path / "out", tmp_path / "wide", symlinks=True)
     # the site changes its template: the Recovery heading becomes an unrecognised one on every page
     for page in (raw / "sample" / "codes-example").glob("*.html"):
         html = page.read_bytes()
@@ -45,3 +46,6 @@ def test_layout_drift_is_flagged_and_strict_refuses_to_publish(tmp_path):
     lenient = _build(raw, tmp_path / "out")
     drift = json.loads((latest_release(tmp_path / "out") / "manifest.json").read_text())["drift"]
     assert lenient.published and any(d["site"] == "codes.example" and d["field"] == "recovery" for d in drift)
+    # the same change under a margin wider than the drop is no drift, even when strict
+    wide = _build(raw, tmp_path / "wide", strict=True, drift_margin=1.0)
+    assert wide.published and not json.loads((latest_release(tmp_path / "wide") / "manifest.json").read_text()).get("drift")

@@ -47,8 +47,9 @@ def build(
     dedup_threshold: Annotated[float, typer.Option(help="Jaccard similarity at which pages are near-duplicates.")] = 0.8,
     max_page_bytes: Annotated[int, typer.Option(help="Pages larger than this are quarantined.")] = 5_000_000,
     page_time_limit: Annotated[float, typer.Option(help="Seconds a page may take before it is quarantined.")] = 10.0,
-    strict: Annotated[bool, typer.Option("--strict", help="Refuse to publish when a site's field coverage drops by more than 20 points (layout drift).")] = False,
-    dask: Annotated[str | None, typer.Option(help="Run batches on a dask.distributed cluster, e.g. tcp://scheduler:8786 (needs a Prefect server: PREFECT_API_URL).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse to publish when a site's field coverage drops by more than the drift margin (layout drift).")] = False,
+    drift_margin: Annotated[float, typer.Option(help="Drop in a site's field coverage that flags layout drift (0.2 = 20 points).")] = 0.2,
+    dask: Annotated[str | None, typer.Option(envvar="INGEST_DASK_ADDRESS", help="Run batches on a dask.distributed cluster, e.g. tcp://scheduler:8786 (needs a Prefect server: PREFECT_API_URL).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Run the Prefect flow `build`: extract every raw page, publish a release, print a summary."""
@@ -56,6 +57,8 @@ def build(
         _fail(f"raw folder not found: {raw}")
     if batch_size < 1 or max_page_bytes < 1 or page_time_limit <= 0 or (workers is not None and workers < 0):
         _fail("batch size, page size cap and time limit must be positive, workers >= 0")
+    if not 0 < drift_margin <= 1 or not 0 < dedup_threshold <= 1:
+        _fail("--drift-margin and --dedup-threshold must be in (0, 1]")
     started = time.perf_counter()
     if not force and (unchanged := _unchanged(raw, out, max_page_bytes, dedup_threshold)) is not None:
         _print_summary(unchanged.as_dict(), time.perf_counter() - started)
@@ -89,7 +92,7 @@ def build(
             with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
                 summary = build_flow(raw=str(raw), out=str(out), batch_size=batch_size, workers=workers, force=force,
                                      max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
-                                     dedup_threshold=dedup_threshold, strict=strict)
+                                     dedup_threshold=dedup_threshold, strict=strict, drift_margin=drift_margin)
         except Exception as exc:  # noqa: BLE001 - one line for the user, details with --verbose
             _fail(f"build failed, nothing published: {type(exc).__name__}: {exc}")
         finally:
@@ -144,6 +147,7 @@ def serve(
     name: Annotated[str, typer.Option(help="Deployment name.")] = "scheduled-build",
     batch_size: Annotated[int, typer.Option(help="Pages per Prefect task run.")] = 500,
     dedup_threshold: Annotated[float, typer.Option(help="Near-duplicate Jaccard threshold.")] = 0.8,
+    workers: Annotated[int | None, typer.Option(help="Extraction processes per run (default: all cores).")] = None,
 ) -> None:
     """Serve the build flow on a schedule (Prefect's flow.serve; needs a Prefect server for schedules)."""
     from flows import prefect_env
@@ -156,7 +160,8 @@ def serve(
                   "PREFECT_API_URL=http://127.0.0.1:4200/api (the ephemeral mode cannot schedule)", soft_wrap=True)
     build_flow.serve(name=name, cron=cron, limit=1,
                      parameters={"raw": str(raw.resolve()), "out": str(out.resolve()), "batch_size": batch_size,
-                                 "dedup_threshold": dedup_threshold})
+                                 "dedup_threshold": dedup_threshold,
+                                 **({"workers": workers} if workers is not None else {})})
 
 
 @app.command()

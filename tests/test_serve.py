@@ -1,0 +1,75 @@
+"""`ingest serve`: the build flow served on a cron schedule, against a real Prefect server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import RAW_SAMPLE, REPO
+
+INGEST = Path(sys.executable).parent / "ingest"
+
+
+def _wait_for(what: str, probe, seconds: float, proc: subprocess.Popen):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"`ingest serve` exited ({proc.returncode}) while waiting for {what}:\n{_output(proc)}")
+        if (found := probe()) is not None:
+            return found
+        time.sleep(0.5)
+    pytest.fail(f"no {what} within {seconds} s:\n{_output(proc)}")
+
+
+def _output(proc: subprocess.Popen) -> str:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out[-3000:]
+
+
+@pytest.mark.slow
+def test_serve_registers_the_schedule_and_runs_the_build(prefect_harness, tmp_path):
+    from prefect.settings import PREFECT_API_URL
+
+    api = PREFECT_API_URL.value()
+    out = tmp_path / "normalized"
+    env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    proc = subprocess.Popen([str(INGEST), "serve", "--cron", "15 4 * * 1", "--raw", str(RAW_SAMPLE), "--out", str(out),
+                             "--name", "nightly-test", "--batch-size", "7", "--workers", "0"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        def deployment():
+            body = {"deployments": {"name": {"any_": ["nightly-test"]}}, "limit": 1}
+            found = httpx.post(f"{api}/deployments/filter", json=body, timeout=30).json()
+            return found[0] if found else None
+
+        served = _wait_for("deployment", deployment, 120, proc)
+        assert [s["schedule"]["cron"] for s in served["schedules"]] == ["15 4 * * 1"]
+        assert served["parameters"] == {"raw": str(RAW_SAMPLE.resolve()), "out": str(out.resolve()), "batch_size": 7,
+                                        "dedup_threshold": 0.8, "workers": 0}
+
+        # a run of the deployment (what the schedule creates at 04:15) is picked up and publishes a release
+        run = httpx.post(f"{api}/deployments/{served['id']}/create_flow_run", json={}, timeout=30).json()
+
+        def finished():
+            state = httpx.get(f"{api}/flow_runs/{run['id']}", timeout=30).json()["state"]
+            return state if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+        state = _wait_for("finished flow run", finished, 240, proc)
+        assert state["type"] == "COMPLETED", state
+        assert (out / "latest" / "manifest.json").is_file()
+        assert (out / "latest" / "procedures.jsonl").stat().st_size > 0
+    finally:
+        _output(proc)
