@@ -29,14 +29,15 @@ def _wait_for(what: str, probe, seconds: float, proc: subprocess.Popen):
 
 
 def _output(proc: subprocess.Popen) -> str:
+    """Stop the served process; the tail of its output (a file: a pipe could fill up and block it)."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
     try:
-        out, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, _ = proc.communicate()
-    return out[-3000:]
+        proc.wait()
+    return proc.log_path.read_text(errors="replace")[-3000:]
 
 
 @pytest.mark.slow
@@ -46,9 +47,12 @@ def test_serve_registers_the_schedule_and_runs_the_build(prefect_harness, tmp_pa
     api = PREFECT_API_URL.value()
     out = tmp_path / "normalized"
     env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
-    proc = subprocess.Popen([str(INGEST), "serve", "--cron", "15 4 * * 1", "--raw", str(RAW_SAMPLE), "--out", str(out),
-                             "--name", "nightly-test", "--batch-size", "7", "--workers", "0"],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([str(INGEST), "serve", "--cron", "15 4 * * 1", "--raw", str(RAW_SAMPLE), "--out", str(out),
+                                 "--name", "nightly-test", "--batch-size", "7", "--workers", "0"],
+                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log_path = log_path
     try:
         def deployment():
             body = {"deployments": {"name": {"any_": ["nightly-test"]}}, "limit": 1}
