@@ -57,11 +57,11 @@ def extract_task(pages: list[tuple[PageRef, str | None]], settings: BuildSetting
 
 @task(name="publish-release", cache_policy=NO_CACHE, **DISK_RETRIES)
 def publish_task(results: list[PageResult], out: str, force: bool, stage_seconds: dict, settings: BuildSettings,
-                 fp_digest: str, strict: bool, drift_margin: float = 0.2) -> dict:
+                 fp_digest: str, strict: bool) -> dict:
     """Assemble the datasets and publish the release atomically."""
     return finalize(results, Path(out), force=force, stage_seconds=stage_seconds, dedup_threshold=settings.dedup_threshold,
                     inputs={"pages": len(results), "digest": fp_digest}, build=build_key(settings),
-                    strict=strict, drift_margin=drift_margin).as_dict()
+                    strict=strict, drift_margin=settings.drift_margin).as_dict()
 
 
 @task(name="publish-artifacts", cache_policy=NO_CACHE)
@@ -83,7 +83,8 @@ def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, work
     `drift_margin` (layout drift)."""
     raw, out = str(Path(raw).resolve()), str(Path(out).resolve())  # task runs may execute elsewhere (Dask workers)
     settings = BuildSettings(batch_size=batch_size, max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
-                             dedup_threshold=dedup_threshold, **({"workers": workers} if workers is not None else {}))
+                             dedup_threshold=dedup_threshold, drift_margin=drift_margin,
+                             **({"workers": workers} if workers is not None else {}))
     timings: dict[str, float] = {}
     started = time.perf_counter()
     fp = discover_task(raw)
@@ -109,6 +110,6 @@ def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, work
         shutdown_pool()
     timings["extract"] = time.perf_counter() - started
     # quote(): Prefect would otherwise walk (and copy) every result looking for futures, ~1.4 ms a page
-    summary = publish_task(quote(results), out, force, timings, settings, fp.digest, strict, drift_margin)
+    summary = publish_task(quote(results), out, force, timings, settings, fp.digest, strict)
     artifacts_task(summary)
     return summary

@@ -55,8 +55,10 @@ def test_build_flow_on_sample_raw(prefect_harness, tmp_path):
 
 @pytest.mark.parametrize("args, cause", [
     (["--raw", "missing"], "raw folder not found"),
-    (["--raw", str(RAW_SAMPLE), "--drift-margin", "0"], "--drift-margin and --dedup-threshold must be in (0, 1]"),
-    (["--raw", str(RAW_SAMPLE), "--dedup-threshold", "1.5"], "--drift-margin and --dedup-threshold must be in (0, 1]"),
+    (["--raw", str(RAW_SAMPLE), "--drift-margin", "0"], "--drift-margin: input should be greater than 0 (got 0.0)"),
+    (["--raw", str(RAW_SAMPLE), "--dedup-threshold", "1.5"], "--dedup-threshold: input should be less than or equal to 1"),
+    (["--raw", str(RAW_SAMPLE), "--batch-size", "0"], "--batch-size: input should be greater than or equal to 1"),
+    (["--raw", str(RAW_SAMPLE), "--workers", "-1"], "--workers: input should be greater than or equal to 0"),
 ])
 def test_cli_fails_fast_with_one_line_cause(tmp_path, args, cause):
     proc = subprocess.run([sys.executable, "-m", "ingest.cli", "build", *args, "--out", str(tmp_path / "out")],

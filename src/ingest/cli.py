@@ -29,6 +29,19 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _check_settings(**values) -> None:
+    """Fail with one line naming the option when a value is out of range (BuildSettings holds the ranges)."""
+    from pydantic import ValidationError
+
+    from ingest.settings import BuildSettings
+
+    try:
+        BuildSettings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg'].lower()} (got {first['input']})")
+
+
 def _local_scheduler(address: str) -> bool:
     """Whether a dask scheduler address names this machine (its workers can reach 127.0.0.1 here)."""
     from urllib.parse import urlsplit
@@ -55,10 +68,9 @@ def build(
     """Run the Prefect flow `build`: extract every raw page, publish a release, print a summary."""
     if not raw.is_dir():
         _fail(f"raw folder not found: {raw}")
-    if batch_size < 1 or max_page_bytes < 1 or page_time_limit <= 0 or (workers is not None and workers < 0):
-        _fail("batch size, page size cap and time limit must be positive, workers >= 0")
-    if not 0 < drift_margin <= 1 or not 0 < dedup_threshold <= 1:
-        _fail("--drift-margin and --dedup-threshold must be in (0, 1]")
+    _check_settings(batch_size=batch_size, max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
+                    dedup_threshold=dedup_threshold, drift_margin=drift_margin,
+                    **({"workers": workers} if workers is not None else {}))
     started = time.perf_counter()
     if not force and (unchanged := _unchanged(raw, out, max_page_bytes, dedup_threshold)) is not None:
         _print_summary(unchanged.as_dict(), time.perf_counter() - started)
@@ -150,6 +162,8 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Extraction processes per run (default: all cores).")] = None,
 ) -> None:
     """Serve the build flow on a schedule (Prefect's flow.serve; needs a Prefect server for schedules)."""
+    _check_settings(batch_size=batch_size, dedup_threshold=dedup_threshold,
+                    **({"workers": workers} if workers is not None else {}))
     from flows import prefect_env
 
     prefect_env.apply(quiet=False)

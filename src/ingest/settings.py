@@ -25,9 +25,10 @@ def default_workers() -> int:
 class BuildSettings(BaseModel):
     """Knobs of one build."""
 
-    max_page_bytes: int = Field(5_000_000, description="Pages larger than this are quarantined as too_large.")
-    page_time_limit: float = Field(10.0, description="Seconds one page may take to extract before it is quarantined as timeout.")
-    batch_size: int = Field(500, description="Pages per Prefect task run (orchestration costs ~10 ms a task here).")
-    workers: int = Field(default_factory=default_workers, description="Extraction processes; 0 extracts in the calling process.")
-    chunk_size: int = Field(25, description="Pages sent to a worker process at a time.")
-    dedup_threshold: float = Field(0.8, ge=0.0, le=1.0, description="Jaccard similarity at which two pages are near-duplicates.")
+    max_page_bytes: int = Field(5_000_000, ge=1, description="Pages larger than this are quarantined as too_large.")
+    page_time_limit: float = Field(10.0, gt=0, description="Seconds one page may take to extract before it is quarantined as timeout.")
+    batch_size: int = Field(500, ge=1, description="Pages per Prefect task run (orchestration costs ~10 ms a task here).")
+    workers: int = Field(default_factory=default_workers, ge=0, description="Extraction processes; 0 extracts in the calling process.")
+    chunk_size: int = Field(25, ge=1, description="Pages sent to a worker process at a time.")
+    dedup_threshold: float = Field(0.8, gt=0.0, le=1.0, description="Jaccard similarity at which two pages are near-duplicates.")
+    drift_margin: float = Field(0.2, gt=0.0, le=1.0, description="Drop in a site's field coverage against the previous release that flags layout drift (0.2 = 20 points).")
