@@ -208,11 +208,12 @@ def refresh(
 
 
 def _register_subcommands() -> None:
+    from ingest.contract_cli import register as register_contract
     from ingest.history_cli import register as register_history
     from ingest.report_cli import register as register_report
     from ingest.scrape.cli import register as register_scrape
 
-    for register in (register_scrape, register_history, register_report):
+    for register in (register_scrape, register_history, register_report, register_contract):
         register(app)
 
 

@@ -137,26 +137,26 @@ class _Walk:
             self._active.discard(key)
 
     def _node(self, old: dict, new: dict, path: str) -> None:
-        ov, nv = _variants(old, self.old_doc), _variants(new, self.new_doc)
-        otypes, ntypes = {_kind(v) for v in ov}, {_kind(v) for v in nv}
+        ov, nv = variants(old, self.old_doc), variants(new, self.new_doc)
+        otypes, ntypes = {json_type(v) for v in ov}, {json_type(v) for v in nv}
         if otypes != ntypes and "any" not in ntypes:
             kind = "type_widened" if otypes < ntypes else "type_narrowed" if ntypes < otypes else "type_changed"
             self.add(path, kind, _label(ov, self.old_doc), _label(nv, self.new_doc))
         elif "any" in ntypes and "any" not in otypes:
             self.add(path, "constraint_loosened", _label(ov, self.old_doc), "any")
-        by_kind = {_kind(v): v for v in nv}
+        by_kind = {json_type(v): v for v in nv}
         for o in ov:
-            n = by_kind.get(_kind(o))
-            if n is not None and _kind(o) != "null":
+            n = by_kind.get(json_type(o))
+            if n is not None and json_type(o) != "null":
                 self._same_type(o, n, path)
 
     def _same_type(self, old: dict, new: dict, path: str) -> None:
         self._enum(old, new, path)
         self._constraints(old, new, path)
-        if _kind(old) == "array":
+        if json_type(old) == "array":
             self.node(_resolve(old.get("items") or {}, self.old_doc), _resolve(new.get("items") or {}, self.new_doc),
                       f"{path}[]")
-        elif _kind(old) == "object":
+        elif json_type(old) == "object":
             self._object(old, new, path)
 
     def _enum(self, old: dict, new: dict, path: str) -> None:
@@ -200,7 +200,7 @@ class _Walk:
             if len(twins) == 1:
                 renamed[gone] = twins[0]
         for name in removed:
-            old_label = _label(_variants(oprops[name], self.old_doc), self.old_doc)
+            old_label = _label(variants(oprops[name], self.old_doc), self.old_doc)
             if name in renamed:
                 self.add(prefix + name, "field_renamed", old_label, name=renamed[name])
             else:
@@ -208,7 +208,7 @@ class _Walk:
         for name in added:
             if name not in renamed.values():
                 kind = "required_field_added" if name in nreq else "field_added"
-                self.add(prefix + name, kind, new=_label(_variants(nprops[name], self.new_doc), self.new_doc))
+                self.add(prefix + name, kind, new=_label(variants(nprops[name], self.new_doc), self.new_doc))
         for name, oschema in oprops.items():
             if name not in nprops:
                 continue
@@ -239,20 +239,21 @@ def _resolve(node: dict, doc: dict) -> dict:
     return node
 
 
-def _variants(node: dict, doc: dict) -> list[dict]:
+def variants(node: dict, doc: dict) -> list[dict]:
     """The alternatives a value may take: anyOf/oneOf flattened, $refs resolved, `type: [..]` split."""
     node = _resolve(node, doc)
     for key in ("anyOf", "oneOf"):
         if key in node:
-            return [v for member in node[key] for v in _variants(member, doc)]
+            return [v for member in node[key] for v in variants(member, doc)]
     if "allOf" in node and len(node["allOf"]) == 1:
-        return _variants({**node["allOf"][0], **{k: v for k, v in node.items() if k != "allOf"}}, doc)
+        return variants({**node["allOf"][0], **{k: v for k, v in node.items() if k != "allOf"}}, doc)
     if isinstance(node.get("type"), list):
         return [{**node, "type": t} for t in node["type"]]
     return [node]
 
 
-def _kind(variant: dict) -> str:
+def json_type(variant: dict) -> str:
+    """The JSON type of one alternative (an enum's from its values; "any" when unconstrained)."""
     if "type" in variant:
         return str(variant["type"])
     if "properties" in variant:
@@ -275,15 +276,15 @@ def _values(values: list) -> str:
     return ", ".join(json.dumps(v) for v in values)
 
 
-def _label(variants: list[dict], doc: dict, depth: int = 0) -> str:
+def _label(alternatives: list[dict], doc: dict, depth: int = 0) -> str:
     """A short type description: string, list[string], RiskGroup, dict[string, list[string]], ... | null."""
     out = []
-    for v in variants:
-        kind = _kind(v)
+    for v in alternatives:
+        kind = json_type(v)
         if kind == "array" and depth < 3:
-            out.append(f"list[{_label(_variants(v.get('items') or {}, doc), doc, depth + 1)}]")
+            out.append(f"list[{_label(variants(v.get('items') or {}, doc), doc, depth + 1)}]")
         elif kind == "object" and isinstance(v.get("additionalProperties"), dict) and not v.get("properties") and depth < 3:
-            out.append(f"dict[string, {_label(_variants(v['additionalProperties'], doc), doc, depth + 1)}]")
+            out.append(f"dict[string, {_label(variants(v['additionalProperties'], doc), doc, depth + 1)}]")
         elif kind == "object":
             out.append(v.get("title") or "object")
         elif _enum_values(v) is not None and len(_enum_values(v) or ()) == 1:
