@@ -79,12 +79,16 @@ def release_version(release_dir: Path) -> str:
     return str(manifest.get("schema_version") or "1.0")
 
 
-def evolve(previous_dir: Path | None, new_schemas: dict[str, dict],
-           code_version: str = SCHEMA_VERSION) -> Evolution:
-    """The version of a release whose schemas are new_schemas, published after previous_dir.
+def evolve(previous_dir: Path | None, new_schemas: dict[str, dict], code_version: str | None = None) -> Evolution:
+    """The version of a release whose schemas are new_schemas, published after previous_dir
+    (code_version: ingest.SCHEMA_VERSION, read when called).
 
     Raises SchemaContractError on a breaking change within the same major, or when the code's
     major is below the previous release's."""
+    if code_version is None:
+        import ingest
+
+        code_version = ingest.SCHEMA_VERSION
     if previous_dir is None:
         return Evolution(code_version, code_version, None, None, SchemaDiff())
     previous_dir = Path(previous_dir)
