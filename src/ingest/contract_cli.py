@@ -78,7 +78,7 @@ def export(
     source: Annotated[Path, typer.Option("--from", help="Output folder holding releases/ (for ids).")] = DEFAULT_OUT,
     batch_rows: Annotated[int, typer.Option(min=1, help="Records per row batch (memory grows with it).")] = 2000,
 ) -> None:
-    """Write a release's datasets as Parquet files typed from its JSON Schemas (needs the parquet extra: pip install "ingest\[parquet]")."""
+    r"""Write a release's datasets as Parquet files typed from its JSON Schemas (needs pip install 'ingest\[parquet]')."""
     from ingest.export import ExportError, export_release
 
     try:
@@ -87,7 +87,7 @@ def export(
         _fail(str(exc))
     table = Table(show_edge=False, box=None, pad_edge=False)
     for column, justify in (("dataset", "left"), ("rows", "right"), ("bytes", "right"), ("file", "left")):
-        table.add_column(column, justify=justify)
+        table.add_column(column, justify=justify, overflow="fold")
     for f in written:
         table.add_row(f.dataset, f"{f.rows:,}", f"{f.bytes:,}", str(f.path))
     Console().print(table)
