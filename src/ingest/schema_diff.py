@@ -100,17 +100,10 @@ def diff_schemas(old: dict[str, dict], new: dict[str, dict]) -> SchemaDiff:
 
 
 def read_schemas(release_dir: Path) -> dict[str, dict]:
-    """{dataset: JSON Schema} of a published release (manifest's `schema` paths, else schemas/*.schema.json)."""
-    release_dir = Path(release_dir)
-    paths: dict[str, Path] = {}
-    try:
-        manifest = json.loads((release_dir / "manifest.json").read_text("utf-8"))
-        paths = {n: release_dir / m["schema"] for n, m in manifest.get("datasets", {}).items() if m.get("schema")}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    if not paths:
-        paths = {p.name.removesuffix(".schema.json"): p for p in sorted((release_dir / "schemas").glob("*.schema.json"))}
-    return {name: json.loads(path.read_text("utf-8")) for name, path in sorted(paths.items()) if path.is_file()}
+    """{dataset: JSON Schema} of a published release: every schemas/<dataset>.schema.json (a release
+    holds the schema of every dataset the code defines, even one with no file of records)."""
+    paths = sorted((Path(release_dir) / "schemas").glob("*.schema.json"))
+    return {p.name.removesuffix(".schema.json"): json.loads(p.read_text("utf-8")) for p in paths}
 
 
 # --------------------------------------------------------------------------- the walk
