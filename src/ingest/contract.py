@@ -56,7 +56,7 @@ class Evolution:
 
     @property
     def verdict(self) -> str:
-        """first, identical, compatible, breaking (only published with a major bump) ."""
+        """first, identical, compatible or breaking (published only with a major bump)."""
         return "first" if self.compared_with is None else self.diff.verdict
 
     def to_json(self) -> dict[str, Any]:
