@@ -124,6 +124,16 @@ DRIVER = textwrap.dedent("""
     from ingest import models
     fields = {n: (f.annotation, f) for n, f in models.ProcedureRecord.model_fields.items() if n != "risks"}
     models.DATASETS["procedures"] = create_model("ProcedureRecord", __base__=models._Model, **fields)
+    if sys.argv[1] == "flow":  # the Prefect flow itself (as a deployment runs it): publish refuses
+        from flows import prefect_env
+        prefect_env.apply(quiet=True)
+        from flows.build import build
+        try:
+            build(raw=sys.argv[2], out=sys.argv[3], workers=0, force=True)
+        except Exception as exc:
+            print(f"{type(exc).__name__}: {exc}")
+            sys.exit(3)
+        sys.exit(0)
     from ingest.cli import app
     sys.argv = ["ingest", *sys.argv[1:]]
     app()
@@ -144,6 +154,14 @@ def test_ingest_build_refuses_a_dropped_field_end_to_end(tmp_path):
     second = subprocess.run([sys.executable, str(driver), "build", "--raw", str(REPO / "raw"), "--out", str(out),
                              "--workers", "0", "--force"], capture_output=True, text=True, env=env, timeout=600)
     assert second.returncode == 1, second.stdout[-2000:] + second.stderr[-3000:]
-    assert "error: build failed, nothing published: SchemaContractError: breaking schema change" in second.stderr
-    assert "procedures.risks: field removed (was list[string])" in second.stderr
+    lines = second.stderr.splitlines()  # refused before extracting a page, one line per broken field
+    assert lines[0].startswith(f"error: breaking schema change against release {published.name} (schema 1.0), "
+                               "nothing published; raise SCHEMA_VERSION in src/ingest/__init__.py from 1.0 to 2.0")
+    assert lines[1:] == ["  procedures.risks: field removed (was list[string])"]
+    assert latest_release(out) == published and len(release_dirs(out)) == 1
+    flow = subprocess.run([sys.executable, str(driver), "flow", str(REPO / "raw"), str(out)], capture_output=True,
+                          text=True, env=env, timeout=600)
+    assert flow.returncode == 3, flow.stdout[-2000:] + flow.stderr[-3000:]
+    assert "SchemaContractError: breaking schema change" in flow.stdout
+    assert "\n  procedures.risks: field removed (was list[string])" in flow.stdout
     assert latest_release(out) == published and len(release_dirs(out)) == 1
