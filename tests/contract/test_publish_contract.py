@@ -165,3 +165,16 @@ def test_ingest_build_refuses_a_dropped_field_end_to_end(tmp_path):
     assert "SchemaContractError: breaking schema change" in flow.stdout
     assert "\n  procedures.risks: field removed (was list[string])" in flow.stdout
     assert latest_release(out) == published and len(release_dirs(out)) == 1
+
+
+def test_prefect_summary_artifact_shows_the_schema_verdict():
+    from flows.artifacts import summary_markdown
+
+    summary = {"release_id": "r2", "published": True, "records": {}, "pages": 0, "quarantined": {},
+               "stage_seconds": {}}
+    evolution = {"version": "1.1", "verdict": "compatible", "previous_version": "1.0", "compared_with": "r1",
+                 "changes": [{"message": "procedures.language: optional field added (string | null)",
+                              "breaking": False}]}
+    text = summary_markdown(summary, {"schema_evolution": evolution})
+    assert "## Schema version" in text and "Schema **1.1** (compatible against release `r1`, schema 1.0)." in text
+    assert "- `procedures.language: optional field added (string | null)`" in text
