@@ -65,15 +65,17 @@ class Release:
         return sorted(dataset_files(self.path))
 
     def records(self, dataset: str, validate: bool = True) -> Iterator[BaseModel] | Iterator[dict]:
-        """Every record of a dataset, in file order, as its pydantic model (validate=False: plain dicts)."""
+        """Every record of a dataset, in file order, as its pydantic model (validate=False: plain dicts,
+        also for datasets without a model such as `duplicates`)."""
         from ingest.models import DATASETS
 
-        if dataset not in DATASETS:
-            raise KeyError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
         path = dataset_files(self.path).get(dataset)
+        if dataset not in DATASETS and (validate or path is None):
+            raise KeyError(f"no record model for dataset {dataset!r}; models: {', '.join(DATASETS)} "
+                           f"(validate=False reads any dataset of the release: {', '.join(self.datasets)})")
         if path is None or not path.is_file():
             return
-        model = DATASETS[dataset]
+        model = DATASETS.get(dataset)
         with open(path, "rb") as fh:
             for number, line in enumerate(fh, 1):
                 if not line.strip():
@@ -81,7 +83,8 @@ class Release:
                 try:
                     yield self._validate(model, line) if validate else orjson.loads(line)
                 except (ValidationError, orjson.JSONDecodeError) as exc:
-                    raise ValueError(f"{path.name}:{number}: not a valid {model.__name__}: {exc}") from exc
+                    what = model.__name__ if validate and model else "JSON object"
+                    raise ValueError(f"{path.name}:{number}: not a valid {what}: {exc}") from exc
 
     def procedures(self, validate: bool = True) -> Iterator[Any]:
         """ProcedureRecord objects of procedures.jsonl, streamed."""

@@ -60,6 +60,9 @@ def test_records_are_validated_models_in_file_order(built_release):
     assert sum(1 for _ in rel.billing()) == read_manifest(rel.path)["counts"]["billing"]
     assert list(rel.procedures(validate=False)) == raw
     assert set(rel.datasets) >= {"procedures", "terms", "billing", "codes", "quarantine", "duplicates"}
+    assert list(rel.records("duplicates", validate=False)) == jsonl(rel.path / "duplicates.jsonl")
+    with pytest.raises(KeyError, match="no record model for dataset 'duplicates'"):
+        next(rel.records("duplicates"))
 
 
 def test_verify_and_changes(release_copy, sample_results, monkeypatch):
@@ -169,6 +172,29 @@ def test_export_parquet_read_back_with_duckdb(built_release, tmp_path):
     codes = con.sql(f"SELECT referenced_by['procedure'] FROM '{tmp_path / 'pq' / 'codes.parquet'}' "
                     "WHERE len(referenced_by['procedure']) > 0").fetchall()
     assert codes and all(ids and ids[0].startswith("procedure:") for (ids,) in codes)
+
+
+def _unmap(value, arrow_type):
+    """A value read back from Parquet with map columns (lists of key/value pairs) turned back into dicts."""
+    import pyarrow as pa
+
+    if value is None:
+        return None
+    if pa.types.is_map(arrow_type):
+        return {k: _unmap(v, arrow_type.item_type) for k, v in value}
+    if pa.types.is_list(arrow_type):
+        return [_unmap(v, arrow_type.value_type) for v in value]
+    if pa.types.is_struct(arrow_type):
+        return {f.name: _unmap(value[f.name], f.type) for f in arrow_type}
+    return value
+
+
+def test_every_dataset_round_trips_through_parquet(built_release, tmp_path):
+    release = latest_release(built_release)
+    for exported in export_release(release, tmp_path, batch_rows=7):
+        table = pq.read_table(exported.path)
+        rows = [{f.name: _unmap(row[f.name], f.type) for f in table.schema} for row in table.to_pylist()]
+        assert rows == jsonl(dataset_files(release)[exported.dataset]), exported.dataset
 
 
 def test_export_without_pyarrow_says_how_to_install(built_release, tmp_path, monkeypatch):
