@@ -66,7 +66,7 @@ def schema_diff(
     for column in ("field", "change", ""):
         table.add_column(column)
     for change in result.changes:
-        table.add_row(change.where, change.message,
+        table.add_row(Text(change.where), Text(change.message),  # Text: no markup ("list[string]" stays)
                       Text("breaking", "bold red") if change.breaking else Text("compatible", "cyan"))
     console.print(table)
 
@@ -89,5 +89,5 @@ def export(
     for column, justify in (("dataset", "left"), ("rows", "right"), ("bytes", "right"), ("file", "left")):
         table.add_column(column, justify=justify, overflow="fold")
     for f in written:
-        table.add_row(f.dataset, f"{f.rows:,}", f"{f.bytes:,}", str(f.path))
+        table.add_row(f.dataset, f"{f.rows:,}", f"{f.bytes:,}", Text(str(f.path)))
     Console().print(table)

@@ -16,6 +16,7 @@ import pytest
 from pydantic import Field
 from typer.testing import CliRunner
 
+import ingest
 from ingest import models
 from ingest.cli import app
 from ingest.datasets import IncompatibleRelease, ReleaseNotFound, open_release
@@ -25,7 +26,7 @@ from ingest.models import ProcedureRecord, QuarantineEntry, TermRecord
 from ingest.publish import latest_release, read_manifest
 from ingest.release import finalize
 
-from .conftest import model_with
+from .conftest import model_with, model_without
 
 runner = CliRunner()
 
@@ -255,3 +256,12 @@ def test_schema_diff_cli(release_copy, sample_results, monkeypatch, tmp_path):
     assert "identical" in same.output
     bad = runner.invoke(app, ["schema", "diff", "nope", "latest", "--out", str(release_copy)])
     assert bad.exit_code == 1 and "error: no release 'nope'" in bad.output
+    # a deliberate major: the breaking lines, brackets and all
+    monkeypatch.setattr(ingest, "SCHEMA_VERSION", "2.0")
+    monkeypatch.setitem(models.DATASETS, "procedures", model_without(ProcedureRecord, "risks"))
+    third = Path(finalize(sample_results, release_copy).release_path)
+    broken = runner.invoke(app, ["schema", "diff", "previous", "latest", "--out", str(release_copy)],
+                           env={"COLUMNS": "200"})
+    assert f"schema {new.name} (1.1) → {third.name} (2.0): breaking" in broken.output
+    assert re.search(r"procedures\.language\s+field removed \(was string \| null\)\s+breaking", broken.output)
+    assert re.search(r"procedures\.risks\s+field removed \(was list\[string\]\)\s+breaking", broken.output)

@@ -100,7 +100,7 @@ def test_field_renamed_is_breaking_and_named():
 
     assert changes(New) == [("things.risks", "field_renamed", True)]
     assert diff_schemas(schemas(V1), schemas(New)).changes[0].line() == \
-        "things.risks: field renamed to `complications` (list[string])"
+        "things.risks: field removed (was list[string]); renamed to `complications`?"
 
 
 @pytest.mark.parametrize("annotation, kind, line", [
