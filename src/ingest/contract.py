@@ -92,7 +92,10 @@ def evolve(previous_dir: Path | None, new_schemas: dict[str, dict], code_version
     if previous_dir is None:
         return Evolution(code_version, code_version, None, None, SchemaDiff())
     previous_dir = Path(previous_dir)
-    prev_version = release_version(previous_dir)
+    try:
+        prev_version = release_version(previous_dir)
+    except (OSError, ValueError):  # a damaged manifest: judge the schemas against the code's own version
+        prev_version = code_version
     diff = diff_schemas(read_schemas(previous_dir), new_schemas)
     (pmaj, pmin), (cmaj, cmin) = parse_version(prev_version), parse_version(code_version)
     if cmaj > pmaj:  # major raised on purpose: the code's version, whatever changed

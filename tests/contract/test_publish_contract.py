@@ -108,6 +108,16 @@ def test_evolve_versions(built_release):
     assert evolve(latest, schemas, code_version="3.0").version == "3.0"
 
 
+def test_a_damaged_latest_manifest_still_gets_its_schemas_compared(release_copy):
+    latest = latest_release(release_copy)
+    (latest / "manifest.json").write_text("{ cut by a crash")
+    assert evolve(latest, model_schemas()).verdict == "identical"
+    schemas = model_schemas()
+    del schemas["procedures"]["properties"]["risks"]
+    with pytest.raises(SchemaContractError, match="procedures.risks: field removed"):
+        evolve(latest, schemas)
+
+
 def test_check_readable():
     check_readable("1.7", "1.0")
     check_readable("1.0", "1.3")
