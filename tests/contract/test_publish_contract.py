@@ -138,10 +138,15 @@ DRIVER = textwrap.dedent("""
         from flows import prefect_env
         prefect_env.apply(quiet=True)
         from flows.build import build
+        from ingest import publish
+        calls = []
+        evolve = publish.evolve
+        publish.evolve = lambda *a, **k: calls.append(1) or evolve(*a, **k)
         try:
             build(raw=sys.argv[2], out=sys.argv[3], workers=0, force=True)
         except Exception as exc:
             print(f"{type(exc).__name__}: {exc}")
+            print(f"publish attempts: {len(calls)}")
             sys.exit(3)
         sys.exit(0)
     from ingest.cli import app
@@ -174,6 +179,7 @@ def test_ingest_build_refuses_a_dropped_field_end_to_end(tmp_path):
     assert flow.returncode == 3, flow.stdout[-2000:] + flow.stderr[-3000:]
     assert "SchemaContractError: breaking schema change" in flow.stdout
     assert "\n  procedures.risks: field removed (was list[string])" in flow.stdout
+    assert "publish attempts: 1" in flow.stdout  # a refusal is not retried
     assert latest_release(out) == published and len(release_dirs(out)) == 1
 
 
