@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tracemalloc
@@ -116,25 +117,55 @@ def test_reading_a_release_of_a_newer_major_fails_clearly(release_copy):
         open_release(release_copy)
 
 
-def test_reading_streams_in_constant_memory(tmp_path, built_release):
-    """~40 MB of procedures: the reader's peak Python allocation stays a small fraction of the file."""
+@pytest.fixture(scope="module")
+def big_release(built_release, tmp_path_factory) -> Path:
+    """A release folder with 12,000 procedure records (~40 MB of JSONL), copies of a real one."""
     src = latest_release(built_release)
-    release = tmp_path / "big"
-    release.mkdir()
-    (release / "manifest.json").write_bytes((src / "manifest.json").read_bytes())
+    release = tmp_path_factory.mktemp("big") / "release"
+    shutil.copytree(src, release)
     one = jsonl(src / "procedures.jsonl")[0]
     with open(release / "procedures.jsonl", "wb") as fh:
         for i in range(12_000):
             fh.write(orjson.dumps({**one, "id": f"procedure:cpt:{i:05d}", "code": f"{i:05d}"}) + b"\n")
-    size = (release / "procedures.jsonl").stat().st_size
-    assert size > 20_000_000
-    rel = open_release(release)
+    assert (release / "procedures.jsonl").stat().st_size > 20_000_000
+    return release
+
+
+def test_reading_streams_in_constant_memory(big_release):
+    """The reader's peak Python allocation stays a small fraction of the file."""
+    size = (big_release / "procedures.jsonl").stat().st_size
+    rel = open_release(big_release)
     tracemalloc.start()
     count = sum(1 for _ in rel.procedures())
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert count == 12_000
     assert peak < size / 20, f"peak {peak:,} bytes for a {size:,}-byte file"
+
+
+def test_export_streams_in_row_batches(big_release, tmp_path):
+    """Peak memory (Python objects and Arrow buffers) does not grow with the file: a quarter of the
+    records and all of them peak alike, and both stay a small fraction of the file."""
+    import pyarrow as pa
+
+    quarter = tmp_path / "quarter"
+    shutil.copytree(big_release, quarter)
+    lines = (big_release / "procedures.jsonl").read_bytes().splitlines(keepends=True)
+    (quarter / "procedures.jsonl").write_bytes(b"".join(lines[:3000]))
+    export_release(big_release, tmp_path / "warm-up", datasets=["quarantine"])  # pyarrow imports pandas lazily
+    pool = pa.default_memory_pool()
+    peaks = {}
+    for name, release in (("quarter", quarter), ("all", big_release)):
+        tracemalloc.start()
+        written = export_release(release, tmp_path / name, batch_rows=500, datasets=["procedures"])
+        peaks[name] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert pq.ParquetFile(written[0].path).num_row_groups == written[0].rows // 500
+    size = (big_release / "procedures.jsonl").stat().st_size
+    assert peaks["all"] < 1.5 * peaks["quarter"], peaks
+    assert peaks["all"] < size / 4, f"Python peak {peaks['all']:,} bytes for a {size:,}-byte file"
+    arrow_peak = pool.max_memory()  # the pool's high-water mark over both exports (None if not tracked)
+    assert arrow_peak is None or arrow_peak < size / 4, f"Arrow peak {arrow_peak:,} bytes for a {size:,}-byte file"
 
 
 # --------------------------------------------------------------------------- Parquet export
