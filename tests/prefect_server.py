@@ -1,0 +1,98 @@
+"""A real `prefect server start` for end-to-end tests (its services on, unlike the test harness), and process helpers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Server:
+    api: str
+    log: Path
+    env: dict
+
+    def errors(self, lines: int = 25) -> str:
+        """The server log's last ERROR line with what follows it (its traceback), and the distinct earlier ones."""
+        text = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
+        marks = [i for i, line in enumerate(text) if "ERROR" in line or "Traceback" in line]
+        if not marks:
+            return f"(no ERROR in the server log {self.log}; its tail:)\n" + "\n".join(text[-lines:])
+        last = max(i for i in marks if "ERROR" in text[i]) if any("ERROR" in text[i] for i in marks) else marks[-1]
+        earlier = list(dict.fromkeys(text[i].strip() for i in marks if i < last and "ERROR" in text[i]))[-3:]
+        return "\n".join(["server log, last ERROR lines:", *earlier, *text[last:last + lines]])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(api: str) -> bool:
+    try:
+        return httpx.get(f"{api}/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextlib.contextmanager
+def prefect_server(home: Path, log: Path, startup_seconds: float = 180, **settings: str):
+    """`prefect server start` on a free port with its own PREFECT_HOME; yields a Server (api URL, log, client env)."""
+    home.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    quiet = {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+             "PREFECT_LOGGING_TO_API_ENABLED": "false"}
+    server_env = {**base, **quiet, "PREFECT_SERVER_UI_ENABLED": "false", **settings}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                                env=server_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(api=api, log=log, env={**base, **quiet, "PREFECT_API_URL": api})
+    try:
+        deadline = time.monotonic() + startup_seconds
+        while not _healthy(api):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"prefect server did not start (exit {proc.poll()}):\n{server.errors(60)}")
+            time.sleep(1)
+        yield server
+    finally:
+        stop(proc)
+
+
+def start(args: list[str], env: dict, log: Path, cwd: Path | None = None) -> subprocess.Popen:
+    """A background process writing to a file (a pipe could fill up and block it)."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    proc.log_path = log
+    return proc
+
+
+def stop(proc: subprocess.Popen, grace: float = 30) -> None:
+    """SIGINT, then SIGKILL after `grace` seconds; then whatever it left in its own process group."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # its session (start_new_session): children it did not reap
+
+
+def tail(proc: subprocess.Popen, chars: int = 3000) -> str:
+    return proc.log_path.read_text(errors="replace")[-chars:]
