@@ -25,6 +25,7 @@ from prefect.client.schemas.filters import (  # noqa: E402
     FlowRunFilterDeploymentId,
     FlowRunFilterTags,
 )
+from prefect.client.schemas.sorting import FlowRunSort  # noqa: E402
 from prefect.exceptions import TerminationSignal  # noqa: E402
 from prefect.runner import Runner  # noqa: E402
 
@@ -39,9 +40,8 @@ def scheduled_runs(deployment_id: UUID) -> list:
         registered = client.read_deployment(deployment_id).updated
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]),
-            tags=FlowRunFilterTags(all_=[SCHEDULER_TAG])), limit=200)
-    fresh = [r for r in runs if r.auto_scheduled and (registered is None or r.created is None or r.created >= registered)]
-    return sorted(fresh, key=lambda r: r.expected_start_time or r.created)
+            tags=FlowRunFilterTags(all_=[SCHEDULER_TAG])), sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=200)
+    return [r for r in runs if r.auto_scheduled and (registered is None or r.created is None or r.created >= registered)]
 
 
 def check_schedule(deployment_id: UUID, label: str, seconds: float, say: Callable[[str], None],
