@@ -34,8 +34,13 @@ def _deployment(api: str, name: str) -> dict | None:
     return found[0] if found else None
 
 
-def _runs(api: str, deployment_id: str) -> list[dict]:
-    body = {"flow_runs": {"deployment_id": {"any_": [deployment_id]}}, "limit": 50}
+FINISHED = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]
+
+
+def _runs(api: str, deployment_id: str, states: list[str] | None = None) -> list[dict]:
+    """The deployment's flow runs (those in `states` if given), earliest expected start first."""
+    runs = {"deployment_id": {"any_": [deployment_id]}, **({"state": {"type": {"any_": states}}} if states else {})}
+    body = {"flow_runs": runs, "sort": "EXPECTED_START_TIME_ASC", "limit": 200}
     return httpx.post(f"{api}/flow_runs/filter", json=body, timeout=30).json()
 
 
@@ -54,8 +59,10 @@ def _wait_for_scheduled_run(server, deployment_name: str, proc: subprocess.Popen
     def why_not() -> str:
         dep = _deployment(server.api, deployment_name)
         runs = _runs(server.api, dep["id"]) if dep else []
-        seen = [(r["name"], r["state_type"], r["auto_scheduled"], r["tags"]) for r in runs]
-        return (f"deployment {deployment_name}: {'registered' if dep else 'NOT registered'}; its runs: {seen}\n"
+        scheduled = sum(r["state_type"] == "SCHEDULED" for r in runs)
+        others = [(r["name"], r["state_name"], r["auto_scheduled"], r["tags"]) for r in runs if r["state_type"] != "SCHEDULED"]
+        return (f"deployment {deployment_name}: {'registered' if dep else 'NOT registered'}; "
+                f"{scheduled} scheduled run(s); the others: {others}\n"
                 f"{server.errors()}\n--- {proc.args[:3]} output (tail) ---\n{tail(proc)}")
 
     def finished_run():
@@ -64,10 +71,8 @@ def _wait_for_scheduled_run(server, deployment_name: str, proc: subprocess.Popen
         dep = _deployment(server.api, deployment_name)
         if dep is None:
             return None
-        for run in _runs(server.api, dep["id"]):
-            if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
-                return run
-        return None
+        finished = _runs(server.api, dep["id"], FINISHED)
+        return finished[0] if finished else None
 
     run = _poll(f"finished run of {deployment_name}", finished_run, WAIT_SECONDS, why_not)
     assert run["auto_scheduled"] is True and "auto-scheduled" in run["tags"], run  # the scheduler made it
@@ -117,7 +122,8 @@ def test_the_scheduler_runs_the_served_deployment(scheduling):
 @pytest.mark.slow
 def test_a_worker_runs_the_scheduled_prefect_yaml_deployment(scheduling):
     dep = _deployment(scheduling["server"].api, "nightly-build")
-    assert dep["work_pool_name"] == POOL and [s["schedule"]["cron"] for s in dep["schedules"]] == [EVERY_MINUTE]
+    assert dep["work_pool_name"] == POOL
+    assert sorted(s["schedule"]["cron"] for s in dep["schedules"]) == [EVERY_MINUTE, "0 3 * * *"]  # --cron adds one
     assert dep["entrypoint"] == "flows/build.py:build"
     _wait_for_scheduled_run(scheduling["server"], "nightly-build", scheduling["worker"], scheduling["tmp"] / "out-yaml")
     assert not (REPO / "prefect.yaml").read_text().count(EVERY_MINUTE)  # `prefect deploy` left the file alone
