@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
+_LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d+ \| ")  # a Prefect log record (not a traceback line)
 
 
 @dataclass
@@ -24,14 +26,18 @@ class Server:
     env: dict
 
     def errors(self, lines: int = 25) -> str:
-        """The server log's last ERROR line with what follows it (its traceback), and the distinct earlier ones."""
+        """The server log's last ERROR lines, the last one with the end of its traceback (the exception)."""
         text = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
-        marks = [i for i, line in enumerate(text) if "ERROR" in line or "Traceback" in line]
+        marks = [i for i, line in enumerate(text) if _LOG_LINE.match(line) and "| ERROR" in line]
         if not marks:
             return f"(no ERROR in the server log {self.log}; its tail:)\n" + "\n".join(text[-lines:])
-        last = max(i for i in marks if "ERROR" in text[i]) if any("ERROR" in text[i] for i in marks) else marks[-1]
-        earlier = list(dict.fromkeys(text[i].strip() for i in marks if i < last and "ERROR" in text[i]))[-3:]
-        return "\n".join(["server log, last ERROR lines:", *earlier, *text[last:last + lines]])
+        last = marks[-1]
+        end = next((i for i in range(last + 1, len(text)) if _LOG_LINE.match(text[i])), len(text))
+        block = text[last + 1:end]
+        if len(block) > lines:
+            block = [*block[:3], "  ...", *block[-(lines - 4):]]
+        earlier = [text[i] for i in marks[-4:-1]]
+        return "\n".join([f"server log ({self.log}), last ERROR lines:", *earlier, text[last], *block])
 
 
 def _free_port() -> int:

@@ -24,7 +24,7 @@ from tests.prefect_server import BIN, prefect_server, start, stop, tail
 
 EVERY_MINUTE = "* * * * *"
 POOL = "ingest-test-proc"
-WAIT_SECONDS = 240  # the next minute boundary (<= 60 s) + a build of raw/ on a busy 2-core machine
+WAIT_SECONDS = 270  # from set-up: the next minute boundary (<= 60 s) + two builds of raw/ on a busy 2-core machine
 NO_RUN_WARNING = "has created no scheduled run for deployment"
 
 
@@ -44,16 +44,17 @@ def _runs(api: str, deployment_id: str, states: list[str] | None = None) -> list
     return httpx.post(f"{api}/flow_runs/filter", json=body, timeout=30).json()
 
 
-def _poll(what: str, probe, seconds: float, why_not) -> object:
-    deadline = time.monotonic() + seconds
+def _poll(what: str, probe, deadline: float, why_not) -> object:
+    """probe() until it returns something, or fail at `deadline` (time.monotonic()) with why_not()."""
+    started = time.monotonic()
     while time.monotonic() < deadline:
         if (found := probe()) is not None:
             return found
         time.sleep(2)
-    pytest.fail(f"no {what} within {seconds} s\n{why_not()}")
+    pytest.fail(f"no {what} within {time.monotonic() - started:.0f} s\n{why_not()}")
 
 
-def _wait_for_scheduled_run(server, deployment_name: str, proc: subprocess.Popen, out: Path) -> dict:
+def _wait_for_scheduled_run(server, deployment_name: str, proc: subprocess.Popen, out: Path, deadline: float) -> dict:
     """The first scheduler-created run of the deployment, once finished; fails with the server's errors."""
 
     def why_not() -> str:
@@ -74,7 +75,7 @@ def _wait_for_scheduled_run(server, deployment_name: str, proc: subprocess.Popen
         finished = _runs(server.api, dep["id"], FINISHED)
         return finished[0] if finished else None
 
-    run = _poll(f"finished run of {deployment_name}", finished_run, WAIT_SECONDS, why_not)
+    run = _poll(f"finished run of {deployment_name}", finished_run, deadline, why_not)
     assert run["auto_scheduled"] is True and "auto-scheduled" in run["tags"], run  # the scheduler made it
     assert run["state_type"] == "COMPLETED", f"{run['state']}\n{why_not()}"
     assert (out / "latest" / "manifest.json").is_file(), why_not()
@@ -104,7 +105,9 @@ def scheduling(tmp_path_factory):
                 assert done.returncode == 0, f"{args[1:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
             procs.append(start([prefect, "worker", "start", "--pool", POOL, "--type", "process", "--limit", "1"],
                                yaml_env, tmp / "worker.log", cwd=tmp))
-            yield {"server": server, "served": served, "worker": procs[1], "tmp": tmp}
+            # both routes wait for the same minute boundaries: one deadline for both tests
+            yield {"server": server, "served": served, "worker": procs[1], "tmp": tmp,
+                   "deadline": time.monotonic() + WAIT_SECONDS}
         finally:
             for proc in procs:
                 stop(proc)
@@ -113,7 +116,8 @@ def scheduling(tmp_path_factory):
 @pytest.mark.slow
 def test_the_scheduler_runs_the_served_deployment(scheduling):
     served = scheduling["served"]
-    _wait_for_scheduled_run(scheduling["server"], "every-minute", served, scheduling["tmp"] / "out-serve")
+    _wait_for_scheduled_run(scheduling["server"], "every-minute", served, scheduling["tmp"] / "out-serve",
+                            scheduling["deadline"])
     log = tail(served, 20000)
     assert "schedule ok: the Prefect server has scheduled" in log, log  # the start-up guard saw the runs
     assert NO_RUN_WARNING not in log
@@ -125,7 +129,8 @@ def test_a_worker_runs_the_scheduled_prefect_yaml_deployment(scheduling):
     assert dep["work_pool_name"] == POOL
     assert sorted(s["schedule"]["cron"] for s in dep["schedules"]) == [EVERY_MINUTE, "0 3 * * *"]  # --cron adds one
     assert dep["entrypoint"] == "flows/build.py:build"
-    _wait_for_scheduled_run(scheduling["server"], "nightly-build", scheduling["worker"], scheduling["tmp"] / "out-yaml")
+    _wait_for_scheduled_run(scheduling["server"], "nightly-build", scheduling["worker"], scheduling["tmp"] / "out-yaml",
+                            scheduling["deadline"])
     assert not (REPO / "prefect.yaml").read_text().count(EVERY_MINUTE)  # `prefect deploy` left the file alone
 
 
@@ -143,7 +148,7 @@ def test_serve_warns_in_one_line_when_the_server_schedules_nothing(tmp_path):
                 lines = [line for line in tail(proc, 20000).splitlines() if line.startswith("warning:")]
                 return lines or None
 
-            lines = _poll("warning from `ingest serve`", warned, 150, lambda: tail(proc))
+            lines = _poll("warning from `ingest serve`", warned, time.monotonic() + 150, lambda: tail(proc))
             assert len(lines) == 1, lines
             assert "deployment build/unscheduled after 10 s" in lines[0]
             assert "schedules are not being created" in lines[0] and "server log" in lines[0]
