@@ -52,6 +52,9 @@ def check_schedule(deployment_id: UUID, label: str, seconds: float, say: Callabl
         try:
             runs = scheduled_runs(deployment_id)
         except Exception as exc:  # noqa: BLE001 - a check, never a reason to stop serving
+            if time.monotonic() < deadline:
+                time.sleep(poll)
+                continue
             say(f"warning: could not check the schedule of deployment {label}: {type(exc).__name__}: {exc}")
             return False
         if runs:

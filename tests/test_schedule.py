@@ -51,7 +51,7 @@ def _poll(what: str, probe, deadline: float, why_not) -> object:
         if (found := probe()) is not None:
             return found
         time.sleep(2)
-    pytest.fail(f"no {what} within {time.monotonic() - started:.0f} s\n{why_not()}")
+    pytest.fail(f"no {what} by the deadline (waited {time.monotonic() - started:.0f} s in this test)\n{why_not()}")
 
 
 def _wait_for_scheduled_run(server, deployment_name: str, proc: subprocess.Popen, out: Path, deadline: float) -> dict:
