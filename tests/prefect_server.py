@@ -24,6 +24,16 @@ class Server:
     api: str
     log: Path
     env: dict
+    proc: subprocess.Popen | None = None
+
+    def wait_ready(self, seconds: float = 180) -> Server:
+        """Block until the API answers /health (fail with the log's errors if it dies or times out)."""
+        deadline = time.monotonic() + seconds
+        while not _healthy(self.api):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"prefect server did not start (exit {self.proc.poll()}):\n{self.errors(60)}")
+            time.sleep(1)
+        return self
 
     def errors(self, lines: int = 25) -> str:
         """The server log's last ERROR lines, the last one with the end of its traceback (the exception)."""
@@ -54,8 +64,10 @@ def _healthy(api: str) -> bool:
 
 
 @contextlib.contextmanager
-def prefect_server(home: Path, log: Path, startup_seconds: float = 180, **settings: str):
-    """`prefect server start` on a free port with its own PREFECT_HOME; yields a Server (api URL, log, client env)."""
+def prefect_server(home: Path, log: Path, wait: bool = True, **settings: str):
+    """`prefect server start` on a free port with its own PREFECT_HOME; yields a Server (api URL, log, client env).
+
+    wait=False yields at once (call server.wait_ready()): several servers can start in parallel."""
     home.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
@@ -66,14 +78,9 @@ def prefect_server(home: Path, log: Path, startup_seconds: float = 180, **settin
     with open(log, "wb") as out:
         proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                                 env=server_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(api=api, log=log, env={**base, **quiet, "PREFECT_API_URL": api})
+    server = Server(api=api, log=log, env={**base, **quiet, "PREFECT_API_URL": api}, proc=proc)
     try:
-        deadline = time.monotonic() + startup_seconds
-        while not _healthy(api):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"prefect server did not start (exit {proc.poll()}):\n{server.errors(60)}")
-            time.sleep(1)
-        yield server
+        yield server.wait_ready() if wait else server
     finally:
         stop(proc)
 
@@ -86,18 +93,21 @@ def start(args: list[str], env: dict, log: Path, cwd: Path | None = None) -> sub
     return proc
 
 
-def stop(proc: subprocess.Popen, grace: float = 30) -> None:
-    """SIGINT, then SIGKILL after `grace` seconds; then whatever it left in its own process group."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
+def stop(*procs: subprocess.Popen, grace: float = 20) -> None:
+    """SIGINT to each, then SIGKILL to what is left after `grace` seconds, and to what they left in their sessions."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + grace
+    for proc in procs:
         try:
-            proc.wait(timeout=grace)
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)  # its session (start_new_session): children it did not reap
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # its session (start_new_session): children it did not reap
 
 
 def tail(proc: subprocess.Popen, chars: int = 3000) -> str:

@@ -84,33 +84,42 @@ def _wait_for_scheduled_run(server, deployment_name: str, proc: subprocess.Popen
 
 
 @pytest.fixture(scope="module")
-def scheduling(tmp_path_factory):
-    """One server with its scheduler on; `ingest serve` and a prefect.yaml deployment + worker, both every minute."""
+def servers(tmp_path_factory):
+    """Two real servers started in parallel: one as users run it, one with its scheduler service off."""
+    tmp = tmp_path_factory.mktemp("servers")
+    with (prefect_server(tmp / "home-on", tmp / "server-on.log", wait=False) as on,
+          prefect_server(tmp / "home-off", tmp / "server-off.log", wait=False,
+                         PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false") as off):
+        yield {"scheduler_on": on.wait_ready(), "scheduler_off": off.wait_ready()}
+
+
+@pytest.fixture(scope="module")
+def scheduling(servers, tmp_path_factory):
+    """`ingest serve` and a prefect.yaml deployment + process worker on the same server, both every minute."""
     tmp = tmp_path_factory.mktemp("schedule")
     raw = tmp / "raw"
     shutil.copytree(RAW_SAMPLE, raw)
-    with prefect_server(tmp / "prefect-home", tmp / "server.log") as server:
-        served = start([str(BIN / "ingest"), "serve", "--cron", EVERY_MINUTE, "--raw", str(raw),
-                        "--out", str(tmp / "out-serve"), "--name", "every-minute", "--workers", "0"],
-                       {**server.env, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}, tmp / "serve.log", cwd=tmp)
-        procs = [served]
-        try:
-            yaml_env = {**server.env, "INGEST_HOME": str(REPO), "PREFECT_WORKER_QUERY_SECONDS": "2"}
-            prefect = str(BIN / "prefect")
-            for args in ([prefect, "work-pool", "create", POOL, "--type", "process"],
-                         [prefect, "--no-prompt", "deploy", "--prefect-file", str(REPO / "prefect.yaml"),
-                          "--name", "nightly-build", "--pool", POOL, "--cron", EVERY_MINUTE,
-                          "--params", json.dumps({"raw": str(raw), "out": str(tmp / "out-yaml"), "workers": 0})]):
-                done = subprocess.run(args, env=yaml_env, cwd=REPO, capture_output=True, text=True, timeout=300)
-                assert done.returncode == 0, f"{args[1:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-            procs.append(start([prefect, "worker", "start", "--pool", POOL, "--type", "process", "--limit", "1"],
-                               yaml_env, tmp / "worker.log", cwd=tmp))
-            # both routes wait for the same minute boundaries: one deadline for both tests
-            yield {"server": server, "served": served, "worker": procs[1], "tmp": tmp,
-                   "deadline": time.monotonic() + WAIT_SECONDS}
-        finally:
-            for proc in procs:
-                stop(proc)
+    server = servers["scheduler_on"]
+    served = start([str(BIN / "ingest"), "serve", "--cron", EVERY_MINUTE, "--raw", str(raw),
+                    "--out", str(tmp / "out-serve"), "--name", "every-minute", "--workers", "0"],
+                   {**server.env, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}, tmp / "serve.log", cwd=tmp)
+    procs = [served]
+    try:
+        yaml_env = {**server.env, "INGEST_HOME": str(REPO), "PREFECT_WORKER_QUERY_SECONDS": "2"}
+        prefect = str(BIN / "prefect")
+        for args in ([prefect, "work-pool", "create", POOL, "--type", "process"],
+                     [prefect, "--no-prompt", "deploy", "--prefect-file", str(REPO / "prefect.yaml"),
+                      "--name", "nightly-build", "--pool", POOL, "--cron", EVERY_MINUTE,
+                      "--params", json.dumps({"raw": str(raw), "out": str(tmp / "out-yaml"), "workers": 0})]):
+            done = subprocess.run(args, env=yaml_env, cwd=REPO, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, f"{args[1:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        procs.append(start([prefect, "worker", "start", "--pool", POOL, "--type", "process", "--limit", "1"],
+                           yaml_env, tmp / "worker.log", cwd=tmp))
+        # both routes wait for the same minute boundaries: one deadline for both tests
+        yield {"server": server, "served": served, "worker": procs[1], "tmp": tmp,
+               "deadline": time.monotonic() + WAIT_SECONDS}
+    finally:
+        stop(*procs)
 
 
 @pytest.mark.slow
@@ -135,26 +144,25 @@ def test_a_worker_runs_the_scheduled_prefect_yaml_deployment(scheduling):
 
 
 @pytest.mark.slow
-def test_serve_warns_in_one_line_when_the_server_schedules_nothing(tmp_path):
+def test_serve_warns_in_one_line_when_the_server_schedules_nothing(servers, tmp_path):
     """With the scheduler service off (as when it fails every loop), serve says so and keeps serving."""
-    with prefect_server(tmp_path / "prefect-home", tmp_path / "server.log",
-                        PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false") as server:
-        proc = start([str(BIN / "ingest"), "serve", "--cron", EVERY_MINUTE, "--raw", str(RAW_SAMPLE),
-                      "--out", str(tmp_path / "out"), "--name", "unscheduled", "--workers", "0",
-                      "--schedule-check", "10"], server.env, tmp_path / "serve.log", cwd=tmp_path)
-        try:
-            def warned():
-                assert proc.poll() is None, f"`ingest serve` exited ({proc.returncode}):\n{tail(proc)}"
-                lines = [line for line in tail(proc, 20000).splitlines() if line.startswith("warning:")]
-                return lines or None
+    server = servers["scheduler_off"]
+    proc = start([str(BIN / "ingest"), "serve", "--cron", EVERY_MINUTE, "--raw", str(RAW_SAMPLE),
+                  "--out", str(tmp_path / "out"), "--name", "unscheduled", "--workers", "0",
+                  "--schedule-check", "10"], server.env, tmp_path / "serve.log", cwd=tmp_path)
+    try:
+        def warned():
+            assert proc.poll() is None, f"`ingest serve` exited ({proc.returncode}):\n{tail(proc)}"
+            lines = [line for line in tail(proc, 20000).splitlines() if line.startswith("warning:")]
+            return lines or None
 
-            lines = _poll("warning from `ingest serve`", warned, time.monotonic() + 150, lambda: tail(proc))
-            assert len(lines) == 1, lines
-            assert "deployment build/unscheduled after 10 s" in lines[0]
-            assert "schedules are not being created" in lines[0] and "server log" in lines[0]
-            dep = _deployment(server.api, "unscheduled")
-            assert _runs(server.api, dep["id"]) == []  # the warning is true: nothing was scheduled
-            time.sleep(3)
-            assert proc.poll() is None, tail(proc)  # still serving
-        finally:
-            stop(proc)
+        lines = _poll("warning from `ingest serve`", warned, time.monotonic() + 150, lambda: tail(proc))
+        assert len(lines) == 1, lines
+        assert "deployment build/unscheduled after 10 s" in lines[0]
+        assert "schedules are not being created" in lines[0] and "server log" in lines[0]
+        dep = _deployment(server.api, "unscheduled")
+        assert _runs(server.api, dep["id"]) == []  # the warning is true: nothing was scheduled
+        time.sleep(3)
+        assert proc.poll() is None, tail(proc)  # still serving
+    finally:
+        stop(proc)
