@@ -175,22 +175,28 @@ def serve(
     batch_size: Annotated[int, typer.Option(help="Pages per Prefect task run.")] = 500,
     dedup_threshold: Annotated[float, typer.Option(help="Near-duplicate Jaccard threshold.")] = 0.8,
     workers: Annotated[int | None, typer.Option(help="Extraction processes per run (default: all cores).")] = None,
+    schedule_check: Annotated[float, typer.Option(help="Seconds to wait for the server to schedule a run before warning that schedules are not being created (0 = no check).")] = 60.0,
 ) -> None:
-    """Serve the build flow on a schedule (Prefect's flow.serve; needs a Prefect server for schedules)."""
+    """Serve the build flow on a schedule (a Prefect runner; needs a Prefect server for schedules).
+
+    After registering the deployment, a background check warns in one line when the server
+    has scheduled no run for it within --schedule-check seconds; serving goes on regardless."""
     _check_settings(batch_size=batch_size, dedup_threshold=dedup_threshold,
                     **({"workers": workers} if workers is not None else {}))
     from flows import prefect_env
 
     prefect_env.apply(quiet=False)
-    from flows.build import build as build_flow
+    from flows.serve import serve_build
 
     if not os.environ.get("PREFECT_API_URL"):
         err.print("note: schedules need a Prefect server; start one with `prefect server start` and set "
                   "PREFECT_API_URL=http://127.0.0.1:4200/api (the ephemeral mode cannot schedule)", soft_wrap=True)
-    build_flow.serve(name=name, cron=cron, limit=1,
-                     parameters={"raw": str(raw.resolve()), "out": str(out.resolve()), "batch_size": batch_size,
-                                 "dedup_threshold": dedup_threshold,
-                                 **({"workers": workers} if workers is not None else {})})
+        schedule_check = 0  # nothing would ever be scheduled: the note above says why
+    serve_build(name=name, cron=cron, check_seconds=schedule_check,
+                say=lambda line: err.print(line, soft_wrap=True, markup=False, highlight=False),
+                parameters={"raw": str(raw.resolve()), "out": str(out.resolve()), "batch_size": batch_size,
+                            "dedup_threshold": dedup_threshold,
+                            **({"workers": workers} if workers is not None else {})})
 
 
 @app.command()
