@@ -37,9 +37,9 @@ DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff
 
 
 @task(name="discover-pages", cache_policy=NO_CACHE, **DISK_RETRIES)
-def discover_task(raw: str) -> Fingerprint:
+def discover_task(raw: str, out: str) -> Fingerprint:
     """Every current page under the raw folder, with the SHA-256 of its bytes (superseded versions counted)."""
-    return fingerprint_raw(Path(raw))
+    return fingerprint_raw(Path(raw), Path(out))
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE, **DISK_RETRIES)
@@ -87,7 +87,7 @@ def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, work
                              **({"workers": workers} if workers is not None else {}))
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    fp = discover_task(raw)
+    fp = discover_task(raw, out)
     timings["discover"] = time.perf_counter() - started
     if not force and (manifest := unchanged_release(Path(out), fp, settings)) is not None:
         summary = summary_from_manifest(manifest, latest_release(Path(out)), timings).as_dict()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.jsonl import read_jsonl
+import orjson
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".xhtml"})
 RAW_MANIFEST = "manifest.jsonl"
@@ -43,52 +43,121 @@ class Discovery:
     superseded: list[str] = field(default_factory=list)  # rel paths of superseded versions present on disk
 
 
+_KEEP = ("url", "final_url", "fetched_at", "encoding_header", "event", "sha256", "size", "mtime_ns", "path")
+
+
 @dataclass
 class FetchManifest:
     """raw/manifest.jsonl read once: newest entry per path, and the snapshot per URL."""
 
-    by_path: dict[str, dict] = field(default_factory=dict)  # newest line per stored path
-    current: set[str] = field(default_factory=set)  # paths some URL's newest line names
+    by_path: dict[str, dict] = field(default_factory=dict)  # newest line per stored path (the keys builds use)
+    newest: dict[str, str | None] = field(default_factory=dict)  # url key -> path of its newest line
     versions: dict[str, list[str]] = field(default_factory=dict)  # url key -> distinct stored paths, oldest first
     url_of: dict[str, str] = field(default_factory=dict)  # path -> url key of its newest line
 
-    def superseded(self, path: str) -> bool:
+    @property
+    def current(self) -> set[str]:
+        """Paths some URL's newest line names."""
+        return {p for p in self.newest.values() if p}
+
+    def superseded(self, path: str, current: set[str]) -> bool:
         """Whether a stored path is an older version of some URL and the current version of none."""
-        return path in self.url_of and path not in self.current
+        return path in self.url_of and path not in current
 
-
-def _url_key(entry: dict) -> str | None:
-    url = entry.get("url")
-    if not isinstance(url, str):
-        return None
-    from ingest.scrape.urls import url_key
-
-    return url_key(url)
-
-
-def read_fetch_manifest(raw_dir: Path) -> FetchManifest:
-    """Read raw/manifest.jsonl (lines are in fetch order, so the last line for a URL is its newest)."""
-    out = FetchManifest()
-    newest: dict[str, dict] = {}  # url key -> newest line
-    for entry in read_jsonl(Path(raw_dir) / RAW_MANIFEST):
+    def add(self, entry: dict, key_of) -> None:
+        """Take one manifest line (lines come in file order: the last line for a URL is its newest)."""
         path = entry.get("path")
-        key = _url_key(entry)
+        url = entry.get("url")
+        key = key_of(url) if isinstance(url, str) else None
         if key is not None:
-            newest[key] = entry
+            self.newest[key] = path or None
         if not path:
-            continue
-        previous = out.by_path.get(path)
+            return
+        entry = {k: entry.get(k) for k in _KEEP}
+        previous = self.by_path.get(path)
         if previous is not None and previous.get("fetched_at") and entry.get("event") != "gone":
             # the store is content-addressed: the same path holds the same bytes, first fetched back then
-            entry = {**entry, "fetched_at": previous["fetched_at"]}
-        out.by_path[path] = entry  # the newest line for a path wins (a `gone` line included)
+            entry["fetched_at"] = previous["fetched_at"]
+        self.by_path[path] = entry  # the newest line for a path wins (a `gone` line included)
         if key is not None:
-            out.url_of[path] = key
-            seen = out.versions.setdefault(key, [])
+            self.url_of[path] = key
+            seen = self.versions.setdefault(key, [])
             if path not in seen:
                 seen.append(path)
-    out.current = {e["path"] for e in newest.values() if e.get("path")}
+
+
+def _key_function():
+    from functools import lru_cache
+
+    from ingest.scrape.urls import url_key
+
+    return lru_cache(maxsize=None)(url_key)  # the same URLs come back every night
+
+
+def read_fetch_manifest(raw_dir: Path, index: Path | None = None) -> FetchManifest:
+    """Read raw/manifest.jsonl. With `index` (a file under the build's cache), only the lines
+    appended since the last read are parsed: the state is O(stored versions), not O(lines)."""
+    path = Path(raw_dir) / RAW_MANIFEST
+    out, offset = FetchManifest(), 0
+    try:
+        st = os.stat(path)
+    except OSError:
+        return out
+    ident = [st.st_dev, st.st_ino]
+    saved = _load_index(index, path, ident, st.st_size) if index is not None else None
+    if saved is not None:
+        out, offset = saved
+    key_of = _key_function()
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        data = fh.read()
+    complete = data[:data.rfind(b"\n") + 1]  # a torn last line is read when it is complete
+    for line in complete.splitlines():
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            out.add(obj, key_of)
+    if index is not None and complete:
+        _save_index(index, path, ident, offset + len(complete), out)
     return out
+
+
+_INDEX_VERSION = 1
+
+
+def _tail(path: Path, end: int) -> str:
+    with open(path, "rb") as fh:
+        fh.seek(max(0, end - 256))
+        return fh.read(min(256, end)).hex()
+
+
+def _load_index(index: Path, manifest: Path, ident: list[int], size: int) -> tuple[FetchManifest, int] | None:
+    """The saved state when it describes a prefix of this very file (same inode, same bytes at its end)."""
+    try:
+        saved = orjson.loads(index.read_bytes())
+        offset = saved["offset"]
+        if (saved["version"] != _INDEX_VERSION or saved["manifest"] != str(manifest) or saved["ident"] != ident
+                or offset > size or saved["tail"] != _tail(manifest, offset)):
+            return None
+        state = FetchManifest(saved["by_path"], saved["newest"], saved["versions"], saved["url_of"])
+        return state, offset
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save_index(index: Path, manifest: Path, ident: list[int], offset: int, state: FetchManifest) -> None:
+    """Write the state atomically (a failure only costs a full read next time)."""
+    try:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        tmp = index.with_name(f".tmp-{index.name}-{os.getpid()}")
+        tmp.write_bytes(orjson.dumps({"version": _INDEX_VERSION, "manifest": str(manifest), "ident": ident,
+                                      "offset": offset, "tail": _tail(manifest, offset), "by_path": state.by_path,
+                                      "newest": state.newest, "versions": state.versions, "url_of": state.url_of}))
+        os.replace(tmp, index)
+    except OSError:
+        pass
 
 
 def load_fetch_manifest(raw_dir: Path) -> dict[str, dict]:
@@ -99,24 +168,25 @@ def load_fetch_manifest(raw_dir: Path) -> dict[str, dict]:
     return read_fetch_manifest(raw_dir).by_path
 
 
-def discover(raw_dir: Path) -> Discovery:
+def discover(raw_dir: Path, index: Path | None = None) -> Discovery:
     """Every page file under raw_dir, recursively, in sorted path order, split into current
-    pages and superseded versions (only stat()ed when current)."""
+    pages and superseded versions (only stat()ed when current). `index`: see read_fetch_manifest."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder not found: {raw_dir}")
-    manifest = read_fetch_manifest(raw_dir)
+    manifest = read_fetch_manifest(raw_dir, index)
+    current = manifest.current
     found = Discovery()
     present: set[str] = set()
     for root, dirs, files in os.walk(raw_dir):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         rel_root = Path(root).relative_to(raw_dir).as_posix()
         for name in sorted(files):
-            if Path(name).suffix.lower() not in PAGE_SUFFIXES:
+            if os.path.splitext(name)[1].lower() not in PAGE_SUFFIXES:
                 continue
             rel = name if rel_root == "." else f"{rel_root}/{name}"
             present.add(rel)
-            if manifest.superseded(rel):
+            if manifest.superseded(rel, current):
                 found.superseded.append(rel)
                 continue
             full = os.path.join(root, name)

@@ -121,7 +121,7 @@ def _unchanged(raw: Path, out: Path, max_page_bytes: int, dedup_threshold: float
 
     started = time.perf_counter()
     settings = BuildSettings(max_page_bytes=max_page_bytes, dedup_threshold=dedup_threshold)
-    fp = fingerprint_raw(raw)
+    fp = fingerprint_raw(raw, out)
     manifest = unchanged_release(out, fp, settings)
     if manifest is None:
         return None

@@ -58,9 +58,13 @@ def fingerprint(refs: list[PageRef], superseded: int = 0) -> Fingerprint:
     return Fingerprint(pages, digest.hexdigest(), superseded, hashed)
 
 
-def fingerprint_raw(raw_dir: Path) -> Fingerprint:
-    """Discover the current pages under raw_dir and fingerprint them."""
-    found = discover(Path(raw_dir))
+MANIFEST_INDEX = ".cache/raw-manifest-index.json"
+
+
+def fingerprint_raw(raw_dir: Path, out_dir: Path | None = None) -> Fingerprint:
+    """Discover the current pages under raw_dir and fingerprint them; with out_dir, the raw
+    manifest is read incrementally through an index in the output's cache."""
+    found = discover(Path(raw_dir), Path(out_dir) / MANIFEST_INDEX if out_dir is not None else None)
     return fingerprint(found.pages, superseded=len(found.superseded))
 
 

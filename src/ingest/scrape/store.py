@@ -94,9 +94,12 @@ class RawStore:
         self.manifest = JsonlLog(root / MANIFEST)
         self.failures = JsonlLog(root / FAILURES)
         self.latest: dict[str, dict[str, Any]] = {}
+        keys: dict[str, str] = {}  # the same URLs come back every run: canonicalize each once
         for entry in read_jsonl(root / MANIFEST):
-            if isinstance(entry.get("url"), str):
-                self.latest[url_key(entry["url"])] = entry
+            url = entry.get("url")
+            if isinstance(url, str):
+                key = keys.get(url) or keys.setdefault(url, url_key(url))
+                self.latest[key] = entry
 
     def close(self) -> None:
         """Close the logs."""
