@@ -224,3 +224,59 @@ def test_discovery_trusts_the_manifest_hash_while_size_and_mtime_match(site, tmp
     assert verified.hashed == 1 and calls == [ref.path]
     assert dict((r.rel_path, sha) for r, sha in verified.pages)[ref.rel_path] == hashlib.sha256(bytes(data)).hexdigest()
     assert verified.digest != fp.digest
+
+
+def _line(url: str, path: str | None, at: str, event: str = "fetched") -> dict:
+    return {"url": url, "final_url": url, "fetched_at": at, "sha256": path and path[6:], "size": 1, "path": path,
+            "encoding_header": None, "event": event}
+
+
+def test_gc_plan_by_count_age_and_shared_bodies():
+    from datetime import datetime, timedelta, timezone
+
+    from ingest.raw_retention import parse_age, plan
+
+    a, b = "https://s.example/a", "https://s.example/b"
+    lines = [_line(a, "pages/a1", "2026-01-01T00:00:00Z"), _line(a, "pages/a2", "2026-03-01T00:00:00Z"),
+             _line(a, "pages/a2", "2026-03-02T00:00:00Z", "not_modified"), _line(a, "pages/a3", "2026-06-01T00:00:00Z"),
+             _line(b, "pages/a1", "2026-01-01T00:00:00Z"),  # b shares a1's body: a1 is b's current version
+             _line(b, "pages/b2", "2026-02-01T00:00:00Z"), _line(b, "pages/b2", "2026-06-01T00:00:00Z", "gone")]
+    # b's newest line (gone) still names b2: b2 is current; a1 was superseded for b by b2
+    now = datetime(2026, 6, 2, tzinfo=timezone.utc)
+    assert plan(lines, keep_versions=1, older_than=None, now=now) == ({"pages/a1", "pages/a2"}, 0)
+    # 2 versions a URL: a keeps a2, and b keeps a1 (its newest superseded version): nothing goes
+    assert plan(lines, keep_versions=2, older_than=None, now=now) == (set(), 2)
+    assert plan(lines, keep_versions=None, older_than=parse_age("120d"), now=now) == ({"pages/a1"}, 1)
+    assert plan(lines, keep_versions=None, older_than=parse_age("30d"), now=now) == ({"pages/a1", "pages/a2"}, 0)
+    assert plan(lines, keep_versions=2, older_than=parse_age("30d"), now=now) == (set(), 2)  # both must agree
+    shared = lines + [_line(b, "pages/a1", "2026-06-01T00:00:00Z")]  # b serves a1's body again: a1 current for b
+    assert plan(shared, keep_versions=1, older_than=None, now=now)[0] == {"pages/a2", "pages/b2"}
+    assert parse_age("2w") == timedelta(days=14) and parse_age("12h") == timedelta(hours=12)
+    with pytest.raises(ValueError):
+        plan(lines, keep_versions=None, older_than=None)
+
+
+def test_the_manifest_index_reads_only_appended_lines_and_notices_a_rewrite(tmp_path):
+    from ingest.acquire import read_fetch_manifest
+    from ingest.raw_retention import gc_raw
+
+    raw, index = tmp_path / "raw", tmp_path / "out" / ".cache" / "index.json"
+    (raw / "pages").mkdir(parents=True)
+    url = "https://s.example/a"
+    with (raw / "manifest.jsonl").open("w") as fh:
+        for n in range(3):
+            fh.write(json.dumps(_line(url, f"pages/v{n}.html", f"2026-01-0{n + 1}T00:00:00Z")) + "\n")
+            (raw / "pages" / f"v{n}.html").write_text(f"<p>{n}</p>")
+    full = read_fetch_manifest(raw)
+    assert read_fetch_manifest(raw, index) == full and index.exists()
+    with (raw / "manifest.jsonl").open("a") as fh:  # a later scrape appends; a torn line is left for later
+        fh.write(json.dumps(_line(url, "pages/v1.html", "2026-01-05T00:00:00Z", "not_modified")) + "\n")
+        fh.write('{"url": "https://s.example/a", "pa')
+    after = read_fetch_manifest(raw, index)
+    assert after == read_fetch_manifest(raw) and after.newest == {full.url_of["pages/v0.html"]: "pages/v1.html"}
+    assert after.by_path["pages/v1.html"]["fetched_at"] == "2026-01-02T00:00:00Z"  # first fetched then
+    text = (raw / "manifest.jsonl").read_text()
+    (raw / "manifest.jsonl").write_text(text[:text.rfind("\n") + 1])  # what the scraper's repair does
+    gc_raw(raw, keep_versions=1)  # rewrites the manifest (a new file): the index must not be trusted
+    assert read_fetch_manifest(raw, index) == read_fetch_manifest(raw)
+    assert set(read_fetch_manifest(raw, index).by_path) == {"pages/v1.html"}
