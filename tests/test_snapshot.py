@@ -185,9 +185,9 @@ def test_gc_raw_refuses_while_a_scrape_runs(site, tmp_path):
 
 def test_gc_raw_needs_a_policy_and_a_scraped_store(tmp_path):
     runner = CliRunner()
-    assert runner.invoke(app, ["gc"]).exit_code == 1
-    assert runner.invoke(app, ["gc", "--raw", str(tmp_path)]).exit_code == 1
-    assert runner.invoke(app, ["gc", "--keep-versions", "2"]).exit_code == 1
+    assert runner.invoke(app, ["gc"]).exit_code == 2  # usage errors
+    assert runner.invoke(app, ["gc", "--raw", str(tmp_path)]).exit_code == 2
+    assert runner.invoke(app, ["gc", "--keep-versions", "2"]).exit_code == 2
     result = runner.invoke(app, ["gc", "--raw", str(tmp_path), "--keep-versions", "1"])
     assert result.exit_code == 1 and "not a scraped raw store" in " ".join(result.output.split())
     assert runner.invoke(app, ["gc", "--raw", str(tmp_path), "--older-than", "soon"]).exit_code == 1

@@ -107,10 +107,13 @@ def gc(
                                                    help="With --raw: remove superseded versions last seen longer ago than this (90d, 12h, 2w).")] = None,
 ) -> None:
     """Remove old releases (--keep) and leftovers of killed builds; with --raw, superseded page versions of a raw store."""
-    if keep is None and raw is None:
-        _fail("give --keep N (releases) and/or --raw DIR with --keep-versions N / --older-than AGE (raw page versions)")
+    if keep is None and raw is None:  # usage errors (exit code 2), as a missing --keep always was
+        raise typer.BadParameter("give --keep N (releases) and/or --raw DIR with --keep-versions N / --older-than AGE "
+                                 "(raw page versions)", param_hint="--keep")
     if raw is None and (keep_versions is not None or older_than is not None):
-        _fail("--keep-versions and --older-than apply to a raw store: add --raw DIR")
+        raise typer.BadParameter("--keep-versions and --older-than apply to a raw store: add --raw DIR", param_hint="--raw")
+    if raw is not None and keep_versions is None and older_than is None:
+        raise typer.BadParameter("--raw needs --keep-versions N and/or --older-than AGE", param_hint="--raw")
     verb = "would remove" if dry_run else "removed"
     if keep is not None:
         removed = gc_releases(out, keep, dry_run=dry_run, tmp_max_age=tmp_age)
@@ -125,8 +128,6 @@ def _gc_raw(raw: Path, keep_versions: int | None, older_than: str | None, dry_ru
     from ingest.raw_retention import gc_raw, parse_age
     from ingest.scrape.store import StoreBusy
 
-    if keep_versions is None and older_than is None:
-        _fail("--raw needs --keep-versions N and/or --older-than AGE")
     try:
         age = parse_age(older_than) if older_than is not None else None
         result = gc_raw(raw, keep_versions=keep_versions, older_than=age, dry_run=dry_run)
