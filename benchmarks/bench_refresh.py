@@ -16,7 +16,7 @@ of RSS over the build's process tree, sampled every 0.1 s) and checks the releas
   current page is a record source or a quarantine line.
 
 `build s` is the whole command (Prefect's temporary server start-up included, 10-60 s on a
-loaded machine); `stages s` is what ingest itself spent (discover + extract + assemble +
+loaded machine); `CPU s` the CPU time of its process tree (much less sensitive to other load); `stages s` is what ingest itself spent (discover + extract + assemble +
 publish, from the release's manifest), the part that could grow with history.
 
 Run:  python benchmarks/bench_refresh.py --nights 60 --pages 2000 --workdir /tmp/refresh
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -81,8 +82,9 @@ class PeakRss(threading.Thread):
             self.stopped.wait(0.1)
 
 
-def run(cmd: list[str], env: dict, log: Path) -> tuple[float, int]:
-    """Run a command; (wall seconds, peak RSS bytes of its tree). Exits on failure."""
+def run(cmd: list[str], env: dict, log: Path) -> tuple[float, int, float]:
+    """Run a command; (wall seconds, peak RSS bytes of its tree, CPU seconds of its tree). Exits on failure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with log.open("ab") as fh:
         proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT)
@@ -91,9 +93,11 @@ def run(cmd: list[str], env: dict, log: Path) -> tuple[float, int]:
         proc.wait()
         sampler.stopped.set()
         sampler.join()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the tree's processes that were waited for
     if proc.returncode:
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}; see {log}")
-    return time.perf_counter() - started, sampler.peak
+    return wall, sampler.peak, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def lines(path: Path) -> list[dict]:
@@ -176,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     versions = {i: 1 for i in range(a.pages)}
     rows, failures = [], []
     print(f"{a.pages} pages, {a.nights} nights, {a.share:.0%} changed a night; workdir {work}; CPUs {psutil.cpu_count()}")
-    print(f"{'night':>5} {'scrape s':>8} {'build s':>8} {'stages s':>8} {'discover s':>10} {'peak MB':>8} {'records':>8} "
+    print(f"{'night':>5} {'scrape s':>8} {'build s':>8} {'CPU s':>6} {'stages s':>8} {'discover s':>10} {'peak MB':>8} {'records':>8} "
           f"{'changes':>7} {'superseded':>10} {'raw files':>9}  check")
     try:
         for night in range(a.nights):
@@ -188,17 +192,18 @@ def main(argv: list[str] | None = None) -> int:
                     expected[f"procedure:cpt:{code_of(i)}"] = "changed"
                 for i in changed["removed"]:
                     expected[f"procedure:cpt:{code_of(i)}"] = "removed"
-            scrape_s, _ = run([*ingest, "scrape", "--config", str(work / "scrape.toml"), "--urls", str(work / "urls.txt"),
+            scrape_s, _, _ = run([*ingest, "scrape", "--config", str(work / "scrape.toml"), "--urls", str(work / "urls.txt"),
                                "--raw", str(raw)], env, log)
             build_cmd = [*ingest, "build", "--raw", str(raw), "--out", str(out)]
             if a.workers is not None:
                 build_cmd += ["--workers", str(a.workers)]
-            build_s, peak = run(build_cmd, env, log)
+            build_s, peak, cpu = run(build_cmd, env, log)
             problems, counts = check_night(night, site, server.base, raw, out, expected, versions)
-            rows.append({"night": night + 1, "scrape_s": scrape_s, "build_s": build_s, "peak_mb": peak / 2**20, **counts})
+            rows.append({"night": night + 1, "scrape_s": scrape_s, "build_s": build_s, "cpu_s": cpu, "peak_mb": peak / 2**20,
+                         **counts})
             failures += [f"night {night + 1}: {p}" for p in problems]
             r = rows[-1]
-            print(f"{r['night']:>5} {scrape_s:>8.1f} {build_s:>8.1f} {r['stages']:>8.1f} {r['discover']:>10.2f} {r['peak_mb']:>8.0f} "
+            print(f"{r['night']:>5} {scrape_s:>8.1f} {build_s:>8.1f} {cpu:>6.1f} {r['stages']:>8.1f} {r['discover']:>10.2f} {r['peak_mb']:>8.0f} "
                   f"{r['records']:>8} {r['changes']:>7} {r['superseded']:>10} {r['files']:>9}  "
                   f"{'ok' if not problems else problems[0][:80]}", flush=True)
     finally:
@@ -212,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         med = lambda rs, k: statistics.median(r[k] for r in rs)  # noqa: E731
         print(f"median of the last 3 nights / nights 2-4 (incremental against incremental): build time "
               f"{med(late, 'build_s') / med(early, 'build_s'):.2f}x, peak memory "
-              f"{med(late, 'peak_mb') / med(early, 'peak_mb'):.2f}x, ingest's own stages "
+              f"{med(late, 'peak_mb') / med(early, 'peak_mb'):.2f}x, CPU {med(late, 'cpu_s') / med(early, 'cpu_s'):.2f}x, "
+              f"ingest's own stages "
               f"{med(late, 'stages') / med(early, 'stages'):.2f}x, discover {med(late, 'discover') / max(med(early, 'discover'), 1e-9):.2f}x")
     if t_ratio > a.max_ratio or m_ratio > a.max_ratio:
         failures.append(f"last night {t_ratio:.2f}x the time / {m_ratio:.2f}x the memory of the first (> {a.max_ratio}x)")
