@@ -18,7 +18,9 @@ def summary_markdown(summary: dict, manifest: dict | None) -> str:
              "", "published" if summary["published"] else "**unchanged**: nothing new was published", "",
              "| dataset | records |", "|---|---|"]
     lines += [f"| {name} | {count} |" for name, count in summary["records"].items()]
-    lines += ["", f"**pages read:** {summary['pages']}", "", "| quarantine reason | pages |", "|---|---|"]
+    superseded = (f" (+ {summary['superseded']} superseded versions of scraped URLs, kept in the raw store, not built)"
+                  if summary.get("superseded") else "")
+    lines += ["", f"**pages read:** {summary['pages']}{superseded}", "", "| quarantine reason | pages |", "|---|---|"]
     lines += [f"| {reason} | {count} |" for reason, count in summary["quarantined"].items()] or ["| (none) | 0 |"]
     lines += ["", "| duplicate clusters | count |", "|---|---|"]
     lines += [f"| {level} | {count} |" for level, count in summary.get("duplicate_clusters", {}).items()] or ["| (none) | 0 |"]

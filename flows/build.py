@@ -24,9 +24,9 @@ from flows.artifacts import publish_artifacts  # noqa: E402
 from flows.runners import task_runner  # noqa: E402
 
 from ingest import progress  # noqa: E402
-from ingest.acquire import PageRef, discover_pages  # noqa: E402
+from ingest.acquire import PageRef  # noqa: E402
 from ingest.cache import ExtractionCache, extract_with_cache  # noqa: E402
-from ingest.incremental import Fingerprint, build_key, fingerprint, unchanged_release  # noqa: E402
+from ingest.incremental import Fingerprint, build_key, fingerprint_raw, unchanged_release  # noqa: E402
 from ingest.parallel import failed_batch, shutdown_pool  # noqa: E402
 from ingest.pipeline import PageResult  # noqa: E402
 from ingest.publish import latest_release  # noqa: E402
@@ -38,9 +38,9 @@ DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff
 
 
 @task(name="discover-pages", cache_policy=NO_CACHE, **DISK_RETRIES)
-def discover_task(raw: str) -> Fingerprint:
-    """Every page under the raw folder, with the SHA-256 of its bytes."""
-    return fingerprint(list(discover_pages(Path(raw))))
+def discover_task(raw: str, out: str) -> Fingerprint:
+    """Every current page under the raw folder, with the SHA-256 of its bytes (superseded versions counted)."""
+    return fingerprint_raw(Path(raw), Path(out))
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE, **DISK_RETRIES)
@@ -64,10 +64,10 @@ def _retry_unless_refused(task, task_run, state) -> bool:
 
 @task(name="publish-release", cache_policy=NO_CACHE, retry_condition_fn=_retry_unless_refused, **DISK_RETRIES)
 def publish_task(results: list[PageResult], out: str, force: bool, stage_seconds: dict, settings: BuildSettings,
-                 fp_digest: str, strict: bool) -> dict:
+                 fp_digest: str, strict: bool, superseded: int = 0) -> dict:
     """Assemble the datasets and publish the release atomically."""
     return finalize(results, Path(out), force=force, stage_seconds=stage_seconds, dedup_threshold=settings.dedup_threshold,
-                    inputs={"pages": len(results), "digest": fp_digest}, build=build_key(settings),
+                    inputs={"pages": len(results), "digest": fp_digest, "superseded": superseded}, build=build_key(settings),
                     strict=strict, drift_margin=settings.drift_margin).as_dict()
 
 
@@ -94,7 +94,7 @@ def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, work
                              **({"workers": workers} if workers is not None else {}))
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    fp = discover_task(raw)
+    fp = discover_task(raw, out)
     timings["discover"] = time.perf_counter() - started
     if not force and (manifest := unchanged_release(Path(out), fp, settings)) is not None:
         summary = summary_from_manifest(manifest, latest_release(Path(out)), timings).as_dict()
@@ -117,6 +117,6 @@ def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, work
         shutdown_pool()
     timings["extract"] = time.perf_counter() - started
     # quote(): Prefect would otherwise walk (and copy) every result looking for futures, ~1.4 ms a page
-    summary = publish_task(quote(results), out, force, timings, settings, fp.digest, strict)
+    summary = publish_task(quote(results), out, force, timings, settings, fp.digest, strict, fp.superseded)
     artifacts_task(summary)
     return summary

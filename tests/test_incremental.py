@@ -59,7 +59,7 @@ def test_extractor_bump_invalidates_exactly_the_affected_pages(raw_copy, tmp_pat
     fp, cold, _ = _run(raw_copy, out)
     affected = [r for r in cold if (r.record or {}).get("page_type") == "term"
                 or (r.quarantine and r.quarantine.get("page_type") in (None, "unsupported"))]
-    monkeypatch.setitem(ingest.EXTRACTOR_VERSIONS, "term", "2")
+    monkeypatch.setitem(ingest.EXTRACTOR_VERSIONS, "term", ingest.EXTRACTOR_VERSIONS["term"] + "-bumped")
     monkeypatch.setattr(cache_mod, "EXTRACTOR_VERSIONS", ingest.EXTRACTOR_VERSIONS)
     _, _, hits = _run(raw_copy, out)
     assert hits == len(fp.pages) - len(affected)

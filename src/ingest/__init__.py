@@ -8,6 +8,6 @@ import hashlib as _hashlib
 # results are reused only while every component they depended on keeps its version
 # (a record depends on decode, parse, classify and its own extractor; a quarantined
 # page on all of them), so a bump re-extracts exactly the affected pages.
-EXTRACTOR_VERSIONS = {"decode": "1", "parse": "1", "classify": "1", "procedure": "1", "term": "1", "billing": "1"}
+EXTRACTOR_VERSIONS = {"decode": "1", "parse": "1", "classify": "1", "procedure": "2", "term": "2", "billing": "2"}
 EXTRACTOR_VERSION = _hashlib.sha256(repr(sorted(EXTRACTOR_VERSIONS.items())).encode()).hexdigest()[:12]
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: previous_versions

@@ -1,13 +1,18 @@
-"""Acquire: find raw pages under a folder, with the provenance the scraper recorded."""
+"""Acquire: find raw pages under a folder, with the provenance the scraper recorded.
+
+Snapshot semantics: when `raw/manifest.jsonl` (written by `ingest scrape`) exists, a URL's
+current page is the version its newest manifest line names; the other versions stored for
+that URL are *superseded*: kept in the raw store for audit, never extracted. Files the
+manifest does not mention are pages as they are (a plain folder of files)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.jsonl import read_jsonl
+import orjson
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".xhtml"})
 RAW_MANIFEST = "manifest.jsonl"
@@ -25,6 +30,134 @@ class PageRef:
     fetched_at: str | None = None
     http_charset: str | None = None
     gone: str | None = None  # when the scraper last saw this page's URL answer 404/410: its fetch time
+    previous_versions: int = 0  # superseded versions of this page's URL still in the raw store
+    sha256: str | None = None  # the manifest's hash, trusted when size and mtime still match (see incremental)
+    mtime_ns: int | None = None  # st_mtime_ns of the file as seen by discovery
+
+
+@dataclass
+class Discovery:
+    """What discovery found: the current pages, and the superseded versions left out."""
+
+    pages: list[PageRef] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)  # rel paths of superseded versions present on disk
+
+
+_KEEP = ("url", "final_url", "fetched_at", "encoding_header", "event", "sha256", "size", "mtime_ns", "path")
+
+
+@dataclass
+class FetchManifest:
+    """raw/manifest.jsonl read once: newest entry per path, and the snapshot per URL."""
+
+    by_path: dict[str, dict] = field(default_factory=dict)  # newest line per stored path (the keys builds use)
+    newest: dict[str, str | None] = field(default_factory=dict)  # url key -> path of its newest line
+    versions: dict[str, list[str]] = field(default_factory=dict)  # url key -> distinct stored paths, oldest first
+    url_of: dict[str, str] = field(default_factory=dict)  # path -> url key of its newest line
+
+    @property
+    def current(self) -> set[str]:
+        """Paths some URL's newest line names."""
+        return {p for p in self.newest.values() if p}
+
+    def superseded(self, path: str, current: set[str]) -> bool:
+        """Whether a stored path is an older version of some URL and the current version of none."""
+        return path in self.url_of and path not in current
+
+    def add(self, entry: dict, key_of) -> None:
+        """Take one manifest line (lines come in file order: the last line for a URL is its newest)."""
+        path = entry.get("path")
+        url = entry.get("url")
+        key = key_of(url) if isinstance(url, str) else None
+        if key is not None:
+            self.newest[key] = path or None
+        if not path:
+            return
+        entry = {k: entry.get(k) for k in _KEEP}
+        previous = self.by_path.get(path)
+        if previous is not None and previous.get("fetched_at") and entry.get("event") != "gone":
+            # the store is content-addressed: the same path holds the same bytes, first fetched back then
+            entry["fetched_at"] = previous["fetched_at"]
+        self.by_path[path] = entry  # the newest line for a path wins (a `gone` line included)
+        if key is not None:
+            self.url_of[path] = key
+            seen = self.versions.setdefault(key, [])
+            if path not in seen:
+                seen.append(path)
+
+
+def _key_function():
+    from functools import lru_cache
+
+    from ingest.scrape.urls import url_key
+
+    return lru_cache(maxsize=None)(url_key)  # the same URLs come back every night
+
+
+def read_fetch_manifest(raw_dir: Path, index: Path | None = None) -> FetchManifest:
+    """Read raw/manifest.jsonl. With `index` (a file under the build's cache), only the lines
+    appended since the last read are parsed: the state is O(stored versions), not O(lines)."""
+    path = Path(raw_dir) / RAW_MANIFEST
+    out, offset = FetchManifest(), 0
+    try:
+        st = os.stat(path)
+    except OSError:
+        return out
+    ident = [st.st_dev, st.st_ino]
+    saved = _load_index(index, path, ident, st.st_size) if index is not None else None
+    if saved is not None:
+        out, offset = saved
+    key_of = _key_function()
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        data = fh.read()
+    complete = data[:data.rfind(b"\n") + 1]  # a torn last line is read when it is complete
+    for line in complete.splitlines():
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            out.add(obj, key_of)
+    if index is not None and complete:
+        _save_index(index, path, ident, offset + len(complete), out)
+    return out
+
+
+_INDEX_VERSION = 1
+
+
+def _tail(path: Path, end: int) -> str:
+    with open(path, "rb") as fh:
+        fh.seek(max(0, end - 256))
+        return fh.read(min(256, end)).hex()
+
+
+def _load_index(index: Path, manifest: Path, ident: list[int], size: int) -> tuple[FetchManifest, int] | None:
+    """The saved state when it describes a prefix of this very file (same inode, same bytes at its end)."""
+    try:
+        saved = orjson.loads(index.read_bytes())
+        offset = saved["offset"]
+        if (saved["version"] != _INDEX_VERSION or saved["manifest"] != str(manifest) or saved["ident"] != ident
+                or offset > size or saved["tail"] != _tail(manifest, offset)):
+            return None
+        state = FetchManifest(saved["by_path"], saved["newest"], saved["versions"], saved["url_of"])
+        return state, offset
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save_index(index: Path, manifest: Path, ident: list[int], offset: int, state: FetchManifest) -> None:
+    """Write the state atomically (a failure only costs a full read next time)."""
+    try:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        tmp = index.with_name(f".tmp-{index.name}-{os.getpid()}")
+        tmp.write_bytes(orjson.dumps({"version": _INDEX_VERSION, "manifest": str(manifest), "ident": ident,
+                                      "offset": offset, "tail": _tail(manifest, offset), "by_path": state.by_path,
+                                      "newest": state.newest, "versions": state.versions, "url_of": state.url_of}))
+        os.replace(tmp, index)
+    except OSError:
+        pass
 
 
 def load_fetch_manifest(raw_dir: Path) -> dict[str, dict]:
@@ -32,37 +165,60 @@ def load_fetch_manifest(raw_dir: Path) -> dict[str, dict]:
 
     Paths are content hashes, so `fetched_at` stays the time these bytes were first
     fetched: records do not change because a page was re-fetched or re-validated unchanged."""
-    entries: dict[str, dict] = {}
-    for entry in read_jsonl(raw_dir / RAW_MANIFEST):
-        path = entry.get("path")
-        if not path:
-            continue
-        previous = entries.get(path)
-        if previous is not None and previous.get("fetched_at") and entry.get("event") != "gone":
-            # the store is content-addressed: the same path holds the same bytes, first fetched back then
-            entry = {**entry, "fetched_at": previous["fetched_at"]}
-        entries[path] = entry  # the newest line for a path wins (a `gone` line included)
-    return entries
+    return read_fetch_manifest(raw_dir).by_path
 
 
-def discover_pages(raw_dir: Path) -> Iterator[PageRef]:
-    """Every page file under raw_dir, recursively, in sorted path order."""
+def discover(raw_dir: Path, index: Path | None = None) -> Discovery:
+    """Every page file under raw_dir, recursively, in sorted path order, split into current
+    pages and superseded versions (only stat()ed when current). `index`: see read_fetch_manifest."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder not found: {raw_dir}")
-    fetched = load_fetch_manifest(raw_dir)
+    manifest = read_fetch_manifest(raw_dir, index)
+    current = manifest.current
+    found = Discovery()
+    present: set[str] = set()
     for root, dirs, files in os.walk(raw_dir):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        rel_root = Path(root).relative_to(raw_dir).as_posix()
         for name in sorted(files):
-            if Path(name).suffix.lower() not in PAGE_SUFFIXES:
+            if os.path.splitext(name)[1].lower() not in PAGE_SUFFIXES:
+                continue
+            rel = name if rel_root == "." else f"{rel_root}/{name}"
+            present.add(rel)
+            if manifest.superseded(rel, current):
+                found.superseded.append(rel)
                 continue
             full = os.path.join(root, name)
-            rel = Path(full).relative_to(raw_dir).as_posix()
             try:
-                size = os.stat(full).st_size
+                st = os.stat(full)
+                size, mtime = st.st_size, st.st_mtime_ns
             except OSError:
-                size = -1
-            entry = fetched.get(rel, {})
+                size, mtime = -1, None
+            entry = manifest.by_path.get(rel, {})
             gone = entry.get("fetched_at") or "unknown time" if entry.get("event") == "gone" else None
-            yield PageRef(full, rel, size, url=entry.get("final_url") or entry.get("url"),
-                          fetched_at=entry.get("fetched_at"), http_charset=entry.get("encoding_header"), gone=gone)
+            found.pages.append(PageRef(full, rel, size, url=entry.get("final_url") or entry.get("url"),
+                                       fetched_at=entry.get("fetched_at"), http_charset=entry.get("encoding_header"),
+                                       gone=gone, sha256=_trusted_sha(entry, size, mtime), mtime_ns=mtime))
+    if manifest.versions:  # count only versions still present (a gc may have removed some)
+        found.pages = [_with_previous(ref, manifest, present) for ref in found.pages]
+    return found
+
+
+def _with_previous(ref: PageRef, manifest: FetchManifest, present: set[str]) -> PageRef:
+    versions = manifest.versions.get(manifest.url_of.get(ref.rel_path, ""), ())
+    n = sum(1 for p in versions if p != ref.rel_path and p in present)
+    return replace(ref, previous_versions=n) if n else ref
+
+
+def _trusted_sha(entry: dict, size: int, mtime_ns: int | None) -> str | None:
+    """The manifest's sha256 when the file's size and mtime are the ones recorded at store time."""
+    sha = entry.get("sha256")
+    if sha and mtime_ns is not None and entry.get("size") == size and entry.get("mtime_ns") == mtime_ns:
+        return sha
+    return None
+
+
+def discover_pages(raw_dir: Path) -> Iterator[PageRef]:
+    """The current pages under raw_dir (superseded versions left out), in sorted path order."""
+    yield from discover(raw_dir).pages

@@ -38,7 +38,8 @@ def depends_on(page_type: str | None) -> dict[str, str]:
 def page_key(ref: PageRef, sha256: str, settings: BuildSettings) -> str:
     """Cache key of one page: identity, content and the settings that shape extraction."""
     raw = "\0".join([ref.rel_path, sha256, ref.url or "", ref.fetched_at or "", ref.http_charset or "",
-                     str(settings.max_page_bytes)])
+                     str(settings.max_page_bytes)] + ([f"previous_versions={ref.previous_versions}"]
+                                                       if ref.previous_versions else []))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -15,7 +15,11 @@ Each `*.jsonl` file holds one JSON object per line, UTF-8, sorted by `id` (quara
 by `path`). `manifest.json` lists every file with its SHA-256 and size, the record
 counts, the code and schema versions and a digest of the inputs; `schemas/` holds the
 JSON Schema of each dataset. Every input page is either a `sources` entry of a record
-or a line of `quarantine.jsonl` with a reason code.
+or a line of `quarantine.jsonl` with a reason code. Pages fetched by `ingest scrape` are
+built as a snapshot: each URL's newest version only; its older versions are *superseded*
+(kept in the raw store for audit, not extracted, counted in `manifest.json` as
+`inputs.superseded` and in `quality.json` as `superseded_versions`; a record's
+`previous_versions` counts those of its page's URL).
 
 Also here: `duplicates.jsonl` (one line per duplicate cluster: level exact / near_duplicate /
 same_entity, members with similarity and role, and why the primary was picked),

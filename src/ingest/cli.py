@@ -129,15 +129,14 @@ def _check_contract(out: Path) -> None:
 
 def _unchanged(raw: Path, out: Path, max_page_bytes: int, dedup_threshold: float):
     """The latest release's summary when inputs and settings are unchanged (no Prefect start-up)."""
-    from ingest.acquire import discover_pages
-    from ingest.incremental import fingerprint, unchanged_release
+    from ingest.incremental import fingerprint_raw, unchanged_release
     from ingest.publish import latest_release
     from ingest.release import summary_from_manifest
     from ingest.settings import BuildSettings
 
     started = time.perf_counter()
     settings = BuildSettings(max_page_bytes=max_page_bytes, dedup_threshold=dedup_threshold)
-    fp = fingerprint(list(discover_pages(raw)))
+    fp = fingerprint_raw(raw, out)
     manifest = unchanged_release(out, fp, settings)
     if manifest is None:
         return None
@@ -149,6 +148,8 @@ def _print_summary(summary: dict, elapsed: float) -> None:
     table.add_column(style="bold")
     table.add_column()
     table.add_row("pages read", str(summary["pages"]))
+    if summary.get("superseded"):
+        table.add_row("superseded versions", f"{summary['superseded']} (older versions of scraped URLs: kept in the raw store, not built)")
     if summary.get("duplicate_clusters"):
         table.add_row("duplicate clusters", ", ".join(f"{k} {v}" for k, v in summary["duplicate_clusters"].items()))
     for name, count in summary["records"].items():

@@ -1,4 +1,4 @@
-"""`ingest releases`, `ingest diff`, `ingest gc`: the release history on the command line.
+"""`ingest releases`, `ingest diff`, `ingest gc`: the release history (and raw retention) on the command line.
 
 `register(app)` adds the three commands to a typer app (the lead wires it into ingest.cli).
 """
@@ -94,19 +94,50 @@ def diff(
 
 
 def gc(
-    keep: Annotated[int, typer.Option("--keep", min=1,
-                                      help="Releases to keep (the one `latest` points to counts, and is never removed).")],
+    keep: Annotated[int | None, typer.Option("--keep", min=1,
+                                             help="Releases to keep (the one `latest` points to counts, and is never removed).")] = None,
     out: OutOption = DEFAULT_OUT,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only print what would be removed.")] = False,
     tmp_age: Annotated[float, typer.Option(
         help="Seconds after which a leftover .tmp-* is removed even if its pid is alive.")] = TMP_MAX_AGE,
+    raw: Annotated[Path | None, typer.Option("--raw", help="Raw store (written by `ingest scrape`) whose superseded page versions to remove.")] = None,
+    keep_versions: Annotated[int | None, typer.Option("--keep-versions", min=1,
+                                                      help="With --raw: versions to keep per URL, the current one included.")] = None,
+    older_than: Annotated[str | None, typer.Option("--older-than",
+                                                   help="With --raw: remove superseded versions last seen longer ago than this (90d, 12h, 2w).")] = None,
 ) -> None:
-    """Remove old releases and leftovers of killed builds (.tmp-* directories and links not in use)."""
-    removed = gc_releases(out, keep, dry_run=dry_run, tmp_max_age=tmp_age)
+    """Remove old releases (--keep) and leftovers of killed builds; with --raw, superseded page versions of a raw store."""
+    if keep is None and raw is None:  # usage errors (exit code 2), as a missing --keep always was
+        raise typer.BadParameter("give --keep N (releases) and/or --raw DIR with --keep-versions N / --older-than AGE "
+                                 "(raw page versions)", param_hint="--keep")
+    if raw is None and (keep_versions is not None or older_than is not None):
+        raise typer.BadParameter("--keep-versions and --older-than apply to a raw store: add --raw DIR", param_hint="--raw")
+    if raw is not None and keep_versions is None and older_than is None:
+        raise typer.BadParameter("--raw needs --keep-versions N and/or --older-than AGE", param_hint="--raw")
     verb = "would remove" if dry_run else "removed"
-    for path in removed:
-        typer.echo(f"{verb} {path}")
-    typer.echo(f"{verb} {len(removed)} path(s)" if removed else "nothing to remove")
+    if keep is not None:
+        removed = gc_releases(out, keep, dry_run=dry_run, tmp_max_age=tmp_age)
+        for path in removed:
+            typer.echo(f"{verb} {path}")
+        typer.echo(f"{verb} {len(removed)} path(s)" if removed else "nothing to remove")
+    if raw is not None:
+        _gc_raw(raw, keep_versions, older_than, dry_run, verb)
+
+
+def _gc_raw(raw: Path, keep_versions: int | None, older_than: str | None, dry_run: bool, verb: str) -> None:
+    from ingest.raw_retention import gc_raw, parse_age
+    from ingest.scrape.store import StoreBusy
+
+    try:
+        age = parse_age(older_than) if older_than is not None else None
+        result = gc_raw(raw, keep_versions=keep_versions, older_than=age, dry_run=dry_run)
+    except (ValueError, FileNotFoundError, StoreBusy) as exc:
+        _fail(str(exc))
+    for rel in result.removed:
+        typer.echo(f"{verb} {raw / rel}")
+    typer.echo(f"{verb} {len(result.removed)} superseded version(s), {result.bytes:,} bytes, "
+               f"{result.manifest_lines} manifest line(s); kept {result.kept_superseded} superseded version(s) "
+               "and every current one")
 
 
 # --------------------------------------------------------------------------- output helpers

@@ -7,33 +7,65 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest import EXTRACTOR_VERSION, SCHEMA_VERSION
-from ingest.acquire import PageRef
+from ingest.acquire import PageRef, discover
 from ingest.publish import latest_release, read_manifest
 from ingest.settings import BuildSettings
 
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """Every input page with the SHA-256 of its bytes (None if unreadable), and one digest of all."""
+    """Every input page with the SHA-256 of its bytes (None if unreadable), and one digest of all.
+
+    `superseded`: older versions of URLs left out of the build (see ingest.acquire);
+    `hashed`: pages whose bytes were read to hash them (the others' hash came from the
+    scraper's manifest, their size and mtime unchanged)."""
 
     pages: list[tuple[PageRef, str | None]]
     digest: str
+    superseded: int = 0
+    hashed: int = 0
 
 
-def fingerprint(refs: list[PageRef]) -> Fingerprint:
-    """Hash every page (a read of each file; no parsing) and the provenance recorded for it."""
+def file_sha256(path: str) -> str | None:
+    """SHA-256 of a file's bytes, None if it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def fingerprint(refs: list[PageRef], superseded: int = 0) -> Fingerprint:
+    """Hash every page (a read of each file; no parsing) and the provenance recorded for it.
+
+    A page whose manifest hash is trusted (`ref.sha256`: same size and mtime as when the
+    scraper stored it) is not read: a build's discovery costs a stat per current page."""
     digest = hashlib.sha256()
     pages = []
+    hashed = 0
     for ref in sorted(refs, key=lambda r: r.rel_path):
-        try:
-            with open(ref.path, "rb") as fh:
-                sha = hashlib.file_digest(fh, "sha256").hexdigest()
-        except OSError:
-            sha = None
+        sha = ref.sha256
+        if sha is None:
+            sha = file_sha256(ref.path)
+            hashed += 1
         pages.append((ref, sha))
-        digest.update("\0".join([ref.rel_path, sha or "-", ref.url or "", ref.fetched_at or "",
-                                 ref.http_charset or ""]).encode() + b"\n")
-    return Fingerprint(pages, digest.hexdigest())
+        parts = [ref.rel_path, sha or "-", ref.url or "", ref.fetched_at or "", ref.http_charset or ""]
+        if ref.previous_versions:  # (only then: digests of stores without history stay as they were)
+            parts.append(f"previous_versions={ref.previous_versions}")
+        digest.update("\0".join(parts).encode() + b"\n")
+    if superseded:
+        digest.update(f"superseded {superseded}\n".encode())
+    return Fingerprint(pages, digest.hexdigest(), superseded, hashed)
+
+
+MANIFEST_INDEX = ".cache/raw-manifest-index.json"
+
+
+def fingerprint_raw(raw_dir: Path, out_dir: Path | None = None) -> Fingerprint:
+    """Discover the current pages under raw_dir and fingerprint them; with out_dir, the raw
+    manifest is read incrementally through an index in the output's cache."""
+    found = discover(Path(raw_dir), Path(out_dir) / MANIFEST_INDEX if out_dir is not None else None)
+    return fingerprint(found.pages, superseded=len(found.superseded))
 
 
 def build_key(settings: BuildSettings) -> dict:

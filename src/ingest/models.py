@@ -65,6 +65,7 @@ class ProcedureRecord(_Model):
     patient_experience: str | None = Field(None, description="What the patient feels and experiences.")
     notes: dict[str, list[str]] = Field(default_factory=dict, description="Free text inside a list section that is not an item, by section name.")
     sections_recovered: list[str] = Field(default_factory=list, description="Sections whose heading was missing, recovered from the site's section order and content.")
+    previous_versions: int = Field(0, description="Earlier versions of this record's primary page (same URL, other content) kept in the raw store and superseded by it: not extracted, not in `sources` (0 for pages without scrape history; `ingest gc --raw` lowers it).")
     sources: list[Source] = Field(description="Every raw page this record came from.")
 
 
@@ -111,6 +112,7 @@ class TermRecord(_Model):
     cpt_codes: list[str] = Field(default_factory=list, description="CPT/HCPCS codes of the page's code tables, in page order.")
     coding_notes: list[str] = Field(default_factory=list, description="The page's coding notes.")
     url: str | None = Field(None, description="Canonical URL of the page when known.")
+    previous_versions: int = Field(0, description="Earlier versions of this record's primary page (same URL, other content) kept in the raw store and superseded by it: not extracted, not in `sources` (0 for pages without scrape history; `ingest gc --raw` lowers it).")
     sources: list[Source] = Field(description="Every raw page this record came from.")
 
 
@@ -137,6 +139,7 @@ class BillingRecord(_Model):
     modifiers: list[Modifier] = Field(default_factory=list, description="Modifiers with description and when to use.")
     truncated: bool = Field(False, description="True when the page ends mid-table or mid-sentence (content is incomplete).")
     url: str | None = Field(None, description="Canonical URL of the page when known.")
+    previous_versions: int = Field(0, description="Earlier versions of this record's primary page (same URL, other content) kept in the raw store and superseded by it: not extracted, not in `sources` (0 for pages without scrape history; `ingest gc --raw` lowers it).")
     sources: list[Source] = Field(description="Every raw page this record came from.")
 
 

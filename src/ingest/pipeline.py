@@ -226,7 +226,8 @@ def process_page(ref: PageRef, settings: BuildSettings) -> PageResult:
                             encoding=decoded.encoding, encoding_source=decoded.source, page_type=page_type,
                             page_date=page_date(page), fetched_at=ref.fetched_at)
             model = RECORD_MODELS[page_type]
-            rec = model(id=_record_id(page_type, fields), sources=[source], **fields)
+            rec = model(id=_record_id(page_type, fields), sources=[source], previous_versions=ref.previous_versions,
+                        **fields)
             record = rec.model_dump(mode="json")
             result.dataset, result.record_json = PAGE_DATASETS[page_type], json_line(record)
             result.code_refs = code_references(page_type, record)

@@ -31,6 +31,7 @@ class BuildSummary:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
     quality: list[tuple[str, str]] = field(default_factory=list)
+    superseded: int = 0  # older versions of scraped URLs in the raw store, left out (snapshot semantics)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -67,6 +68,8 @@ def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
     quality["sites"] = site_coverage(assembly.datasets)
     drift = layout_drift(_previous_sites(Path(out_dir)), quality["sites"], drift_margin)
     quality["drift"] = drift
+    superseded = int((inputs or {}).get("superseded", 0))
+    quality["superseded_versions"] = superseded
     if drift and strict:
         worst = max(drift, key=lambda d: d["drop"])
         raise DriftError(f"layout drift on {len(drift)} site field(s), e.g. {worst['site']} {worst['field']} "
@@ -94,6 +97,7 @@ def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
         stats=assembly.stats,
         quality=headline(quality) + ([("layout drift", f"{len(drift)} site field(s) dropped > {drift_margin:.0%}")]
                                      if drift else []),
+        superseded=superseded,
     )
 
 
@@ -112,4 +116,5 @@ def summary_from_manifest(manifest: dict, release_path: Path, stage_seconds: dic
         stage_seconds={k: round(v, 3) for k, v in stage_seconds.items()},
         stats={"unchanged": 1},
         quality=[tuple(x) for x in manifest.get("quality_headline", [])],
+        superseded=int(manifest.get("inputs", {}).get("superseded", 0)),
     )

@@ -139,7 +139,9 @@ def test_manifest_line_format(first: Crawl) -> None:
         "path",
         "encoding_header",
         "event",
+        "mtime_ns",
     ]
+    assert e["mtime_ns"] == (first.raw / e["path"]).stat().st_mtime_ns  # builds trust sha256 while it matches
     assert e["status"] == 200 and e["event"] == "fetched" and e["encoding_header"] == "utf-8"
     assert e["http_version"] == "HTTP/1.1"  # the fixture server is plain http: no HTTP/2 without TLS
     assert e["fetched_at"].endswith("Z") and e["date"].endswith("GMT")

@@ -20,7 +20,8 @@ from ingest.dedup.clusters import exact_duplicate_groups, near_duplicate_cluster
 from ingest.jsonl import Records, json_line
 
 # Record fields that are identity or provenance, not content (left out of dedup texts).
-NOT_CONTENT = frozenset({"id", "schema_version", "page_type", "sources", "url", "code_source", "sections_recovered"})
+NOT_CONTENT = frozenset({"id", "schema_version", "page_type", "sources", "url", "code_source", "sections_recovered",
+                         "previous_versions"})
 EMPTY = (None, [], {}, "")
 
 

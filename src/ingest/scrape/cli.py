@@ -15,6 +15,7 @@ from rich.table import Table
 
 from .config import ConfigError, ScrapeConfig, load_config
 from .crawl import ScrapeReport, scrape
+from .store import StoreBusy
 
 
 def _flag_type(field: FieldInfo) -> Any:
@@ -81,6 +82,9 @@ def scrape_command(**options: Any) -> None:
         raise typer.Exit(2) from None
     try:
         report = scrape(config)
+    except StoreBusy as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     except OSError as exc:  # e.g. an unwritable raw directory
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -20,7 +20,7 @@ from .links import extract_links
 from .robots import MAX_ROBOTS_BYTES, RobotsRules, rules_for_status
 from .sitemap import BadSitemap, HostileXML, parse_sitemap
 from .state import CrawlState, Item
-from .store import STATE_DIR, SUFFIXES, RawStore, charset_of, mime_type, suffix_for, utc_now
+from .store import STATE_DIR, SUFFIXES, RawStore, charset_of, mime_type, store_lock, suffix_for, utc_now
 from .urls import canonicalize, directory_scope, in_scope, origin, site_scope, url_key
 
 #: Causes recorded as "skipped" (nothing was fetched, by policy); every other cause is "failed".
@@ -53,14 +53,22 @@ class ScrapeReport(BaseModel):
     elapsed: float = 0.0
 
 
-def scrape(config: ScrapeConfig) -> ScrapeReport:
-    """Run (or resume) a crawl to completion and return its report. Blocking."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(_Crawl(config).run())
-    with ThreadPoolExecutor(1) as pool:  # called from async code: keep its loop free
-        return pool.submit(lambda: asyncio.run(_Crawl(config).run())).result()
+#: Seconds a scrape waits for the raw store's lock (held by another scrape or `ingest gc --raw`).
+LOCK_WAIT = 600.0
+
+
+def scrape(config: ScrapeConfig, lock_wait: float = LOCK_WAIT) -> ScrapeReport:
+    """Run (or resume) a crawl to completion and return its report. Blocking.
+
+    Holds the raw store's lock for the whole crawl (raises StoreBusy after `lock_wait` s)."""
+    config.raw.mkdir(parents=True, exist_ok=True)
+    with store_lock(config.raw, wait=lock_wait):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(_Crawl(config).run())
+        with ThreadPoolExecutor(1) as pool:  # called from async code: keep its loop free
+            return pool.submit(lambda: asyncio.run(_Crawl(config).run())).result()
 
 
 def _accept_page(response: httpx.Response) -> Problem | None:
@@ -309,6 +317,7 @@ class _Crawl:
                 "path": stored.get("path"),
                 "encoding_header": charset_of(ctype) if fresh else stored.get("encoding_header"),
                 "event": event,
+                "mtime_ns": self.store.mtime_ns(stored.get("path")),
             }
         )
 

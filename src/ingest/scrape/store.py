@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import tempfile
+import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Iterator
 
 import orjson
 
@@ -19,6 +22,7 @@ PAGES_DIR = "pages"
 MANIFEST = "manifest.jsonl"
 FAILURES = "failures.jsonl"
 STATE_DIR = ".scrape-state"
+LOCK_FILE = f"{STATE_DIR}/lock"  # held by a running scrape and by `ingest gc --raw`
 _TMP_PREFIX = ".tmp-"
 SUFFIXES = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt"}
 
@@ -90,9 +94,12 @@ class RawStore:
         self.manifest = JsonlLog(root / MANIFEST)
         self.failures = JsonlLog(root / FAILURES)
         self.latest: dict[str, dict[str, Any]] = {}
+        keys: dict[str, str] = {}  # the same URLs come back every run: canonicalize each once
         for entry in read_jsonl(root / MANIFEST):
-            if isinstance(entry.get("url"), str):
-                self.latest[url_key(entry["url"])] = entry
+            url = entry.get("url")
+            if isinstance(url, str):
+                key = keys.get(url) or keys.setdefault(url, url_key(url))
+                self.latest[key] = entry
 
     def close(self) -> None:
         """Close the logs."""
@@ -126,6 +133,14 @@ class RawStore:
             raise
         return sha, rel
 
+    def mtime_ns(self, rel: str | None) -> int | None:
+        """st_mtime_ns of a stored file (recorded in the manifest: builds trust its sha256 while
+        size and mtime match instead of hashing the file again), None if absent."""
+        try:
+            return os.stat(self.root / rel).st_mtime_ns if rel else None
+        except OSError:
+            return None
+
     def record(self, entry: dict[str, Any]) -> None:
         """Append a manifest line and remember it as the newest for its URL."""
         self.manifest.append(entry)
@@ -134,3 +149,33 @@ class RawStore:
     def fail(self, entry: dict[str, Any]) -> None:
         """Append a failures.jsonl line."""
         self.failures.append(entry)
+
+
+class StoreBusy(RuntimeError):
+    """Another process (a scrape or a raw gc) holds the raw store's lock."""
+
+
+def _try_lock(fh: IO[bytes]) -> bool:
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+@contextmanager
+def store_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the raw store's exclusive lock (flock on .scrape-state/lock, released when the process
+    dies); wait up to `wait` seconds for it, then raise StoreBusy."""
+    path = Path(root) / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as fh:
+        deadline = time.monotonic() + wait
+        while not _try_lock(fh):
+            if time.monotonic() >= deadline:
+                raise StoreBusy(f"{root} is in use by another scrape or gc (lock {path})")
+            time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
