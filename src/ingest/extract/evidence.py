@@ -1,0 +1,156 @@
+"""Procedure-page evidence: scored positive and negative signals, kept with the decision.
+
+Weights are data (data/page_types.toml [procedure]); words and patterns are per language
+(data/lang/<code>.toml [evidence]). English patterns apply on every page as well (titles and
+headings in English are common on sites in other languages).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from ingest.extract.lang import LangData, lang_data
+from ingest.extract.vocabulary import content_tokens, normalize_heading, vocabulary
+from ingest.parse.blocks import BlockKind, ParsedPage
+
+PROCEDURE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks", "benefits",
+                                "alternatives", "personnel", "purpose", "duration", "setting", "patient_experience"})
+NAME_MAX_WORDS = 6  # a heading, label or item this short may be the name of a procedure
+
+
+@lru_cache(maxsize=1)
+def weights() -> dict:
+    """The [procedure] weights of data/page_types.toml."""
+    return tomllib.loads(resources.files("ingest.data").joinpath("page_types.toml").read_text("utf-8"))["procedure"]
+
+
+@dataclass
+class Evidence:
+    score: float = 0.0
+    parts: dict[str, float] = field(default_factory=dict)
+
+    def add(self, name: str, value: float) -> None:
+        if value:
+            self.parts[name] = round(self.parts.get(name, 0.0) + value, 2)
+            self.score = round(self.score + value, 2)
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{k} {v:+g}" for k, v in self.parts.items())
+        return f"score {self.score:g} ({parts or 'no evidence'})"
+
+
+def _langs(lang: LangData) -> list[LangData]:
+    return [lang] if lang.code == "en" else [lang, lang_data("en")]
+
+
+def _any(langs: list[LangData], key: str, text: str) -> bool:
+    return any(lg.any(key, text) for lg in langs)
+
+
+def _lexicon_words(langs: list[LangData], text: str) -> set[str]:
+    return {m.group(0).lower() for lg in langs for p in lg.evidence.get("procedure_lexicon", ()) for m in p.finditer(text)}
+
+
+def _heading_hits(langs: list[LangData], key: str, headings: list[str]) -> set[str]:
+    """Distinct entries of a heading set (e.g. condition_headings) that headings contain."""
+    found: set[str] = set()
+    for heading in headings:
+        norm = normalize_heading(heading)
+        tokens = content_tokens(norm)
+        if not tokens or len(tokens) > 6:
+            continue
+        for lg in langs:
+            for entry in lg.heading_sets.get(key, ()):
+                et = content_tokens(entry)
+                if norm == entry or (et and et <= tokens):
+                    found.add(entry)
+    return found
+
+
+def _names(page: ParsedPage) -> list[str]:
+    """Short texts that may name things: headings, bold labels, a paragraph's part before ' : '."""
+    names = []
+    for b in page.blocks:
+        if b.label:
+            names.append(b.label)
+        if b.kind is BlockKind.HEADING and len(b.text.split()) <= NAME_MAX_WORDS:
+            names.append(b.text)
+        elif b.kind is BlockKind.PARAGRAPH and " : " in b.text[:80]:
+            head = b.text.split(" : ", 1)[0]
+            if len(head.split()) <= NAME_MAX_WORDS:
+                names.append(head)
+    return names
+
+
+def _specific(langs: list[LangData], words: set[str]) -> set[str]:
+    """Lexicon words that name one procedure (not 'treatment', 'surgery', ...)."""
+    return {w for w in words if not any(p.fullmatch(w) for lg in langs for p in lg.evidence.get("generic_lexicon", ()))}
+
+
+def _json_ld_procedure(page: ParsedPage) -> bool:
+    for obj in page.json_ld:
+        types = obj.get("@type")
+        for t in types if isinstance(types, list) else [types]:
+            if isinstance(t, str) and ("Procedure" in t or t in ("MedicalTest", "MedicalTherapy", "TherapeuticProcedure")):
+                return True
+    return False
+
+
+def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None, anchored: frozenset[str],
+                       lang: LangData, headings: list[str]) -> Evidence:
+    """Score the evidence that a page is about one procedure (positive and negative parts)."""
+    w = weights()
+    langs = _langs(lang)
+    ev = Evidence()
+    title = title or ""
+    sections = anchored & PROCEDURE_SECTIONS
+    ev.add("sections", w["section"] * min(len(sections), w["max_sections"]))
+    title_words = _lexicon_words(langs, title)
+    if title_words:
+        ev.add("title_names_procedure", w["title_lexicon"])
+    if summary:
+        if _any(langs, "definition_cues", summary):
+            ev.add("summary_defines_procedure", w["summary_definition"])
+        elif _lexicon_words(langs, summary):
+            ev.add("summary_names_procedure", w["summary_lexicon"])
+        if _any(langs, "overview_cues", summary):
+            ev.add("overview_summary", w["overview_cue"])
+    if _json_ld_procedure(page):
+        ev.add("json_ld_procedure", w["json_ld"])
+    text = " ".join(b.text for b in page.blocks)
+    vocab = vocabulary(lang.code)
+    cue_fields = [s.name for s in vocab.sections if s.kind == "list" and s.heading_cues
+                  and any(c.search(text) for c in s.heading_cues)]
+    hits = sum(len(c.findall(text)) for s in vocab.sections if s.kind == "list" for c in s.heading_cues)
+    if len(cue_fields) >= 2 and hits >= w["body_cue_hits"]:
+        ev.add("body_cues", w["body_cues"])
+    condition = _heading_hits(langs, "condition_headings", headings)
+    if condition:
+        ev.add("condition_headings", w["condition_heading"] * min(len(condition), w["max_condition_headings"]))
+    if _any(langs, "condition_title", title) and not title_words - {"pain"}:
+        ev.add("condition_title", w["condition_title"])
+    if _any(langs, "overview_title", title):
+        ev.add("overview_title", w["overview_title"])
+    others = set()
+    for name in _names(page):
+        words = _specific(langs, _lexicon_words(langs, name)) - title_words
+        if words and normalize_heading(name) != normalize_heading(title):
+            others.add(frozenset(words))
+    if len(others) >= w["many_procedures_min"]:
+        ev.add("many_procedures", w["many_procedures"])
+    listing = sum(1 for b in page.blocks if len(b.text) < 40 and _any(langs, "listing_cues", b.text))
+    if listing >= w["listing_min"]:
+        ev.add("listing", w["listing"])
+    if _any(langs, "person_title", title) or len(_heading_hits(langs, "person_headings", headings)) >= w["person_headings_min"]:
+        ev.add("person", w["person"])
+    if _any(langs, "contact_title", title):
+        ev.add("contact", w["contact"])
+    elif len(_heading_hits(langs, "contact_headings", headings)) >= 2:
+        ev.add("contact_headings", w["contact_headings"])
+    prices = sum(lg.count("price_cues", text) for lg in langs[:1])
+    if _any(langs, "price_title", title) or prices >= w["price_min"]:
+        ev.add("price_list", w["price"])
+    return ev
