@@ -16,8 +16,9 @@ from ingest.extract.lang import LangData, lang_data
 from ingest.extract.vocabulary import content_tokens, normalize_heading, vocabulary
 from ingest.parse.blocks import BlockKind, ParsedPage
 
-PROCEDURE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks", "benefits",
-                                "alternatives", "personnel", "purpose", "duration", "setting", "patient_experience"})
+CORE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks"})
+OTHER_SECTIONS = frozenset({"benefits", "alternatives", "personnel", "purpose", "duration", "setting", "patient_experience"})
+ABOUT = ("title_names_procedure", "summary_defines_procedure", "summary_names_procedure", "json_ld_procedure")
 NAME_MAX_WORDS = 6  # a heading, label or item this short may be the name of a procedure
 
 
@@ -65,7 +66,7 @@ def _heading_hits(langs: list[LangData], key: str, headings: list[str]) -> set[s
         for lg in langs:
             for entry in lg.heading_sets.get(key, ()):
                 et = content_tokens(entry)
-                if norm == entry or (et and et <= tokens):
+                if norm == entry or (et and et <= tokens and len(tokens) - len(et) <= 1):
                     found.add(entry)
     return found
 
@@ -106,11 +107,13 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     langs = _langs(lang)
     ev = Evidence()
     title = title or ""
-    sections = anchored & PROCEDURE_SECTIONS
-    ev.add("sections", w["section"] * min(len(sections), w["max_sections"]))
+    core, other = anchored & CORE_SECTIONS, anchored & OTHER_SECTIONS
+    ev.add("sections", w["section"] * min(len(core), w["max_sections"]) + w["other_section"] * min(len(other), 2))
     title_words = _lexicon_words(langs, title)
-    if title_words:
-        ev.add("title_names_procedure", w["title_lexicon"])
+    is_name = len(title.split()) <= w["title_max_words"] and not title.rstrip().endswith("?")
+    if title_words and is_name:
+        specific = _specific(langs, title_words)
+        ev.add("title_names_procedure", w["title_lexicon"] if specific else w["title_generic"])
     if summary:
         if _any(langs, "definition_cues", summary):
             ev.add("summary_defines_procedure", w["summary_definition"])
@@ -134,6 +137,8 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         ev.add("condition_title", w["condition_title"])
     if _any(langs, "overview_title", title):
         ev.add("overview_title", w["overview_title"])
+    elif _heading_hits(langs, "overview_headings", headings):
+        ev.add("overview_heading", w["overview_heading"])
     others = set()
     for name in _names(page):
         words = _specific(langs, _lexicon_words(langs, name)) - title_words
@@ -153,4 +158,6 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     prices = sum(lg.count("price_cues", text) for lg in langs[:1])
     if _any(langs, "price_title", title) or prices >= w["price_min"]:
         ev.add("price_list", w["price"])
+    if not any(k in ev.parts for k in ABOUT) and len(core) < w["core_alone"]:
+        ev.add("nothing_names_a_procedure", -max(ev.score, 0.0))  # sections alone, with no name of a procedure
     return ev

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ingest.extract import meta
@@ -46,17 +47,24 @@ def _page_title(page: ParsedPage, blocks: list[Block], lang: LangData) -> tuple[
 
 # A paragraph is descriptive (a summary candidate) from this many words.
 SUMMARY_MIN_WORDS = 8
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f]['\")\u201d]?\s*$")  # a paragraph of sentences, not a contact line
+_CONTACT = re.compile(r"@\w+\.\w|\+?\d[\d\s-]{8,}\d")
 
 
 def _first_paragraph(blocks: list[Block]) -> str | None:
     rules = chrome_rules()
     for b in blocks:
         if b.kind is BlockKind.PARAGRAPH and len(b.text.split()) >= SUMMARY_MIN_WORDS and not rules.is_chrome_text(b.text) \
-                and not b.text.rstrip().endswith(":"):
+                and _SENTENCE_END.search(b.text) and not _CONTACT.search(b.text):
             return b.text
         if b.kind is BlockKind.ITEM and b.list_id is not None:
             return None  # content starts with a list: no descriptive paragraph
     return None
+
+
+def _names_list_section(title: str | None, vocab: Vocabulary) -> bool:
+    section = vocab.match(title) if title else None
+    return section is not None and vocab.section(section).kind == "list"
 
 
 def _first_section(blocks: list[Block], vocab: Vocabulary) -> int:
@@ -74,8 +82,8 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     vocab = vocabulary(lang.code)
     title, title_index, title_how = _page_title(page, blocks, lang)
     summary_first = _first_paragraph(blocks[title_index + 1:] if title_index is not None else blocks)
-    if title_index is not None:
-        del blocks[title_index]
+    if title_index is not None and not _names_list_section(title, vocab):
+        del blocks[title_index]  # (a title such as "Post-operative instructions ..." opens its section)
     names: list[str] = []
     name_line: str | None = None
     preamble_texts: list[str] = [title or ""]
@@ -134,7 +142,7 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
         fields["summary"] = summary_first
         fields["section_sources"]["summary"] = "first paragraph"
     anchored = frozenset(n for n, s in sections.items() if s.anchored)
-    headings = [b.text for b in page.blocks if b.kind is BlockKind.HEADING]
+    headings = [b.text for b in page.blocks if b.kind is BlockKind.HEADING and b.form != "dt"]  # (dt: a term, not a heading)
     return ProcedureDraft(fields, anchored, frozenset(sections) - anchored, lang=lang, title_source=title_how,
                           summary_first=summary_first, headings=headings, preamble=blocks[:PREAMBLE_SCAN])
 

@@ -97,7 +97,7 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                             or (section == current.section and block.form in ("bold", "line", "dt"))):
                 current.blocks.append(block)  # a sub-group label inside the section
                 continue
-            if nested and current.section is not None and (section is None or weak or section == current.section):
+            if nested and current.section is not None and (current.section != UNKNOWN or section is None or weak):
                 current.blocks.append(block)  # a sub-heading stays inside its section
                 continue
             if section is not None:
@@ -168,8 +168,8 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
         content = out.setdefault(run.section, SectionContent(run.section, anchored=not run.weak and not source.startswith("recovered:"),
                                                              source=source))
         _fill(content, run.blocks, vocab)
-    if len({r.section for r in anchored if not r.weak}) >= 2:
-        _recover_headless(runs, out, vocab)
+    if len({r.section for r in anchored if not r.weak}) >= 2 and any(b.gap_before for b in blocks):
+        _recover_headless(runs, out, vocab)  # text exports only: their lost headings left blank-line gaps
     order = {s.name: s.order for s in vocab.sections}
     return dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
 
@@ -271,6 +271,8 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
     while i < len(blocks):
         block = blocks[i]
         i += 1
+        if not any(ch.isalnum() for ch in block.text) and block.kind is not BlockKind.ROW:
+            continue  # a stray BOM or ornament
         if block.kind is BlockKind.HEADING:
             body = []
             while i < len(blocks) and blocks[i].kind is BlockKind.PARAGRAPH and not blocks[i].label:
@@ -294,6 +296,9 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
                 content.notes.append(note)
             if label:
                 content.groups.append((label, []))
+            continue
+        if block.kind is BlockKind.ITEM and not is_list:
+            content.items.append(block.text)  # a text section's list (e.g. the conditions under "Why is it done")
             continue
         if block.kind is BlockKind.PARAGRAPH and is_list and vocab.is_group_label(content.name, block.text):
             content.groups.append((block.text.rstrip(":").strip(), []))

@@ -15,6 +15,7 @@ _STOPWORDS = frozenset("the a an your my of is it are this to for and or you be 
 _CONTRACTIONS = (("it's", "it is"), ("what's", "what is"), ("i'll", "i will"), ("you'll", "you will"),
                  ("don't", "do not"), ("can't", "cannot"))
 _NON_WORD = re.compile(r"[^\w' ]+|_")
+_GLUED_NUMBER = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")  # "Step1" -> "Step 1"
 _LEADING_NUMBER = re.compile(r"^\s*(?:step\s+)?(?:\d+|[ivx]+|[a-z])[.):]\s+", re.I)
 _FUZZY_CUTOFF = 0.86
 _KEYWORD_MAX_WORDS = 5  # content words: longer lines are sentences, not headings
@@ -26,7 +27,7 @@ def normalize_heading(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).replace("\u2019", "'").replace("\u2018", "'")
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LNZP" or ch in "&'")
     text = unicodedata.normalize("NFC", text)  # accents folded: "préparation" == "preparation"
-    text = _LEADING_NUMBER.sub("", text).lower().replace("&", " and ").replace("-", " ")
+    text = _LEADING_NUMBER.sub("", _GLUED_NUMBER.sub(" ", text)).lower().replace("&", " and ").replace("-", " ")
     for short, long in _CONTRACTIONS:
         text = text.replace(short, long)
     return " ".join(_NON_WORD.sub(" ", text).replace("'", "").split())
@@ -85,6 +86,8 @@ class Vocabulary:
             score = 0.0
             if vtokens and vtokens <= tokens and len(tokens) - len(vtokens) <= 3:
                 score = 50 + 10 * len(vtokens) - (len(tokens) - len(vtokens))
+                if f" {variant} " in f" {norm} ":
+                    score += 5  # the wording as one phrase beats its words scattered
             else:
                 matcher = difflib.SequenceMatcher(None, norm, variant)
                 if matcher.real_quick_ratio() >= _FUZZY_CUTOFF and matcher.quick_ratio() >= _FUZZY_CUTOFF:
