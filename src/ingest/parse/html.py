@@ -43,7 +43,7 @@ def parse_html(text: str) -> ParsedPage:
         drop_invisible(content)
     h1 = content.find(".//h1") if content is not None else None
     if h1 is None:
-        h1 = root.find(".//h1")
+        h1 = next((h for h in root.iter("h1") if not _in_chrome(h, rules)), None)
     if h1 is not None:
         page.title = clean_text(h1.text_content()) or None
     if content is None:
@@ -58,6 +58,11 @@ def parse_html(text: str) -> ParsedPage:
     finally:
         soup.decompose()  # break BeautifulSoup's reference cycles now, not in the GC
     return page
+
+
+def _in_chrome(el, rules) -> bool:
+    """True when el sits in a footer, nav, aside or other chrome container."""
+    return any(anc.tag in rules.drop_tags or anc.tag == "footer" for anc in el.iterancestors())
 
 
 _CLOSING = re.compile(r"</(?:html|body)\s*>\s*$", re.I)

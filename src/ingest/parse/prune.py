@@ -21,24 +21,37 @@ _CANDIDATES = ".//*[@class or @id or @role or @hidden or @aria-hidden or self::h
 # A class/id-token chrome match is overruled for a container that holds at least this share
 # of the content root's text with few links (e.g. class="blog-detailed-sidebar" around the article).
 _MAIN_SHARE = 0.5
+# A content-root candidate must hold at least this share of the body's text.
+_ROOT_SHARE = 0.2
 _MAX_LINK_DENSITY = 0.3
 # Attributes that survive slimming: ol/@start and the normaliser's canonical markers.
 KEEP_ATTRS = ("start", "data-ingest-form", "data-ingest-label")
 
 
 def content_root(root: etree._Element, rules: ChromeRules) -> etree._Element | None:
-    """The first element of the highest-priority content-root rule, in one pass over the
-    container elements (XPath over the whole document costs ~10x more)."""
+    """The first element of the highest-priority content-root rule that holds a fair share of
+    the page's text (a first <article> that is one card of many is not the content), found in
+    one pass over the container elements (XPath over the whole document costs ~10x more)."""
     checks = rules.content_root_checks
-    best_rank, best = len(checks), None
+    firsts: list = [None] * len(checks)
     for el in root.iter(*_ROOT_CANDIDATE_TAGS):
-        for rank in range(best_rank):
-            if checks[rank](el):
-                best_rank, best = rank, el
+        for rank in range(len(checks)):
+            if firsts[rank] is None and checks[rank](el):
+                firsts[rank] = el
                 break
-        if best_rank == 0:
+        if firsts[0] is not None:
             break
-    return best
+    found = [el for el in firsts if el is not None]
+    if len(found) <= 1:
+        return found[0] if found else None
+    total = None
+    for el in found[:-1]:
+        if total is None:
+            body = found[-1] if found[-1].tag == "body" else root
+            total = len(body.text_content())
+        if len(el.text_content()) >= total * _ROOT_SHARE:
+            return el
+    return found[-1]
 
 
 def drop_invisible(content: etree._Element) -> None:
