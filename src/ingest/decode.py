@@ -3,6 +3,11 @@
 A declaration that lies (declares UTF-8, holds cp1252 bytes) is caught because
 strict decoding fails; then the bytes are detected, and bytes that are invalid
 UTF-8 inside otherwise valid UTF-8 (mixed pages) are read as cp1252.
+
+The text is then made safe for lxml once, here: XML-incompatible control characters
+(pasted from word processors: \x1a, \x1b, \x1e...) are dropped (\x0b, \x0c become
+spaces; \t \n \r stay), and a leading XML declaration is stripped even when mangled
+(lxml refuses str input that carries an encoding declaration).
 """
 
 from __future__ import annotations
@@ -29,6 +34,23 @@ _MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x
 _MAX_LOSSY_SHARE = 0.02
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 _CP1252_CHAOS_MARGIN = 0.02
+
+
+# Characters XML 1.0 (and so lxml) refuses in text: C0 controls but tab/LF/CR, lone
+# surrogates, U+FFFE/U+FFFF. Vertical tab and form feed read as whitespace in HTML.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_SPACE = frozenset("\x0b\x0c")
+# A leading XML declaration, also mangled (no '?>', no closing '>', BOM or spaces before it).
+_XML_DECL = re.compile(r"^[\s\ufeff]*<\?xml\b[^<>]*(?:\?>|>)?", re.I)
+
+
+def xml_safe(text: str) -> str:
+    """Text lxml accepts: no XML-incompatible control characters, no leading XML declaration."""
+    if _XML_BAD.search(text):
+        text = _XML_BAD.sub(lambda m: " " if m[0] in _XML_SPACE else "", text)
+    if text.lstrip(" \t\r\n\ufeff")[:5].lower() == "<?xml":
+        text = _XML_DECL.sub("", text, count=1)
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +98,18 @@ def looks_binary(data: bytes) -> bool:
 
 
 def decode_page(data: bytes, http_charset: str | None = None) -> Decoded:
-    """Decode page bytes; raises PageError('empty' | 'binary' | 'undecodable')."""
+    """Decode page bytes into lxml-safe text (see xml_safe);
+    raises PageError('empty' | 'binary' | 'undecodable')."""
+    decoded = _decode(data, http_charset)
+    text = xml_safe(decoded.text)
+    if text is decoded.text:
+        return decoded
+    if not text.strip():
+        raise PageError("empty", "no content once control characters and the XML declaration are removed")
+    return Decoded(text, decoded.encoding, decoded.source)
+
+
+def _decode(data: bytes, http_charset: str | None) -> Decoded:
     if not data.strip():
         raise PageError("empty", f"{len(data)} bytes, no content")
     if looks_binary(data):
