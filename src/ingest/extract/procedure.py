@@ -47,6 +47,7 @@ def _page_title(page: ParsedPage, blocks: list[Block], lang: LangData) -> tuple[
 
 # A paragraph is descriptive (a summary candidate) from this many words.
 SUMMARY_MIN_WORDS = 8
+SUMMARY_LONG = 20  # ... and from this many it need not end a sentence (cut-off teasers)
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f]['\")\u201d]?\s*$")  # a paragraph of sentences, not a contact line
 _CONTACT = re.compile(r"@\w+\.\w|\+?\d[\d\s-]{8,}\d")
 
@@ -55,7 +56,7 @@ def _first_paragraph(blocks: list[Block]) -> str | None:
     rules = chrome_rules()
     for b in blocks:
         if b.kind is BlockKind.PARAGRAPH and len(b.text.split()) >= SUMMARY_MIN_WORDS and not rules.is_chrome_text(b.text) \
-                and _SENTENCE_END.search(b.text) and not _CONTACT.search(b.text):
+                and (_SENTENCE_END.search(b.text) or len(b.text.split()) >= SUMMARY_LONG) and not _CONTACT.search(b.text):
             return b.text
         if b.kind is BlockKind.ITEM and b.list_id is not None:
             return None  # content starts with a list: no descriptive paragraph
@@ -81,7 +82,8 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     lang = lang_data(code)
     vocab = vocabulary(lang.code)
     title, title_index, title_how = _page_title(page, blocks, lang)
-    summary_first = _first_paragraph(blocks[title_index + 1:] if title_index is not None else blocks)
+    summary_first = (_first_paragraph(blocks[title_index + 1:]) if title_index is not None else None) or _first_paragraph(blocks)
+    title_block = blocks[title_index] if title_index is not None else None
     if title_index is not None and not _names_list_section(title, vocab):
         del blocks[title_index]  # (a title such as "Post-operative instructions ..." opens its section)
     names: list[str] = []
@@ -142,7 +144,9 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
         fields["summary"] = summary_first
         fields["section_sources"]["summary"] = "first paragraph"
     anchored = frozenset(n for n, s in sections.items() if s.anchored)
-    headings = [b.text for b in page.blocks if b.kind is BlockKind.HEADING and b.form != "dt"]  # (dt: a term, not a heading)
+    # Headings of the main content (after the title; navigation menus stand before it). dt: a term, not a heading.
+    after = page.blocks[page.blocks.index(title_block) + 1:] if title_block is not None else page.blocks
+    headings = [b.text for b in after if b.kind is BlockKind.HEADING and b.form != "dt"]
     return ProcedureDraft(fields, anchored, frozenset(sections) - anchored, lang=lang, title_source=title_how,
                           summary_first=summary_first, headings=headings, preamble=blocks[:PREAMBLE_SCAN])
 
