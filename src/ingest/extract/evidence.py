@@ -113,11 +113,12 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     is_name = len(title.split()) <= w["title_max_words"] and not title.rstrip().endswith("?")
     if title_words and is_name:
         specific = _specific(langs, title_words)
-        ev.add("title_names_procedure", w["title_lexicon"] if specific else w["title_generic"])
+        if specific or len(title.split()) <= w["title_generic_max_words"]:
+            ev.add("title_names_procedure", w["title_lexicon"] if specific else w["title_generic"])
     if summary:
         if _any(langs, "definition_cues", summary):
             ev.add("summary_defines_procedure", w["summary_definition"])
-        elif _lexicon_words(langs, summary):
+        elif _specific(langs, _lexicon_words(langs, summary)):  # ("procedures", "surgery" alone: news, not a page about one)
             ev.add("summary_names_procedure", w["summary_lexicon"])
         if _any(langs, "overview_cues", summary):
             ev.add("overview_summary", w["overview_cue"])

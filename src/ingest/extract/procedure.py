@@ -78,8 +78,8 @@ def _first_section(blocks: list[Block], vocab: Vocabulary) -> int:
 def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     """Title, code, names and the 13 sections of a procedure page."""
     blocks = list(page.blocks)
-    code = page_language(getattr(page, "language", None), " ".join(b.text for b in blocks[:60]))
-    lang = lang_data(code)
+    lang_code = page_language(getattr(page, "language", None), " ".join(b.text for b in blocks[:60]))
+    lang = lang_data(lang_code)
     vocab = vocabulary(lang.code)
     title, title_index, title_how = _page_title(page, blocks, lang)
     summary_first = (_first_paragraph(blocks[title_index + 1:]) if title_index is not None else None) or _first_paragraph(blocks)
@@ -136,7 +136,7 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
         "add_on": meta.is_add_on(title, name_line),
         "url": url,
         **_section_fields(sections, vocab),
-        "language": code,
+        "language": lang_code,
         "section_sources": {n: c.source for n, c in sections.items() if c.source},
         "headings_unmatched": unmatched,
     }
