@@ -47,6 +47,7 @@ def _page_title(page: ParsedPage, blocks: list[Block], lang: LangData) -> tuple[
 
 # A paragraph is descriptive (a summary candidate) from this many words.
 SUMMARY_MIN_WORDS = 8
+SUMMARY_MIN_CHARS = 25  # ... or characters (scripts with long words: Korean, Japanese)
 SUMMARY_LONG = 20  # ... and from this many it need not end a sentence (cut-off teasers)
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f]['\")\u201d]?\s*$")  # a paragraph of sentences, not a contact line
 _CONTACT = re.compile(r"@\w+\.\w|\+?\d[\d\s-]{8,}\d")
@@ -55,7 +56,8 @@ _CONTACT = re.compile(r"@\w+\.\w|\+?\d[\d\s-]{8,}\d")
 def _first_paragraph(blocks: list[Block]) -> str | None:
     rules = chrome_rules()
     for b in blocks:
-        if b.kind is BlockKind.PARAGRAPH and len(b.text.split()) >= SUMMARY_MIN_WORDS and not rules.is_chrome_text(b.text) \
+        if b.kind is BlockKind.PARAGRAPH and (len(b.text.split()) >= SUMMARY_MIN_WORDS or len(b.text) >= SUMMARY_MIN_CHARS) \
+                and not rules.is_chrome_text(b.text) \
                 and (_SENTENCE_END.search(b.text) or len(b.text.split()) >= SUMMARY_LONG) and not _CONTACT.search(b.text):
             return b.text
         if b.kind is BlockKind.ITEM and b.list_id is not None:
