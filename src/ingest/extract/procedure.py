@@ -154,9 +154,13 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
 
 
 def _purpose_list_to_indications(sections: dict[str, SectionContent]) -> None:
-    """A 'Why is it done' section that lists conditions: its list is the indications, its prose the purpose."""
+    """A 'Why is it done' section is also the indications (when the page has no other): its list, else its paragraphs."""
     purpose = sections.get("purpose")
-    if purpose is None or not purpose.items or "indications" in sections:
+    if purpose is None or "indications" in sections or not (purpose.items or purpose.paragraphs):
+        return
+    if not purpose.items:  # prose only: the purpose text stays, and each paragraph is also an indication
+        sections["indications"] = SectionContent("indications", items=list(purpose.paragraphs), anchored=purpose.anchored,
+                                                 source=purpose.source)
         return
     sections["indications"] = SectionContent("indications", items=purpose.items, anchored=purpose.anchored,
                                              source=purpose.source)

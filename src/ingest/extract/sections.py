@@ -74,11 +74,13 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
             if block.kind is BlockKind.HEADING or block.gap_before >= 1:
                 runs.append(_Run(CHROME))
             continue
-        if block.kind is not BlockKind.HEADING and block.label and not current.faq:
-            section = vocab.match(block.label)
-            if section is not None and section != current.section and block.kind is BlockKind.PARAGRAPH:
+        if block.kind is BlockKind.PARAGRAPH and block.label and not current.faq:
+            inside = current.section not in (None, CHROME, UNKNOWN)
+            section = vocab.match(block.label) or (vocab.match(block.label, weak=True) if inside else None)
+            if section is not None:  # a label that names a section is its heading: left out of the text
                 rest = block.text[len(block.label):].lstrip(" :-\u2013\u2014") if block.text.startswith(block.label) else block.text
-                runs.append(_Run(section, heading=block.label, level=current.level if current.section else 0))
+                if section != current.section:
+                    runs.append(_Run(section, heading=block.label, level=current.level if inside else 0))
                 if rest:
                     runs[-1].blocks.append(Block(BlockKind.PARAGRAPH, rest))
                 continue
@@ -160,7 +162,7 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
         if run.section == UNKNOWN and run.peer and not run.faq and strong_names:
             text = " ".join(b.text for b in run.blocks)
             found = cue_section(text, vocab)
-            if found is None or found[0] in strong_names:
+            if found is None:
                 continue
             run.section, source = found[0], "recovered:" + ",".join(found[1])
         elif run.section in (None, CHROME, UNKNOWN):
