@@ -142,7 +142,10 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
         "section_sources": {n: c.source for n, c in sections.items() if c.source},
         "headings_unmatched": unmatched,
     }
-    if not fields.get("summary") and summary_first and not any(summary_first in (fields.get(n) or []) for n in sections):
+    # HTML pages: the summary is the first descriptive paragraph of the main content (a "What is it?"
+    # section further down does not replace it); text exports keep their summary section.
+    first_is_free = summary_first and not any(summary_first in (fields.get(n) or []) for n in sections if n != "summary")
+    if page.text_format == "html" and first_is_free and summary_first != fields.get("summary"):
         fields["summary"] = summary_first
         fields["section_sources"]["summary"] = "first paragraph"
     anchored = frozenset(n for n, s in sections.items() if s.anchored)

@@ -157,9 +157,11 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
     for run in runs:
         if run.section == UNKNOWN and unmatched is not None and not run.faq and run.heading:
             unmatched.append(run.heading)
+    named_before = False  # an intro heading before every named section is the page's own, not a section
     for run in runs:
         source = run.heading or ""
-        if run.section == UNKNOWN and run.peer and not run.faq and strong_names:
+        named_before = named_before or (run.section not in (None, CHROME, UNKNOWN) and not run.weak)
+        if run.section == UNKNOWN and run.peer and not run.faq and named_before:
             text = " ".join(b.text for b in run.blocks)
             found = cue_section(text, vocab)
             if found is None:
