@@ -169,6 +169,8 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
             run.section, source = found[0], "recovered:" + ",".join(found[1])
         elif run.section in (None, CHROME, UNKNOWN):
             continue
+        if run.section == "summary" and run.blocks and all(b.kind is BlockKind.ITEM for b in run.blocks):
+            run.section = "procedure_steps"  # "Procedure overview" over a list: the list is the steps, not a summary
         content = out.setdefault(run.section, SectionContent(run.section, anchored=not run.weak and not source.startswith("recovered:"),
                                                              source=source))
         _fill(content, run.blocks, vocab)
