@@ -11,7 +11,8 @@ Runs on the lxml content root after invisible content is gone and before chrome 
 - a bold label opening a p/li: data-ingest-label on that p/li.
 
 Each rule is one function below, applied in this order: titles, css_bold, bold_br, lines,
-cards, icon_runs, tables, items_and_labels.
+cards, icon_runs, tables,
+list_children, items_and_labels.
 """
 
 from __future__ import annotations
@@ -134,6 +135,7 @@ def normalize(content: etree._Element, rules: MarkupRules | None = None) -> None
     cards(content, r)
     icon_runs(content, r)
     tables(content, r)
+    list_children(content)
     items_and_labels(content, r)
 
 
@@ -214,8 +216,9 @@ def titles(content: etree._Element, r: MarkupRules) -> None:
             continue
         words = _words(el)
         values = " ".join((el.get(a) or "") for a in ("data-toggle", "data-bs-toggle")).lower()
-        if words & r.exclude_words or set(values.split()) & r.exclude_words:
-            continue
+        is_tab = el.get("role") == "tab" or bool({"tab", "pill"} & set(values.split()))
+        if not is_tab and (words & r.exclude_words or set(values.split()) & r.exclude_words):
+            continue  # a menu or dialog toggle (a tab list is often styled as "nav")
         context = words | _words(el.getparent())
         toggled = any(el.get(a) is not None for a in r.toggle_attrs) or el.get("role") == "tab"
         if el.tag == "summary":
@@ -666,9 +669,58 @@ def tables(content: etree._Element, r: MarkupRules) -> None:
             _replace(table, [dl])
 
 
+# -- rule: headings and paragraphs written inside ul/ol ----------------------------------
+
+_LIST_STRAYS = etree.XPath(".//*[self::ul or self::ol][*[not(self::li)]]")
+
+
+def list_children(content: etree._Element) -> None:
+    """A heading or paragraph written directly inside ul/ol (invalid, but common) is moved out:
+    before the list when it precedes every item, else the list is split around it."""
+    for lst in _LIST_STRAYS(content):
+        parent = lst.getparent()
+        if parent is None or not any(c.tag == "li" for c in lst):
+            continue
+        strays = [c for c in lst if isinstance(c.tag, str) and c.tag != "li" and clean_text(c.text_content())]
+        if not strays:
+            continue
+        groups: list[list] = [[]]  # alternating: [li...], stray, [li...], ...
+        for child in list(lst):
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag == "li" or not clean_text(child.text_content()):
+                if isinstance(groups[-1], list):
+                    groups[-1].append(child)
+                else:
+                    groups.append([child])
+            else:
+                groups.append(child)
+        at = parent.index(lst)
+        tail = lst.tail
+        parent.remove(lst)
+        new = []
+        for g in groups:
+            if isinstance(g, list):
+                if not g:
+                    continue
+                part = etree.Element(lst.tag)
+                if lst.get("start") and not new:
+                    part.set("start", lst.get("start"))
+                for li in g:
+                    part.append(li)
+                new.append(part)
+            else:
+                g.tail = None
+                new.append(g)
+        for k, n in enumerate(new):
+            parent.insert(at + k, n)
+        if new:
+            new[-1].tail = tail
+
+
 # -- rule: list-item bullets and bold labels ------------------------------------------------
 
-_LABELLED = etree.XPath(".//*[self::p or self::li][*[1][self::b or self::strong]]")
+_LABELLED = etree.XPath(".//*[self::p or self::li][*[1][self::b or self::strong or self::span[@class or @style]]]")
 
 
 def items_and_labels(content: etree._Element, r: MarkupRules) -> None:
@@ -678,12 +730,14 @@ def items_and_labels(content: etree._Element, r: MarkupRules) -> None:
         text = li.text or ""
         if text.strip():
             m = r.bullet.match(text)
-            if m and len(text) > len(m[0]):
+            if m and (len(text) > len(m[0]) or len(li)):
                 li.text = text[m.end():]
     for el in _LABELLED(content):
         if (el.text or "").strip():
             continue
         bold = el[0]
+        if bold.tag == "span" and not (_words(bold) & r.bold_words or r.bold_style.search(bold.get("style") or "")):
+            continue
         label = clean_text(bold.text_content())
         rest = clean_text((bold.tail or "") + "".join(
             (c.text_content() if isinstance(c.tag, str) else "") + (c.tail or "") for c in el[1:]))
