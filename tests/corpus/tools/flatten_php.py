@@ -1,0 +1,64 @@
+"""Flatten a PHP page of a site repository into one static HTML document, mechanically.
+
+Used once, by hand, to make the corpus pages in tests/corpus/procedures/pages/ (not by the tests).
+Rule (as in ../shared/corpus/procedures/SOURCES.md): every PHP block that holds literal
+include/require statements is replaced by the included files, themselves processed the same way;
+every other PHP block is removed; all other bytes are kept as they are.
+
+    python3 tests/corpus/tools/flatten_php.py GIT_DIR COMMIT PATH OUT
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import subprocess
+import sys
+
+PHP_BLOCK = re.compile(rb"<\?(?:php\b|=|(?=\s))(.*?)(?:\?>|\Z)", re.S)
+LITERAL_INCLUDE = re.compile(
+    rb"""\b(?:include|require)(?:_once)?\s*\(?\s*(['"])([^'"$]+)\1\s*\)?\s*;?""", re.I
+)
+
+
+def show(git_dir: str, commit: str, path: str) -> bytes | None:
+    """Return the bytes of PATH at COMMIT, or None when the file is not there."""
+    r = subprocess.run(["git", "--git-dir", git_dir, "show", f"{commit}:{path}"], capture_output=True)
+    return r.stdout if r.returncode == 0 else None
+
+
+def flatten(git_dir: str, commit: str, path: str, used: list[str], depth: int = 0) -> bytes:
+    """Return PATH with literal includes inlined (recursively) and other PHP blocks removed."""
+    src = show(git_dir, commit, path)
+    if src is None:
+        raise FileNotFoundError(path)
+    base = posixpath.dirname(path)
+
+    def repl(m: re.Match) -> bytes:
+        out = b""
+        for inc in LITERAL_INCLUDE.finditer(m.group(1)):
+            target = inc.group(2).decode()
+            for cand in (posixpath.normpath(posixpath.join(base, target)), posixpath.normpath(target)):
+                if show(git_dir, commit, cand) is not None:
+                    used.append(cand)
+                    out += flatten(git_dir, commit, cand, used, depth + 1)
+                    break
+            else:
+                print(f"  missing include {target!r} in {path}", file=sys.stderr)
+        return out
+
+    if depth > 8:
+        raise RecursionError(path)
+    return PHP_BLOCK.sub(repl, src)
+
+
+def main() -> None:
+    git_dir, commit, path, out = sys.argv[1:5]
+    used: list[str] = []
+    data = flatten(git_dir, commit, path, used)
+    with open(out, "wb") as fh:
+        fh.write(data)
+    print("included:", ", ".join(dict.fromkeys(used)) or "-")
+
+
+if __name__ == "__main__":
+    main()
