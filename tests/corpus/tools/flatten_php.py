@@ -16,8 +16,9 @@ import sys
 
 PHP_BLOCK = re.compile(rb"<\?(?:php\b|=|(?=\s))(.*?)(?:\?>|\Z)", re.S)
 LITERAL_INCLUDE = re.compile(
-    rb"""\b(?:include|require)(?:_once)?\s*\(?\s*(['"])([^'"$]+)\1\s*\)?\s*;?""", re.I
-)
+    rb"""\b(?:include|require)(?:_once)?\s*\(?\s*(?:(?:dirname\(__FILE__\)|__DIR__)\s*\.\s*)?(['"])([^'"$]+)\1\s*\)?\s*;?""",
+    re.I,
+)  # a literal path, optionally prefixed by the including file's directory (dirname(__FILE__) / __DIR__)
 
 
 def show(git_dir: str, commit: str, path: str) -> bytes | None:
@@ -37,7 +38,8 @@ def flatten(git_dir: str, commit: str, path: str, used: list[str], depth: int = 
         out = b""
         for inc in LITERAL_INCLUDE.finditer(m.group(1)):
             target = inc.group(2).decode()
-            for cand in (posixpath.normpath(posixpath.join(base, target)), posixpath.normpath(target)):
+            rel = target.lstrip("/") if inc.group(0).count(b"__") else target
+            for cand in (posixpath.normpath(posixpath.join(base, rel)), posixpath.normpath(rel)):
                 if show(git_dir, commit, cand) is not None:
                     used.append(cand)
                     out += flatten(git_dir, commit, cand, used, depth + 1)
