@@ -5,7 +5,7 @@ Rule (as in ../shared/corpus/procedures/SOURCES.md): every PHP block that holds 
 include/require statements is replaced by the included files, themselves processed the same way;
 every other PHP block is removed; all other bytes are kept as they are.
 
-    python3 tests/corpus/tools/flatten_php.py GIT_DIR COMMIT PATH OUT
+    python3 tests/corpus/tools/flatten_php.py GIT_DIR COMMIT PATH OUT ['echo $content=VIEW.php' ...]
 """
 from __future__ import annotations
 
@@ -27,8 +27,13 @@ def show(git_dir: str, commit: str, path: str) -> bytes | None:
     return r.stdout if r.returncode == 0 else None
 
 
-def flatten(git_dir: str, commit: str, path: str, used: list[str], depth: int = 0) -> bytes:
-    """Return PATH with literal includes inlined (recursively) and other PHP blocks removed."""
+def flatten(git_dir: str, commit: str, path: str, used: list[str], depth: int = 0,
+            slots: dict[bytes, str] | None = None) -> bytes:
+    """Return PATH with literal includes inlined (recursively) and other PHP blocks removed.
+
+    slots maps the exact code of a PHP block (e.g. b"echo $content") to a file shown there: the
+    way a site's template shows its page view (resolved by hand, recorded in SOURCES.md)."""
+    slots = slots or {}
     src = show(git_dir, commit, path)
     if src is None:
         raise FileNotFoundError(path)
@@ -36,13 +41,17 @@ def flatten(git_dir: str, commit: str, path: str, used: list[str], depth: int = 
 
     def repl(m: re.Match) -> bytes:
         out = b""
+        code = m.group(1).strip().rstrip(b";").strip()
+        if code in slots:
+            used.append(slots[code])
+            return flatten(git_dir, commit, slots[code], used, depth + 1, slots)
         for inc in LITERAL_INCLUDE.finditer(m.group(1)):
             target = inc.group(2).decode()
             rel = target.lstrip("/") if inc.group(0).count(b"__") else target
             for cand in (posixpath.normpath(posixpath.join(base, rel)), posixpath.normpath(rel)):
                 if show(git_dir, commit, cand) is not None:
                     used.append(cand)
-                    out += flatten(git_dir, commit, cand, used, depth + 1)
+                    out += flatten(git_dir, commit, cand, used, depth + 1, slots)
                     break
             else:
                 print(f"  missing include {target!r} in {path}", file=sys.stderr)
@@ -55,8 +64,9 @@ def flatten(git_dir: str, commit: str, path: str, used: list[str], depth: int = 
 
 def main() -> None:
     git_dir, commit, path, out = sys.argv[1:5]
+    slots = {k.encode(): v for k, v in (a.split("=", 1) for a in sys.argv[5:])}
     used: list[str] = []
-    data = flatten(git_dir, commit, path, used)
+    data = flatten(git_dir, commit, path, used, slots=slots)
     with open(out, "wb") as fh:
         fh.write(data)
     print("included:", ", ".join(dict.fromkeys(used)) or "-")
