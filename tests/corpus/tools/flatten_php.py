@@ -19,6 +19,10 @@ LITERAL_INCLUDE = re.compile(
     rb"""\b(?:include|require)(?:_once)?\s*\(?\s*(?:(?:dirname\(__FILE__\)|__DIR__)\s*\.\s*)?(['"])([^'"$]+)\1\s*\)?\s*;?""",
     re.I,
 )  # a literal path, optionally prefixed by the including file's directory (dirname(__FILE__) / __DIR__)
+PHP_COMMENT = re.compile(rb"/\*.*?\*/|(?://|#)[^\n]*", re.S)
+# WordPress theme templates include their parts by fixed name: get_header() is header.php,
+# get_footer() footer.php, get_sidebar() sidebar.php, get_template_part('x') x.php (theme root).
+WP_INCLUDE = re.compile(rb"""\b(get_header|get_footer|get_sidebar)\(\s*\)|\bget_template_part\(\s*(['"])([^'"$]+)\2\s*\)""")
 
 
 def show(git_dir: str, commit: str, path: str) -> bytes | None:
@@ -45,9 +49,14 @@ def flatten(git_dir: str, commit: str, path: str, used: list[str], depth: int = 
         if code in slots:
             used.append(slots[code])
             return flatten(git_dir, commit, slots[code], used, depth + 1, slots)
-        for inc in LITERAL_INCLUDE.finditer(m.group(1)):
-            target = inc.group(2).decode()
-            rel = target.lstrip("/") if inc.group(0).count(b"__") else target
+        code = PHP_COMMENT.sub(b"", m.group(1))  # an include in a comment is not executed
+        incs = sorted([(i.start(), i.group(2).decode(), i.group(0).count(b"__") > 0)
+                       for i in LITERAL_INCLUDE.finditer(code)]
+                      + [(i.start(), (i.group(1) or b"").decode().replace("get_", "") + ".php"
+                          if i.group(1) else i.group(3).decode() + ".php", True)
+                         for i in WP_INCLUDE.finditer(code)])
+        for _, target, rooted in incs:
+            rel = target.lstrip("/") if rooted else target
             for cand in (posixpath.normpath(posixpath.join(base, rel)), posixpath.normpath(rel)):
                 if show(git_dir, commit, cand) is not None:
                     used.append(cand)
