@@ -208,11 +208,12 @@ def refresh(
 
 
 def _register_subcommands() -> None:
+    from ingest.eval_cli import register as register_eval
     from ingest.history_cli import register as register_history
     from ingest.report_cli import register as register_report
     from ingest.scrape.cli import register as register_scrape
 
-    for register in (register_scrape, register_history, register_report):
+    for register in (register_scrape, register_history, register_report, register_eval):
         register(app)
 
 
