@@ -91,6 +91,28 @@ def _specific(langs: list[LangData], words: set[str]) -> set[str]:
     return {w for w in words if not any(p.fullmatch(w) for lg in langs for p in lg.evidence.get("generic_lexicon", ()))}
 
 
+def _sibling_names(page: ParsedPage, langs: list[LangData], title_words: set[str], vocab) -> int:
+    """The most sibling headings (same parent, same level) that are names of procedures other than
+    the title's: short, ending in a procedure word ("Laparoscopic Surgery", "Tubal Surgery")."""
+    groups: dict[tuple[str, int], int] = {}
+    parents: list[tuple[int, str]] = []
+    for b in page.blocks:
+        if b.kind is not BlockKind.HEADING or not b.level:
+            continue
+        while parents and parents[-1][0] >= b.level:
+            parents.pop()
+        parent = parents[-1][1] if parents else ""
+        parents.append((b.level, b.text))
+        words = normalize_heading(b.text).split()
+        if not words or len(words) > NAME_MAX_WORDS - 2 or vocab.match(b.text) is not None:
+            continue
+        found = _lexicon_words(langs, b.text)
+        last = _lexicon_words(langs, words[-1])
+        if found and last and not found <= title_words:
+            groups[(parent, b.level)] = groups.get((parent, b.level), 0) + 1
+    return max(groups.values(), default=0)
+
+
 def _json_ld_procedure(page: ParsedPage) -> bool:
     for obj in page.json_ld:
         types = obj.get("@type")
@@ -145,7 +167,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         words = _specific(langs, _lexicon_words(langs, name)) - title_words
         if words and normalize_heading(name) != normalize_heading(title):
             others.add(frozenset(words))
-    if len(others) >= w["many_procedures_min"]:
+    if len(others) >= w["many_procedures_min"] or _sibling_names(page, langs, title_words, vocab) >= w["many_procedures_min"]:
         ev.add("many_procedures", w["many_procedures"])
     listing = sum(1 for b in page.blocks if len(b.text) < 40 and _any(langs, "listing_cues", b.text))
     if listing >= w["listing_min"]:

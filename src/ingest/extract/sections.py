@@ -87,8 +87,8 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
         if block.kind is BlockKind.HEADING:
             level = block.level
             nested = bool(level and current.level and level > current.level)
-            if current.faq and (nested or not level):
-                continue  # a question inside the FAQ block
+            if current.faq and (nested or not level or block.text.rstrip().endswith(("?", "\uff1f"))):
+                continue  # a question inside the FAQ block (nested, or a same-level question after it)
             if _is_faq(block.text, lang):
                 runs.append(_Run(UNKNOWN, heading=block.text, level=level, faq=True))
                 continue
