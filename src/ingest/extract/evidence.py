@@ -55,8 +55,8 @@ def _lexicon_words(langs: list[LangData], text: str) -> set[str]:
     return {m.group(0).lower() for lg in langs for p in lg.evidence.get("procedure_lexicon", ()) for m in p.finditer(text)}
 
 
-def _heading_hits(langs: list[LangData], key: str, headings: list[str]) -> set[str]:
-    """Distinct entries of a heading set (e.g. condition_headings) that headings contain."""
+def _heading_hits(langs: list[LangData], key: str, headings: list[str], exact: bool = False) -> set[str]:
+    """Distinct entries of a heading set (e.g. condition_headings) that headings contain (or equal)."""
     found: set[str] = set()
     for heading in headings:
         norm = normalize_heading(heading)
@@ -66,7 +66,7 @@ def _heading_hits(langs: list[LangData], key: str, headings: list[str]) -> set[s
         for lg in langs:
             for entry in lg.heading_sets.get(key, ()):
                 et = content_tokens(entry)
-                if norm == entry or (et and et <= tokens and len(tokens) - len(et) <= 1):
+                if norm == entry or (not exact and et and et <= tokens and len(tokens) - len(et) <= 1):
                     found.add(entry)
     return found
 
@@ -132,7 +132,8 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     core, other = anchored & CORE_SECTIONS, anchored & OTHER_SECTIONS
     ev.add("sections", w["section"] * min(len(core), w["max_sections"]) + w["other_section"] * min(len(other), 2))
     title_words = _lexicon_words(langs, title)
-    is_name = len(title.split()) <= w["title_max_words"] and not title.rstrip().endswith("?")
+    short_question = len(title.split()) <= w["title_generic_max_words"]  # "What is hysteroscopy?" names it
+    is_name = len(title.split()) <= w["title_max_words"] and (short_question or not title.rstrip().endswith("?"))
     if title_words and is_name:
         specific = _specific(langs, title_words)
         if specific or len(title.split()) <= w["title_generic_max_words"]:
@@ -160,7 +161,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         ev.add("condition_title", w["condition_title"])
     if _any(langs, "overview_title", title):
         ev.add("overview_title", w["overview_title"])
-    elif _heading_hits(langs, "overview_headings", headings):
+    elif _heading_hits(langs, "overview_headings", headings, exact=True):
         ev.add("overview_heading", w["overview_heading"])
     others = set()
     for name in _names(page):

@@ -61,10 +61,18 @@ def top_heading(page: ParsedPage) -> str | None:
 
 def page_title(page: ParsedPage, lang: LangData) -> tuple[str | None, str]:
     """(title, where it came from: h1 | og:title | title | heading | '')."""
-    if page.title:
-        return page.title, "h1"
     heading_words = frozenset().union(*(_tokens(b.text) for b in page.blocks if b.kind is BlockKind.HEADING))
     site = page.meta.get("og:site_name")
+    if page.title:
+        head = page.og_title or page.head_title
+        if not head or _tokens(page.title) & _tokens(head):
+            return page.title, "h1"
+        # An h1 sharing no word with the head title is a slogan or the site's name; a heading naming
+        # the head title's own part is the page's title.
+        own = own_part(head, heading_words, site, lang.separators)
+        named = next((b.text for b in page.blocks if b.kind is BlockKind.HEADING and own
+                      and _tokens(own) <= _tokens(b.text)), None)
+        return (named, "heading") if named else (page.title, "h1")
     for how, candidate in (("og:title", page.og_title), ("title", page.head_title)):
         if candidate and (own := own_part(candidate, heading_words, site, lang.separators)):
             return own, how
