@@ -52,23 +52,34 @@ def _any(langs: list[LangData], key: str, text: str) -> bool:
 
 
 def _lexicon_words(langs: list[LangData], text: str) -> set[str]:
-    return {m.group(0).lower() for lg in langs for p in lg.evidence.get("procedure_lexicon", ()) for m in p.finditer(text)}
+    return set(_lexicon(tuple(lg.code for lg in langs), text))
+
+
+@lru_cache(maxsize=16384)
+def _lexicon(codes: tuple[str, ...], text: str) -> frozenset[str]:
+    return frozenset(m.group(0).lower() for code in codes
+                     for p in lang_data(code).evidence.get("procedure_lexicon", ()) for m in p.finditer(text))
+
+
+@lru_cache(maxsize=64)
+def _entries(code: str, key: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((e, content_tokens(e)) for e in lang_data(code).heading_sets.get(key, ()))
+
+
+@lru_cache(maxsize=16384)
+def _heading_entries(heading: str, codes: tuple[str, ...], key: str, exact: bool) -> frozenset[str]:
+    norm = normalize_heading(heading)
+    tokens = content_tokens(norm)
+    if not tokens or len(tokens) > 6:
+        return frozenset()
+    return frozenset(entry for code in codes for entry, et in _entries(code, key)
+                     if norm == entry or (not exact and et and et <= tokens and len(tokens) - len(et) <= 1))
 
 
 def _heading_hits(langs: list[LangData], key: str, headings: list[str], exact: bool = False) -> set[str]:
     """Distinct entries of a heading set (e.g. condition_headings) that headings contain (or equal)."""
-    found: set[str] = set()
-    for heading in headings:
-        norm = normalize_heading(heading)
-        tokens = content_tokens(norm)
-        if not tokens or len(tokens) > 6:
-            continue
-        for lg in langs:
-            for entry in lg.heading_sets.get(key, ()):
-                et = content_tokens(entry)
-                if norm == entry or (not exact and et and et <= tokens and len(tokens) - len(et) <= 1):
-                    found.add(entry)
-    return found
+    codes = tuple(lg.code for lg in langs)
+    return set().union(*(_heading_entries(h, codes, key, exact) for h in headings))
 
 
 def _names(page: ParsedPage) -> list[str]:
@@ -122,6 +133,28 @@ def _json_ld_procedure(page: ParsedPage) -> bool:
     return False
 
 
+BODY_SAMPLE = 12000  # characters of the page's text scanned for content cues
+
+
+def _body_cues(text: str, vocab, min_hits: int) -> bool:
+    """True when the text shows cues of two or more list fields, min_hits times in all (stops early)."""
+    fields = hits = 0
+    for section in vocab.sections:
+        if section.kind != "list" or not section.heading_cues:
+            continue
+        found = 0
+        for cue in section.heading_cues:
+            for _ in cue.finditer(text):
+                found += 1
+                if found >= min_hits:
+                    break
+        fields += found > 0
+        hits += found
+        if fields >= 2 and hits >= min_hits:
+            return True
+    return False
+
+
 def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None, anchored: frozenset[str],
                        lang: LangData, headings: list[str]) -> Evidence:
     """Score the evidence that a page is about one procedure (positive and negative parts)."""
@@ -147,13 +180,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
             ev.add("overview_summary", w["overview_cue"])
     if _json_ld_procedure(page):
         ev.add("json_ld_procedure", w["json_ld"])
-    text = " ".join(b.text for b in page.blocks)
     vocab = vocabulary(lang.code)
-    cue_fields = [s.name for s in vocab.sections if s.kind == "list" and s.heading_cues
-                  and any(c.search(text) for c in s.heading_cues)]
-    hits = sum(len(c.findall(text)) for s in vocab.sections if s.kind == "list" for c in s.heading_cues)
-    if len(cue_fields) >= 2 and hits >= w["body_cue_hits"]:
-        ev.add("body_cues", w["body_cues"])
     condition = _heading_hits(langs, "condition_headings", headings)
     if condition:
         ev.add("condition_headings", w["condition_heading"] * min(len(condition), w["max_condition_headings"]))
@@ -179,9 +206,13 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         ev.add("contact", w["contact"])
     elif len(_heading_hits(langs, "contact_headings", headings)) >= 2:
         ev.add("contact_headings", w["contact_headings"])
+    text = " ".join(b.text for b in page.blocks)
     prices = sum(lg.count("price_cues", text) for lg in langs[:1])
     if _any(langs, "price_title", title) or prices >= w["price_min"]:
         ev.add("price_list", w["price"])
+    # Content cues are scanned only where they can decide (the scan is the costliest part).
+    if w["threshold"] - w["body_cues"] <= ev.score < w["threshold"] and _body_cues(text[:BODY_SAMPLE], vocab, w["body_cue_hits"]):
+        ev.add("body_cues", w["body_cues"])
     if not any(k in ev.parts for k in ABOUT) and len(core) < w["core_alone"]:
         ev.add("nothing_names_a_procedure", -max(ev.score, 0.0))  # sections alone, with no name of a procedure
     return ev

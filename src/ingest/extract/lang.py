@@ -17,6 +17,7 @@ from importlib import resources
 
 DEFAULT = "en"
 _DETECT_CHARS = 4000  # text sampled for detection
+_SCRIPT_CHARS = 1500  # ... and for the script check
 _WORD = re.compile(r"\w+", re.U)
 
 
@@ -73,10 +74,18 @@ def _script_share(text: str, script: str) -> float:
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return 0.0
-    return sum(1 for ch in letters if unicodedata.name(ch, "").startswith(script)) / len(letters)
+    return sum(1 for ch in letters if not ch.isascii() and _script(ch).startswith(script)) / len(letters)
+
+
+@lru_cache(maxsize=8192)
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "")
 
 
 def _by_script(sample: str) -> str | None:
+    sample = sample[:_SCRIPT_CHARS]
+    if sample.isascii() or sum(1 for ch in sample if ord(ch) > 0x2FF) < 0.2 * len(sample):
+        return None  # mostly Latin: no script named by a data file decides
     for code in languages():
         script = lang_data(code).script
         if script and _script_share(sample, script) >= 0.3:
