@@ -152,3 +152,10 @@ def test_condition_titled_pages_never_become_procedures(headings):
     body = "<h1>Chronic sinusitis</h1><p>Sinusitis is swelling of the sinuses that lasts for months.</p>" + "".join(
         f"<h2>{h}</h2><ul><li>Item about {h.lower()}</li></ul>" for h in headings)
     assert run(doc(body)).page_type == "unsupported"
+
+
+def test_lead_in_heading_names_its_list_by_keyword():
+    verdict = run(doc("""<h2>Myringotomy</h2><p>A myringotomy is a procedure that makes a small cut in the ear drum.</p>
+<h6>The advantages of doing it under a microscope are:</h6><ul><li>Less bleeding</li><li>A sharper view</li></ul>
+<h6>Recovery</h6><ul><li>Keep the ear dry for a week.</li></ul>"""))
+    assert verdict.fields["benefits"] == ["Less bleeding", "A sharper view"]

@@ -94,6 +94,8 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                 continue
             section = vocab.match(block.text)
             weak = section is None and allow_weak and (section := vocab.match(block.text, weak=True)) is not None
+            if section is None and block.text.rstrip().endswith(":") and (section := vocab.lead_in(block.text)):
+                weak = True  # a lead-in heading ("The advantages of X are:") names its list by keyword
             in_list = current.section in _LIST_SECTIONS
             if in_list and (vocab.is_group_label(current.section, block.text)
                             or (section == current.section and block.form in ("bold", "line", "dt"))):

@@ -19,6 +19,7 @@ _GLUED_NUMBER = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")  # "Step1
 _LEADING_NUMBER = re.compile(r"^\s*(?:step\s+)?(?:\d+|[ivx]+|[a-z])[.):]\s+", re.I)
 _FUZZY_CUTOFF = 0.86
 _KEYWORD_MAX_WORDS = 5  # content words: longer lines are sentences, not headings
+LEAD_IN_MAX_WORDS = 20  # ... except lead-in headings ending with a colon
 
 
 @lru_cache(maxsize=16384)
@@ -104,6 +105,18 @@ class Vocabulary:
             for section in self.sections:
                 if any((f" {k} " in padded) if " " in k else (_stem(k) in stems) for k in section.keywords):
                     return section.name
+        return None
+
+    def lead_in(self, heading: str) -> str | None:
+        """The section a lead-in heading names by keyword ("The advantages of X are:"), or None."""
+        norm = normalize_heading(heading)
+        if not norm or len(norm.split()) > LEAD_IN_MAX_WORDS:
+            return None
+        padded, stems = f" {norm} ", {_stem(w) for w in norm.split()}
+        for section in self.sections:
+            if section.kind == "list" and any((f" {k} " in padded) if " " in k else (_stem(k) in stems)
+                                              for k in section.keywords):
+                return section.name
         return None
 
     def label(self, text: str) -> str | None:
