@@ -39,7 +39,7 @@ LINE_HOSTS = frozenset({"p", "div", "td", "dd", "section", "article", "blockquot
 # A p cannot hold the blocks a rewrite produces: it is replaced by them instead.
 REPLACED_HOSTS = frozenset({"p", "span", "font"})
 # Blocks a bullet-like row or card may not contain.
-_ROW_BLOCKERS = ".//*[self::ul or self::ol or self::table or self::h1 or self::form]"
+_ROW_BLOCKERS = ("ul", "ol", "table", "h1", "form")
 _SPLIT = re.compile(r"[\s_\-]+")
 _NUMERIC = re.compile(r"^[\s$€£¥₹+~≈<>]*\d[\d\s.,:/%–-]*(?:\s*\w{0,6}\.?)?$")
 
@@ -49,14 +49,15 @@ class MarkupRules:
     """The compiled contents of data/markup.toml."""
 
     toggle_attrs: tuple[str, ...]
+    toggle_set: frozenset[str]  # toggle attributes and role
     container_words: frozenset[str]
     title_words: frozenset[str]
     exclude_words: frozenset[str]
     title_max_chars: int
-    titles_xpath: etree.XPath
+    container_re: re.Pattern[str]  # a container word somewhere in a class attribute
     bold_words: frozenset[str]
     bold_style: re.Pattern[str]
-    bold_xpath: etree.XPath
+    bold_re: re.Pattern[str]  # a bold word somewhere in a class attribute
     bold_max_chars: int
     bullet: re.Pattern[str]  # a typed bullet or number at the start of a line
     number: re.Pattern[str]  # a typed number at the start of a line
@@ -64,9 +65,8 @@ class MarkupRules:
     min_items: int
     icon_tags: frozenset[str]
     icon_glyph: int
-    icons_xpath: etree.XPath
     icon_min_run: int
-    card_xpath: etree.XPath
+    card_heading_tags: frozenset[str]
     card_min_run: int
     not_card_tags: frozenset[str]
     card_heading_words: int
@@ -84,24 +84,18 @@ def markup_rules() -> MarkupRules:
     data = tomllib.loads(resources.files("ingest.data").joinpath("markup.toml").read_text("utf-8"))
     t, b, ln, ic, c, tb, lb = (data[k] for k in ("titles", "bold", "lines", "icons", "cards", "tables", "labels"))
     words = sorted(set(t["container_words"]))
-    title_test = " or ".join(
-        ["self::button", "self::summary", "@role='tab'"] + [f"@{a}" for a in t["toggle_attrs"]]
-        + [f"contains(@class,'{w}')" for w in words])
-    bold_test = " or ".join([f"contains(@class,'{w}')" for w in sorted(set(b["class_words"]))]
-                            + ["contains(@style,'font-weight')"])
-    icon_test = " or ".join(f"self::{x}" for x in ic["tags"])
-    card_test = " or ".join(f"self::{x}" for x in c["heading_tags"])
     bullets, numbers = ln["bullets"], ln["numbers"]
     return MarkupRules(
         toggle_attrs=tuple(t["toggle_attrs"]),
+        toggle_set=frozenset(t["toggle_attrs"]) | {"role"},
         container_words=frozenset(words),
         title_words=frozenset(t["title_words"]),
         exclude_words=frozenset(t["exclude_words"]),
         title_max_chars=t["max_chars"],
-        titles_xpath=etree.XPath(f".//*[{title_test}]"),
+        container_re=re.compile("|".join(map(re.escape, words)), re.I),
         bold_words=frozenset(b["class_words"]),
         bold_style=re.compile(b["style"], re.I),
-        bold_xpath=etree.XPath(f".//*[self::p or self::div or self::span][{bold_test}]"),
+        bold_re=re.compile("|".join(map(re.escape, sorted(set(b["class_words"])))), re.I),
         bold_max_chars=b["max_chars"],
         bullet=re.compile(rf"^\s*(?:{numbers}|{bullets})", re.I),
         number=re.compile(rf"^\s*(?:{numbers})", re.I),
@@ -109,10 +103,8 @@ def markup_rules() -> MarkupRules:
         min_items=ln["min_items"],
         icon_tags=frozenset(ic["tags"]),
         icon_glyph=ic["max_glyph_chars"],
-        icons_xpath=etree.XPath(f".//*[{icon_test}][not(preceding-sibling::*)]"
-                                f"[string-length(normalize-space()) <= {int(ic['max_glyph_chars'])}]"),
         icon_min_run=ic["min_run"],
-        card_xpath=etree.XPath(f".//*[{card_test}][following-sibling::*[1][self::p]]"),
+        card_heading_tags=frozenset(c["heading_tags"]),
         card_min_run=c["min_run"],
         not_card_tags=frozenset(c["not_card_tags"]),
         card_heading_words=c["max_heading_words"],
@@ -128,15 +120,63 @@ def markup_rules() -> MarkupRules:
 def normalize(content: etree._Element, rules: MarkupRules | None = None) -> None:
     """Rewrite content in place into the canonical vocabulary (see the module docstring)."""
     r = rules or markup_rules()
-    titles(content, r)
-    css_bold(content, r)
-    bold_br(content)
-    lines(content, r)
-    cards(content, r)
-    icon_runs(content, r)
-    tables(content, r)
-    list_children(content)
+    c = _collect(content, r)
+    titles(content, r, c.titles)
+    css_bold(content, r, c.bold)
+    bold_br(c.brs)
+    lines(content, r, c.brs, c.paragraphs)
+    cards(content, r, c.card_heads)
+    icon_runs(content, r, c.icons)
+    tables(content, r, c.tables)
+    list_children(c.lists)
     items_and_labels(content, r)
+
+
+@dataclass
+class _Candidates:
+    titles: list
+    bold: list
+    brs: list
+    paragraphs: list
+    card_heads: list
+    icons: list
+    tables: list
+    lists: list
+
+
+def _collect(content: etree._Element, r: MarkupRules) -> _Candidates:
+    """Every rule's candidate elements, in one pass over the (pruned) tree: cheaper than one
+    XPath per rule."""
+    c = _Candidates([], [], [], [], [], [], [], [])
+    toggles = r.toggle_set
+    for el in content.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if tag == "br":
+            c.brs.append(el)
+            continue
+        cls = el.get("class")
+        if tag == "button" or tag == "summary" or (cls and r.container_re.search(cls)):
+            c.titles.append(el)
+        else:
+            keys = el.keys()
+            if keys and not toggles.isdisjoint(keys):
+                c.titles.append(el)
+        if tag == "p" or tag == "div" or tag == "span":
+            if (cls and r.bold_re.search(cls)) or "font-weight" in (el.get("style") or ""):
+                c.bold.append(el)
+            if tag == "p":
+                c.paragraphs.append(el)
+        if tag in r.card_heading_tags:
+            c.card_heads.append(el)
+        elif tag == "table":
+            c.tables.append(el)
+        elif tag == "ul" or tag == "ol":
+            c.lists.append(el)
+        if tag in r.icon_tags and el.getprevious() is None:
+            c.icons.append(el)
+    return c
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -144,6 +184,15 @@ def normalize(content: etree._Element, rules: MarkupRules | None = None) -> None
 def _words(el: etree._Element) -> set[str]:
     value = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('role') or ''}".lower()
     return set(_SPLIT.split(value)) - {""}
+
+
+def _short_text(el: etree._Element, limit: int) -> str | None:
+    """el's cleaned text when it is at most limit characters long, else None (cheap on big subtrees)."""
+    raw = el.text_content()
+    if len(raw) > limit * 4 + 200:
+        return None
+    text = clean_text(raw)
+    return text if len(text) <= limit else None
 
 
 def _heading(el: etree._Element, form: str) -> None:
@@ -188,8 +237,18 @@ def _has_blocks(el: etree._Element) -> bool:
 
 
 def _is_icon(el: etree._Element, r: MarkupRules) -> bool:
-    return (isinstance(el.tag, str) and el.tag in r.icon_tags and not el.tag in HEADINGS
-            and len(clean_text(el.text_content())) <= r.icon_glyph and el.find(".//p") is None)
+    """An element that shows no text (or one glyph): <i class="fa ...">, svg, img, an empty styled box."""
+    tag = el.tag
+    if not isinstance(tag, str) or tag not in r.icon_tags:
+        return False
+    if tag == "svg" or tag == "img":
+        return True
+    text = el.text
+    if (text and len(text.strip()) > r.icon_glyph) or len(el) > 3:
+        return False
+    shown = el.text_content()
+    return (len(shown) < 200 and len("".join(shown.split())) <= r.icon_glyph
+            and el.find(".//p") is None)
 
 
 def _replace(el: etree._Element, new: list[etree._Element]) -> None:
@@ -208,10 +267,10 @@ def _replace(el: etree._Element, new: list[etree._Element]) -> None:
 
 # -- rule: accordion / tab / toggle titles -> headings ---------------------------------------
 
-def titles(content: etree._Element, r: MarkupRules) -> None:
+def titles(content: etree._Element, r: MarkupRules, candidates: list) -> None:
     """Accordion, tab and toggle titles (and details > summary) become headings of form
     "accordion"; a tab title whose panel is in the page moves to the start of that panel."""
-    for el in r.titles_xpath(content):
+    for el in candidates:
         if el.getparent() is None or not isinstance(el.tag, str):
             continue
         words = _words(el)
@@ -229,8 +288,8 @@ def titles(content: etree._Element, r: MarkupRules) -> None:
             is_title = bool(words & r.container_words and words & r.title_words)
         if not is_title:
             continue
-        text = clean_text(el.text_content())
-        if not text or len(text) > r.title_max_chars or el.tag in HEADINGS:
+        text = _short_text(el, r.title_max_chars)
+        if not text or el.tag in HEADINGS:
             continue
         if _in_heading(el):
             el.tag = "span"  # a button inside a real heading: keep its text, the heading stays
@@ -276,10 +335,12 @@ def _panel(content: etree._Element, el: etree._Element) -> etree._Element | None
 
 # -- rule: CSS-bold short lines -> headings --------------------------------------------------
 
-def css_bold(content: etree._Element, r: MarkupRules) -> None:
+def css_bold(content: etree._Element, r: MarkupRules, candidates: list) -> None:
     """A short p/div made bold or heading-like by class words or inline style becomes a heading
     of form "bold" (a span only when it is the whole content of its parent line)."""
-    for el in r.bold_xpath(content):
+    for el in candidates:
+        if el.getparent() is None or el.get(FORM):
+            continue
         words = _words(el)
         if not (words & r.bold_words or r.bold_style.search(el.get("style") or "")):
             continue
@@ -288,8 +349,8 @@ def css_bold(content: etree._Element, r: MarkupRules) -> None:
             if (parent is None or parent.tag not in ("div", "td", "section") or (parent.text or "").strip()
                     or (el.tail or "").strip() or len(parent) != 1):
                 continue
-        text = clean_text(el.text_content())
-        if not text or len(text) > r.bold_max_chars or text.endswith(".") or _has_blocks(el):
+        text = _short_text(el, r.bold_max_chars)
+        if not text or text.endswith(".") or _has_blocks(el):
             continue
         if _in_heading(el) or any(a.tag in ("li", "a", "button", "p") for a in el.iterancestors()):
             continue
@@ -298,9 +359,9 @@ def css_bold(content: etree._Element, r: MarkupRules) -> None:
 
 # -- rule: <strong>Label<br></strong> -> the <br> after the bold ----------------------------
 
-def bold_br(content: etree._Element) -> None:
+def bold_br(brs: list) -> None:
     """Move a <br> that ends a bold/span run out after it, so the run reads as a line of its own."""
-    for br in list(content.iter("br")):
+    for br in brs:
         parent = br.getparent()
         if parent is None or parent.tag not in ("b", "strong", "span", "em", "font") or parent[-1] is not br:
             continue
@@ -317,12 +378,16 @@ def bold_br(content: etree._Element) -> None:
 
 # -- rule: <br>/newline lines -> lists, title + text, paragraphs ----------------------------
 
-def lines(content: etree._Element, r: MarkupRules) -> None:
+def lines(content: etree._Element, r: MarkupRules, brs: list, paragraphs: list) -> None:
     """Split inline runs at <br> (and at newlines before typed bullets): typed-bullet or
     typed-number lines become list items, a bold or title line followed by text becomes a
     heading (form "span-br"), and a <p> split by an empty line becomes several paragraphs."""
-    hosts = {id(el): el for el in content.xpath(".//*[br]")}
-    for p in content.iter("p"):
+    hosts = {}
+    for br in brs:
+        parent = br.getparent()
+        if parent is not None:
+            hosts[id(parent)] = parent
+    for p in paragraphs:
         direct = (p.text or "") + "".join(c.tail or "" for c in p)
         if "\n" in direct and r.newline_bullets.search(direct):
             hosts.setdefault(id(p), p)
@@ -495,15 +560,17 @@ def _fill(target: etree._Element, line: list) -> None:
 
 # -- rule: runs of icon rows -> a list -------------------------------------------------------
 
-def icon_runs(content: etree._Element, r: MarkupRules) -> None:
+def icon_runs(content: etree._Element, r: MarkupRules, candidates: list) -> None:
     """Runs of sibling rows (same tag and class) that open with an icon (i.fa-check, svg, img,
     an empty styled span/div, a one-glyph span such as ✓) become one list, icons dropped."""
     rows = {}
-    for icon in r.icons_xpath(content):
+    for icon in candidates:
+        if icon.getprevious() is not None or not _is_icon(icon, r):
+            continue
         row = icon.getparent()
         if row is None or row.tag in ("li", "ul", "ol", "a", "button") or row.tag in HEADINGS:
             continue
-        if (row.text or "").strip() or len(clean_text(row.text_content())) <= len(clean_text(icon.text_content())) + 2:
+        if (row.text or "").strip() or len(row.text_content().strip()) <= len(icon.text_content().strip()) + 2:
             continue
         rows[id(row)] = (row, icon)
     _runs(rows, r, r.icon_min_run, max_words=r.card_paragraph_words + r.card_heading_words)
@@ -557,7 +624,7 @@ def _runs(rows: dict, r: MarkupRules, min_run: int, max_words: int) -> None:
                 run.append(info)
                 run.extend(("sep", s, []) for s in separators)
                 separators = []
-            elif not ok and run and isinstance(child.tag, str) and len(clean_text(child.text_content())) <= 2:
+            elif not ok and run and isinstance(child.tag, str) and len(child.text_content().strip()) <= 2:
                 separators.append(child)
             else:
                 if _count(run) >= min_run:
@@ -579,7 +646,7 @@ def _signature(el: etree._Element) -> tuple:
 
 
 def _row_ok(row: etree._Element, max_words: int) -> bool:
-    if row.xpath(_ROW_BLOCKERS) or len(row.findall(".//p")) > 1:
+    if any(True for _ in row.iter(*_ROW_BLOCKERS)) or len(row.findall(".//p")) > 1:
         return False
     return len(row.text_content().split()) <= max_words
 
@@ -611,15 +678,18 @@ def _ordinal(el: etree._Element) -> bool:
 
 # -- rule: runs of cards (small heading + short paragraph) -> a list -----------------------
 
-def cards(content: etree._Element, r: MarkupRules) -> None:
+def cards(content: etree._Element, r: MarkupRules, candidates: list) -> None:
     """Runs of sibling cards (same tag and class), each one small heading and one short
     paragraph (icons allowed), become one list whose items read "heading paragraph"."""
     rows = {}
-    for h in r.card_xpath(content):
-        card = h.getparent()
-        if card is None or card.getparent() is None or card.tag in r.not_card_tags:
+    for h in candidates:
+        nxt = h.getnext()
+        if nxt is None or nxt.tag != "p":
             continue
-        texty = [c for c in card if isinstance(c.tag, str) and clean_text(c.text_content())]
+        card = h.getparent()
+        if card is None or len(card) > 6 or card.getparent() is None or card.tag in r.not_card_tags:
+            continue
+        texty = [c for c in card if isinstance(c.tag, str) and c.text_content().strip()]
         if len(texty) != 2 or texty[0] is not h or texty[1].tag != "p" or (card.text or "").strip():
             continue
         if len(clean_text(h.text_content()).split()) > r.card_heading_words:
@@ -635,10 +705,10 @@ def cards(content: etree._Element, r: MarkupRules) -> None:
 
 # -- rule: two-column label/value tables -> dl -------------------------------------------
 
-def tables(content: etree._Element, r: MarkupRules) -> None:
+def tables(content: etree._Element, r: MarkupRules, candidates: list) -> None:
     """A table whose rows are all (short label, text value) becomes a definition list: the
     walker gives HEADING(form="dt") + PARAGRAPH pairs, exactly as for <dl>."""
-    for table in list(content.iter("table")):
+    for table in candidates:
         if table.getparent() is None or table.find(".//table") is not None:
             continue
         rows = table.xpath("./tr|./tbody/tr|./thead/tr")
@@ -671,24 +741,21 @@ def tables(content: etree._Element, r: MarkupRules) -> None:
 
 # -- rule: headings and paragraphs written inside ul/ol ----------------------------------
 
-_LIST_STRAYS = etree.XPath(".//*[self::ul or self::ol][*[not(self::li)]]")
-
-
-def list_children(content: etree._Element) -> None:
+def list_children(candidates: list) -> None:
     """A heading or paragraph written directly inside ul/ol (invalid, but common) is moved out:
     before the list when it precedes every item, else the list is split around it."""
-    for lst in _LIST_STRAYS(content):
+    for lst in candidates:
         parent = lst.getparent()
-        if parent is None or not any(c.tag == "li" for c in lst):
+        if parent is None or all(c.tag == "li" for c in lst) or not any(c.tag == "li" for c in lst):
             continue
-        strays = [c for c in lst if isinstance(c.tag, str) and c.tag != "li" and clean_text(c.text_content())]
+        strays = [c for c in lst if isinstance(c.tag, str) and c.tag != "li" and c.text_content().strip()]
         if not strays:
             continue
         groups: list[list] = [[]]  # alternating: [li...], stray, [li...], ...
         for child in list(lst):
             if not isinstance(child.tag, str):
                 continue
-            if child.tag == "li" or not clean_text(child.text_content()):
+            if child.tag == "li" or not child.text_content().strip():
                 if isinstance(groups[-1], list):
                     groups[-1].append(child)
                 else:
@@ -720,7 +787,7 @@ def list_children(content: etree._Element) -> None:
 
 # -- rule: list-item bullets and bold labels ------------------------------------------------
 
-_LABELLED = etree.XPath(".//*[self::p or self::li][*[1][self::b or self::strong or self::span[@class or @style]]]")
+_LABEL_TAGS = frozenset({"b", "strong", "span"})
 
 
 def items_and_labels(content: etree._Element, r: MarkupRules) -> None:
@@ -732,8 +799,8 @@ def items_and_labels(content: etree._Element, r: MarkupRules) -> None:
             m = r.bullet.match(text)
             if m and (len(text) > len(m[0]) or len(li)):
                 li.text = text[m.end():]
-    for el in _LABELLED(content):
-        if (el.text or "").strip():
+    for el in content.iter("p", "li"):
+        if not len(el) or (el.text or "").strip() or el[0].tag not in _LABEL_TAGS:
             continue
         bold = el[0]
         if bold.tag == "span" and not (_words(bold) & r.bold_words or r.bold_style.search(bold.get("style") or "")):
