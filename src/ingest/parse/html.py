@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from bs4 import BeautifulSoup
 
-from ingest.decode import xml_safe
+from ingest.decode import strip_xml_declaration
+from ingest.parse.tree import parse_document, text_of, to_html
 from ingest.parse.blocks import ParsedPage, clean_text
 from ingest.parse.chrome import chrome_rules
 from ingest.parse.head import read_head
@@ -32,11 +32,14 @@ __all__ = ["parse_html", "inline_text", "soup_blocks"]
 
 
 def parse_html(text: str) -> ParsedPage:
-    """Parse a decoded HTML page into head metadata and main-content blocks."""
-    text = xml_safe(text)
+    """Parse a decoded HTML page (as decode_page returns it: XML-incompatible control characters
+    already dropped) into head metadata and main-content blocks."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    text = strip_xml_declaration(text)
     if not text.strip():
         raise ValueError("page has no markup")
-    root = lxml.html.document_fromstring(text)
+    root = parse_document(text)
     page = ParsedPage(blocks=[], markup_truncated=_truncated_markup(text))
     read_head(root, page)
     rules = chrome_rules()
@@ -45,14 +48,14 @@ def parse_html(text: str) -> ParsedPage:
     if h1 is None:
         h1 = next((h for h in root.iter("h1") if not _in_chrome(h, rules)), None)
     if h1 is not None:
-        page.title = clean_text(h1.text_content()) or None
+        page.title = clean_text(text_of(h1)) or None
     if content is None:
         return page
     prune(content, rules)
     normalize(content)
     drop_late(content, rules)
     slim(content, BLOCK_TAGS)
-    fragment = lxml.html.tostring(content, encoding="unicode")
+    fragment = to_html(content)
     soup = BeautifulSoup(fragment, "lxml")
     try:
         page.blocks = soup_blocks(soup)

@@ -25,6 +25,7 @@ from importlib import resources
 
 from lxml import etree
 
+from ingest.parse.tree import text_of
 from ingest.parse.blocks import clean_text
 
 FORM = "data-ingest-form"
@@ -188,7 +189,7 @@ def _words(el: etree._Element) -> set[str]:
 
 def _short_text(el: etree._Element, limit: int) -> str | None:
     """el's cleaned text when it is at most limit characters long, else None (cheap on big subtrees)."""
-    raw = el.text_content()
+    raw = text_of(el)
     if len(raw) > limit * 4 + 200:
         return None
     text = clean_text(raw)
@@ -246,7 +247,7 @@ def _is_icon(el: etree._Element, r: MarkupRules) -> bool:
     text = el.text
     if (text and len(text.strip()) > r.icon_glyph) or len(el) > 3:
         return False
-    shown = el.text_content()
+    shown = text_of(el)
     return (len(shown) < 200 and len("".join(shown.split())) <= r.icon_glyph
             and el.find(".//p") is None)
 
@@ -425,7 +426,7 @@ def _split_lines(el: etree._Element, r: MarkupRules) -> list[list]:
 
 
 def _line_text(line: list) -> str:
-    return clean_text("".join(p if isinstance(p, str) else p.text_content() for p in line))
+    return clean_text("".join(p if isinstance(p, str) else text_of(p) for p in line))
 
 
 def _bold_line(line: list, r: MarkupRules) -> bool:
@@ -436,7 +437,7 @@ def _bold_line(line: list, r: MarkupRules) -> bool:
             if p.strip() not in ("", ":", "-", "–"):
                 return False
             continue
-        if not clean_text(p.text_content()):
+        if not clean_text(text_of(p)):
             continue
         if p.tag in BOLD or (p.tag == "span" and (_words(p) & r.bold_words or r.bold_style.search(p.get("style") or ""))):
             seen = True
@@ -570,7 +571,7 @@ def icon_runs(content: etree._Element, r: MarkupRules, candidates: list) -> None
         row = icon.getparent()
         if row is None or row.tag in ("li", "ul", "ol", "a", "button") or row.tag in HEADINGS:
             continue
-        if (row.text or "").strip() or len(row.text_content().strip()) <= len(icon.text_content().strip()) + 2:
+        if (row.text or "").strip() or len(text_of(row).strip()) <= len(text_of(icon).strip()) + 2:
             continue
         rows[id(row)] = (row, icon)
     _runs(rows, r, r.icon_min_run, max_words=r.card_paragraph_words + r.card_heading_words)
@@ -596,7 +597,7 @@ def _unit(el: etree._Element, r: MarkupRules, markers: list, depth: int = 4) -> 
 
 def _is_marker(el: etree._Element, r: MarkupRules) -> bool:
     """An icon, glyph or ordinal ("02", "3.") standing beside a row."""
-    text = clean_text(el.text_content())
+    text = clean_text(text_of(el))
     return el.find(".//p") is None and (len(text) <= r.icon_glyph or bool(re.fullmatch(r"\d{1,2}[.)]?", text)))
 
 
@@ -624,7 +625,7 @@ def _runs(rows: dict, r: MarkupRules, min_run: int, max_words: int) -> None:
                 run.append(info)
                 run.extend(("sep", s, []) for s in separators)
                 separators = []
-            elif not ok and run and isinstance(child.tag, str) and len(child.text_content().strip()) <= 2:
+            elif not ok and run and isinstance(child.tag, str) and len(text_of(child).strip()) <= 2:
                 separators.append(child)
             else:
                 if _count(run) >= min_run:
@@ -648,7 +649,7 @@ def _signature(el: etree._Element) -> tuple:
 def _row_ok(row: etree._Element, max_words: int) -> bool:
     if any(True for _ in row.iter(*_ROW_BLOCKERS)) or len(row.findall(".//p")) > 1:
         return False
-    return len(row.text_content().split()) <= max_words
+    return len(text_of(row).split()) <= max_words
 
 
 def _to_list(run: list) -> None:
@@ -673,7 +674,7 @@ def _to_list(run: list) -> None:
 
 
 def _ordinal(el: etree._Element) -> bool:
-    return bool(re.search(r"\d", clean_text(el.text_content())))
+    return bool(re.search(r"\d", clean_text(text_of(el))))
 
 
 # -- rule: runs of cards (small heading + short paragraph) -> a list -----------------------
@@ -689,14 +690,14 @@ def cards(content: etree._Element, r: MarkupRules, candidates: list) -> None:
         card = h.getparent()
         if card is None or len(card) > 6 or card.getparent() is None or card.tag in r.not_card_tags:
             continue
-        texty = [c for c in card if isinstance(c.tag, str) and c.text_content().strip()]
+        texty = [c for c in card if isinstance(c.tag, str) and text_of(c).strip()]
         if len(texty) != 2 or texty[0] is not h or texty[1].tag != "p" or (card.text or "").strip():
             continue
-        if len(clean_text(h.text_content()).split()) > r.card_heading_words:
+        if len(clean_text(text_of(h)).split()) > r.card_heading_words:
             continue
-        if len(clean_text(texty[1].text_content()).split()) > r.card_paragraph_words:
+        if len(clean_text(text_of(texty[1])).split()) > r.card_paragraph_words:
             continue
-        heading = clean_text(h.text_content())
+        heading = clean_text(text_of(h))
         m = r.number.match(heading + " ")
         numbered = m is not None and m.end() >= len(heading)  # "Step 1", "2." alone: an ordinal
         rows[id(card)] = (card, h if numbered else None)
@@ -719,7 +720,7 @@ def tables(content: etree._Element, r: MarkupRules, candidates: list) -> None:
             cells = [c for c in tr if c.tag in ("td", "th")]
             if len(cells) != 2 or all(c.tag == "th" for c in cells):
                 break
-            label, value = (clean_text(c.text_content()) for c in cells)
+            label, value = (clean_text(text_of(c)) for c in cells)
             if not label or len(label.split()) > r.table_label_words:
                 break
             pairs.append((cells, value))
@@ -748,14 +749,14 @@ def list_children(candidates: list) -> None:
         parent = lst.getparent()
         if parent is None or all(c.tag == "li" for c in lst) or not any(c.tag == "li" for c in lst):
             continue
-        strays = [c for c in lst if isinstance(c.tag, str) and c.tag != "li" and c.text_content().strip()]
+        strays = [c for c in lst if isinstance(c.tag, str) and c.tag != "li" and text_of(c).strip()]
         if not strays:
             continue
         groups: list[list] = [[]]  # alternating: [li...], stray, [li...], ...
         for child in list(lst):
             if not isinstance(child.tag, str):
                 continue
-            if child.tag == "li" or not child.text_content().strip():
+            if child.tag == "li" or not text_of(child).strip():
                 if isinstance(groups[-1], list):
                     groups[-1].append(child)
                 else:
@@ -805,9 +806,9 @@ def items_and_labels(content: etree._Element, r: MarkupRules) -> None:
         bold = el[0]
         if bold.tag == "span" and not (_words(bold) & r.bold_words or r.bold_style.search(bold.get("style") or "")):
             continue
-        label = clean_text(bold.text_content())
+        label = clean_text(text_of(bold))
         rest = clean_text((bold.tail or "") + "".join(
-            (c.text_content() if isinstance(c.tag, str) else "") + (c.tail or "") for c in el[1:]))
+            (text_of(c) if isinstance(c.tag, str) else "") + (c.tail or "") for c in el[1:]))
         if not label or not rest.strip(r.label_strip) or len(label.split()) > r.label_words:
             continue
         label = label.strip(r.label_strip)

@@ -11,6 +11,7 @@ import re
 from lxml import etree
 
 from ingest.parse.chrome import ChromeRules
+from ingest.parse.tree import text_of
 
 _ROOT_CANDIDATE_TAGS = ("main", "article", "body", "div", "section")
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
@@ -48,8 +49,8 @@ def content_root(root: etree._Element, rules: ChromeRules) -> etree._Element | N
     for el in found[:-1]:
         if total is None:
             body = found[-1] if found[-1].tag == "body" else root
-            total = len(body.text_content())
-        if len(el.text_content()) >= total * _ROOT_SHARE:
+            total = len(text_of(body))
+        if len(text_of(el)) >= total * _ROOT_SHARE:
             return el
     return found[-1]
 
@@ -113,7 +114,7 @@ def prune(content: etree._Element, rules: ChromeRules) -> None:
             continue
         if why == "tokens" and el.tag in ("div", "section", "article"):
             if total is None:
-                total = len(content.text_content()) or 1
+                total = len(text_of(content)) or 1
             if _holds_main_text(el, total):
                 continue
         doomed.append(el)
@@ -139,10 +140,10 @@ def _under_kept_role(el: etree._Element, rules: ChromeRules) -> bool:
 
 
 def _holds_main_text(el: etree._Element, total: int) -> bool:
-    text = len(el.text_content())
+    text = len(text_of(el))
     if text < total * _MAIN_SHARE:
         return False
-    links = sum(len(a.text_content()) for a in el.iter("a"))
+    links = sum(len(text_of(a)) for a in el.iter("a"))
     return links <= text * _MAX_LINK_DENSITY
 
 
