@@ -126,6 +126,7 @@ def normalize(content: etree._Element, rules: MarkupRules | None = None) -> None
     css_bold(content, r, c.bold)
     bold_br(c.brs)
     lines(content, r, c.brs, c.paragraphs)
+    typed_paragraphs(r, c.paragraphs)
     cards(content, r, c.card_heads)
     icon_runs(content, r, c.icons)
     tables(content, r, c.tables)
@@ -169,7 +170,7 @@ def _collect(content: etree._Element, r: MarkupRules) -> _Candidates:
                 c.bold.append(el)
             if tag == "p":
                 c.paragraphs.append(el)
-        if tag in r.card_heading_tags:
+        if tag in HEADINGS and tag != "h1":
             c.card_heads.append(el)
         elif tag == "table":
             c.tables.append(el)
@@ -446,6 +447,27 @@ def _bold_line(line: list, r: MarkupRules) -> bool:
     return seen
 
 
+def _css_bold(el: etree._Element, r: MarkupRules) -> bool:
+    return bool(_words(el) & r.bold_words or r.bold_style.search(el.get("style") or ""))
+
+
+def _labelled_line(line: list, r: MarkupRules) -> bool:
+    """The line opens with a bold (or bold-class span) label followed by more text."""
+    for i, p in enumerate(line):
+        if isinstance(p, str):
+            if p.strip():
+                return False
+            continue
+        if not (p.tag in BOLD or (p.tag == "span" and (_words(p) & r.bold_words or r.bold_style.search(p.get("style") or "")))):
+            return False
+        label = clean_text(text_of(p))
+        if not label or len(label.split()) > r.label_words:
+            return False
+        rest = "".join(x if isinstance(x, str) else text_of(x) for x in line[i + 1:])
+        return bool(rest.strip(r.label_strip + " \n\t"))
+    return False
+
+
 def _lead_icon(line: list, r: MarkupRules):
     for p in line:
         if isinstance(p, str):
@@ -469,16 +491,25 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
             kinds.append("bullet")
         elif _bold_line(line, r) and len(text) <= 120 and any(texts[i + 1:]):
             kinds.append("title")
+        elif _labelled_line(line, r):
+            kinds.append("labelled")
         else:
             kinds.append("text")
+    first = next((i for i, k in enumerate(kinds) if k != "blank"), None)
+    if (first is not None and kinds[first] == "text" and _css_bold(el, r) and len(texts[first]) <= 120
+            and not texts[first].endswith(".") and any(texts[first + 1:])):
+        kinds[first] = "title"  # <p class="h5">Title<br>text</p>: the host's bold/heading class is its first line's
     n_items = sum(k in ("bullet", "number") for k in kinds)
     has_title = "title" in kinds
     content_lines = [k for k in kinds if k != "blank"]
     splits = el.tag == "p" and any(
         kinds[i] == "blank" and any(k != "blank" for k in kinds[:i]) and any(k != "blank" for k in kinds[i + 1:])
         for i in range(len(kinds)))
-    if n_items < r.min_items and not has_title and not splits:
+    n_labelled = kinds.count("labelled")
+    if n_items < r.min_items and not has_title and not splits and n_labelled < 2:
         return
+    if n_labelled < 2:
+        kinds = ["text" if k == "labelled" else k for k in kinds]
     if n_items < r.min_items:  # lone typed bullets are text
         kinds = ["text" if k in ("bullet", "number") else k for k in kinds]
     if len(content_lines) < 2:
@@ -507,6 +538,12 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
             h = etree.Element("h6", {FORM: "span-br"})
             _fill(h, line)
             new.append(h)
+            cur = lst = last_li = None
+            gap = False
+        elif kind == "labelled":  # one paragraph per "<b>Label:</b> text" line
+            cur = etree.Element("p")
+            _fill(cur, line)
+            new.append(cur)
             cur = lst = last_li = None
             gap = False
         elif last_li is not None and not gap:
@@ -538,7 +575,7 @@ def _strip_bullet(line: list, r: MarkupRules) -> list:
         if isinstance(p, str):
             if not p.strip():
                 continue
-            out[i] = r.bullet.sub("", p, count=1)
+            out[i] = _strip_marks(p, r)
             return out
         if _is_icon(p, r):
             out[i] = ""
@@ -557,6 +594,53 @@ def _fill(target: etree._Element, line: list) -> None:
         else:
             p.tail = None
             target.append(p)
+
+
+# -- rule: sibling paragraphs opening with typed numbers/bullets -> a list -------------------
+
+def typed_paragraphs(r: MarkupRules, paragraphs: list) -> None:
+    """Runs of sibling <p> that each open with a typed number or bullet ("1. - text", "• text")
+    become one list (ol for numbers), the typed marks stripped."""
+    seen: dict[int, etree._Element] = {}
+    for p in paragraphs:
+        parent = p.getparent()
+        if parent is None or id(parent) in seen or not _typed(p, r):
+            continue
+        seen[id(parent)] = parent
+        run: list = []
+        for child in list(parent) + [None]:
+            if child is not None and child.tag == "p" and _typed(child, r):
+                run.append(child)
+                continue
+            if len(run) >= r.min_items:
+                numbered = all(r.number.match(x.text or "") for x in run)
+                lst = etree.Element("ol" if numbered else "ul")
+                parent.insert(parent.index(run[0]), lst)
+                for x in run:
+                    x.text = _strip_marks(x.text or "", r)
+                    x.tag = "li"
+                    x.attrib.clear()
+                    tail, x.tail = x.tail, None
+                    lst.append(x)
+                    if tail and tail.strip():
+                        _append_text(x, " " + tail)
+            run = []
+
+
+def _typed(p: etree._Element, r: MarkupRules) -> bool:
+    text = p.text or ""
+    m = r.bullet.match(text)
+    return m is not None and (len(text) > m.end() or len(p) > 0)
+
+
+def _strip_marks(text: str, r: MarkupRules) -> str:
+    """Leading typed number and/or bullet removed ("1. - text" -> "text")."""
+    for _ in range(2):
+        m = r.bullet.match(text)
+        if not m:
+            break
+        text = text[m.end():]
+    return text
 
 
 # -- rule: runs of icon rows -> a list -------------------------------------------------------
@@ -601,7 +685,7 @@ def _is_marker(el: etree._Element, r: MarkupRules) -> bool:
     return el.find(".//p") is None and (len(text) <= r.icon_glyph or bool(re.fullmatch(r"\d{1,2}[.)]?", text)))
 
 
-def _runs(rows: dict, r: MarkupRules, min_run: int, max_words: int) -> None:
+def _runs(rows: dict, r: MarkupRules, min_run: int, max_words: int, checked: bool = False) -> None:
     """Group rows into runs of consecutive same-signature siblings (glyph-only separators such
     as an arrow between them allowed) and turn each run into a list."""
     units = {}
@@ -620,7 +704,7 @@ def _runs(rows: dict, r: MarkupRules, min_run: int, max_words: int) -> None:
         separators: list = []
         for child in parent:
             info = units.get(id(child))
-            ok = info is not None and _row_ok(info[1], max_words)
+            ok = info is not None and (checked or _row_ok(info[1], max_words))
             if ok and (not run or _signature(child) == _signature(run[0][0])):
                 run.append(info)
                 run.extend(("sep", s, []) for s in separators)
@@ -680,28 +764,50 @@ def _ordinal(el: etree._Element) -> bool:
 # -- rule: runs of cards (small heading + short paragraph) -> a list -----------------------
 
 def cards(content: etree._Element, r: MarkupRules, candidates: list) -> None:
-    """Runs of sibling cards (same tag and class), each one small heading and one short
-    paragraph (icons allowed), become one list whose items read "heading paragraph"."""
+    """Runs of sibling cards (same tag and class) become one list whose items read in page
+    order ("heading paragraph"). A card is one small heading and one short paragraph (icons
+    allowed), in either order, plus at most one ordinal ("Step 01", "2", a number badge) that
+    is dropped like a typed number; an h2 counts as a card heading only beside an ordinal."""
     rows = {}
     for h in candidates:
-        nxt = h.getnext()
-        if nxt is None or nxt.tag != "p":
-            continue
         card = h.getparent()
-        if card is None or len(card) > 6 or card.getparent() is None or card.tag in r.not_card_tags:
+        if (card is None or len(card) > 6 or id(card) in rows or card.getparent() is None
+                or card.tag in r.not_card_tags or (card.text or "").strip()):
             continue
         texty = [c for c in card if isinstance(c.tag, str) and text_of(c).strip()]
-        if len(texty) != 2 or texty[0] is not h or texty[1].tag != "p" or (card.text or "").strip():
+        if not 2 <= len(texty) <= 3:
             continue
-        if len(clean_text(text_of(h)).split()) > r.card_heading_words:
+        ordinals = [c for c in texty if _is_ordinal_text(clean_text(text_of(c)), r)]
+        rest = [c for c in texty if c not in ordinals]
+        if len(ordinals) > 1 or (len(texty) == 3 and not ordinals):
             continue
-        if len(clean_text(text_of(texty[1])).split()) > r.card_paragraph_words:
+        if len(rest) == 1 and rest[0].tag == "p" and ordinals and ordinals[0].tag in HEADINGS:
+            rest = [ordinals[0], rest[0]]  # a numbered heading ("Step 1") over a paragraph
+        if len(rest) != 2:
             continue
-        heading = clean_text(text_of(h))
-        m = r.number.match(heading + " ")
-        numbered = m is not None and m.end() >= len(heading)  # "Step 1", "2." alone: an ordinal
-        rows[id(card)] = (card, h if numbered else None)
-    _runs(rows, r, r.card_min_run, max_words=r.card_paragraph_words + r.card_heading_words)
+        heads = [c for c in rest if c.tag in HEADINGS]
+        paras = [c for c in rest if c.tag == "p"]
+        if len(heads) != 1 or len(paras) != 1:
+            continue
+        head = heads[0]
+        if head.tag not in r.card_heading_tags and not ordinals:
+            continue
+        if len(clean_text(text_of(head)).split()) > r.card_heading_words:
+            continue
+        if len(clean_text(text_of(paras[0])).split()) > r.card_paragraph_words:
+            continue
+        rows[id(card)] = (card, ordinals[0] if ordinals else None)
+    _runs(rows, r, r.card_min_run, max_words=r.card_paragraph_words + r.card_heading_words, checked=True)
+
+
+def _is_ordinal_text(text: str, r: MarkupRules) -> bool:
+    """'Step 1', 'Step01', '2.', '03': a typed number standing alone."""
+    if not text or len(text) > 12:
+        return False
+    if text.isdigit() and len(text) <= 2:
+        return True
+    m = r.number.match(text + " ")
+    return m is not None and m.end() >= len(text)
 
 
 # -- rule: two-column label/value tables -> dl -------------------------------------------
@@ -799,7 +905,7 @@ def items_and_labels(content: etree._Element, r: MarkupRules) -> None:
         if text.strip():
             m = r.bullet.match(text)
             if m and (len(text) > len(m[0]) or len(li)):
-                li.text = text[m.end():]
+                li.text = _strip_marks(text, r)
     for el in content.iter("p", "li"):
         if not len(el) or (el.text or "").strip() or el[0].tag not in _LABEL_TAGS:
             continue
