@@ -36,21 +36,28 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 _CP1252_CHAOS_MARGIN = 0.02
 
 
-# Characters XML 1.0 (and so lxml) refuses in text: C0 controls but tab/LF/CR, lone
-# surrogates, U+FFFE/U+FFFF. Vertical tab and form feed read as whitespace in HTML.
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# C0 control characters lxml refuses in text ("All strings must be XML compatible"): all but
+# tab, LF and CR. Vertical tab and form feed read as whitespace in HTML; the others are dropped.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_BAD_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
 _XML_SPACE = frozenset("\x0b\x0c")
 # A leading XML declaration, also mangled (no '?>', no closing '>', BOM or spaces before it).
 _XML_DECL = re.compile(r"^[\s\ufeff]*<\?xml\b[^<>]*(?:\?>|>)?", re.I)
+
+
+def strip_xml_declaration(text: str) -> str:
+    """text without a leading XML declaration, even a mangled one (lxml refuses str input
+    that declares an encoding)."""
+    if text.lstrip(" \t\r\n\ufeff")[:5].lower() == "<?xml":
+        return _XML_DECL.sub("", text, count=1)
+    return text
 
 
 def xml_safe(text: str) -> str:
     """Text lxml accepts: no XML-incompatible control characters, no leading XML declaration."""
     if _XML_BAD.search(text):
         text = _XML_BAD.sub(lambda m: " " if m[0] in _XML_SPACE else "", text)
-    if text.lstrip(" \t\r\n\ufeff")[:5].lower() == "<?xml":
-        text = _XML_DECL.sub("", text, count=1)
-    return text
+    return strip_xml_declaration(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +108,10 @@ def decode_page(data: bytes, http_charset: str | None = None) -> Decoded:
     """Decode page bytes into lxml-safe text (see xml_safe);
     raises PageError('empty' | 'binary' | 'undecodable')."""
     decoded = _decode(data, http_charset)
-    text = xml_safe(decoded.text)
+    if decoded.encoding.startswith(("utf-16", "utf-32")) or len(data.translate(None, _XML_BAD_BYTES)) != len(data):
+        text = xml_safe(decoded.text)  # in ASCII-compatible codecs a control character is a control byte
+    else:
+        text = strip_xml_declaration(decoded.text)
     if text is decoded.text:
         return decoded
     if not text.strip():

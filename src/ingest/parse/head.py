@@ -7,6 +7,7 @@ import re
 
 from lxml import etree
 
+from ingest.parse.tree import text_of
 from ingest.parse.blocks import ParsedPage, clean_text
 
 META_KEYS = ("description", "article:modified_time", "article:published_time", "og:updated_time",
@@ -18,7 +19,7 @@ def read_head(root: etree._Element, page: ParsedPage) -> None:
     """Fill page's head fields (head_title, canonical_url, og_*, meta, json_ld, language) from root."""
     title = root.find(".//title")
     if title is not None:
-        page.head_title = clean_text(title.text_content()) or None
+        page.head_title = clean_text(text_of(title)) or None
     for link in root.iterfind(".//link[@rel]"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
             page.canonical_url = link.get("href").strip()

@@ -1,10 +1,12 @@
 """HTML -> blocks, in phases on one lxml tree, then one BeautifulSoup walk:
 
 1. head metadata (head.py)
-2. content root, invisible content removed (prune.py)
-3. normalization of site markup into a canonical vocabulary (normalize.py, data/markup.toml)
-4. chrome pruning and slimming (prune.py)
-5. the walk over the canonical fragment with BeautifulSoup (walk.py)
+2. content root; invisible content and site chrome pruned (prune.py, data/chrome.toml), but
+   buttons, svg and img kept for the next step
+3. normalization of site markup into a canonical vocabulary (normalize.py, data/markup.toml),
+   on the pruned tree, whose class attributes are still there; then buttons/svg/img dropped
+   and attributes slimmed (prune.py)
+4. the walk over the canonical fragment with BeautifulSoup (walk.py)
 
 lxml parses the whole page in well under a millisecond; BeautifulSoup costs ~30x
 more, so it only sees the pruned main-content fragment (chrome is never parsed
@@ -15,43 +17,45 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from bs4 import BeautifulSoup
 
-from ingest.decode import xml_safe
+from ingest.decode import strip_xml_declaration
+from ingest.parse.tree import parse_document, text_of, to_html
 from ingest.parse.blocks import ParsedPage, clean_text
 from ingest.parse.chrome import chrome_rules
 from ingest.parse.head import read_head
 from ingest.parse.normalize import normalize
-from ingest.parse.prune import content_root, drop_invisible, prune, slim
+from ingest.parse.prune import content_root, drop_late, prune, slim
 from ingest.parse.walk import BLOCK_TAGS, inline_text, soup_blocks
 
 __all__ = ["parse_html", "inline_text", "soup_blocks"]
 
 
 def parse_html(text: str) -> ParsedPage:
-    """Parse a decoded HTML page into head metadata and main-content blocks."""
-    text = xml_safe(text)
+    """Parse a decoded HTML page (as decode_page returns it: XML-incompatible control characters
+    already dropped) into head metadata and main-content blocks."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    text = strip_xml_declaration(text)
     if not text.strip():
         raise ValueError("page has no markup")
-    root = lxml.html.document_fromstring(text)
+    root = parse_document(text)
     page = ParsedPage(blocks=[], markup_truncated=_truncated_markup(text))
     read_head(root, page)
     rules = chrome_rules()
     content = content_root(root, rules)
-    if content is not None:
-        drop_invisible(content)
     h1 = content.find(".//h1") if content is not None else None
     if h1 is None:
         h1 = next((h for h in root.iter("h1") if not _in_chrome(h, rules)), None)
     if h1 is not None:
-        page.title = clean_text(h1.text_content()) or None
+        page.title = clean_text(text_of(h1)) or None
     if content is None:
         return page
-    normalize(content)
     prune(content, rules)
+    normalize(content)
+    drop_late(content, rules)
     slim(content, BLOCK_TAGS)
-    fragment = lxml.html.tostring(content, encoding="unicode")
+    fragment = to_html(content)
     soup = BeautifulSoup(fragment, "lxml")
     try:
         page.blocks = soup_blocks(soup)

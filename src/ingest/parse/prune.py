@@ -1,6 +1,7 @@
 """Content root and pruning on the lxml tree: invisible content, site chrome, then slimming.
 
-Order in parse_html: content_root -> drop_invisible -> normalize (normalize.py) -> prune -> slim.
+Order in parse_html: content_root -> prune (invisible content and chrome) -> normalize
+(normalize.py) -> drop_late (buttons, svg, img, read by the normaliser) -> slim.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ import re
 from lxml import etree
 
 from ingest.parse.chrome import ChromeRules
+from ingest.parse.tree import text_of
 
 _ROOT_CANDIDATE_TAGS = ("main", "article", "body", "div", "section")
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 # Inline styles that hide an element (display:none, visibility:hidden).
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
-_INVISIBLE = ".//*[@hidden or @aria-hidden or @style]"
 # Elements that may be chrome beyond their tag name: the only ones _is_chrome inspects.
-_CANDIDATES = ".//*[@class or @id or @role or @hidden or @aria-hidden or self::header]"
+_CANDIDATES = ".//*[@class or @id or @role or @hidden or @aria-hidden or @style or self::header]"
 # A class/id-token chrome match is overruled for a container that holds at least this share
 # of the content root's text with few links (e.g. class="blog-detailed-sidebar" around the article).
 _MAIN_SHARE = 0.5
@@ -48,28 +49,10 @@ def content_root(root: etree._Element, rules: ChromeRules) -> etree._Element | N
     for el in found[:-1]:
         if total is None:
             body = found[-1] if found[-1].tag == "body" else root
-            total = len(body.text_content())
-        if len(el.text_content()) >= total * _ROOT_SHARE:
+            total = len(text_of(body))
+        if len(text_of(el)) >= total * _ROOT_SHARE:
             return el
     return found[-1]
-
-
-def drop_invisible(content: etree._Element) -> None:
-    """Remove what a browser does not show: comments, processing instructions, <template>,
-    [hidden], aria-hidden="true" (but empty decorative icons, which mark list rows), and
-    inline display:none / visibility:hidden."""
-    etree.strip_elements(content, "template", etree.Comment, etree.ProcessingInstruction, with_tail=False)
-    doomed = []
-    for el in content.xpath(_INVISIBLE):
-        if el.get("hidden") is not None:
-            doomed.append(el)
-        elif (el.get("aria-hidden") or "").strip().lower() == "true":
-            if len(el) or len((el.text or "").strip()) > 2:
-                doomed.append(el)
-        elif _HIDDEN_STYLE.search(el.get("style") or ""):
-            doomed.append(el)
-    for el in doomed:
-        _remove_keep_tail(el)
 
 
 def _remove_keep_tail(el: etree._Element) -> None:
@@ -87,7 +70,7 @@ def _remove_keep_tail(el: etree._Element) -> None:
 
 
 def _chrome_by(el: etree._Element, rules: ChromeRules) -> str:
-    """Why el is chrome: 'tag', 'role', 'hidden', 'tokens', or '' when it is not."""
+    """Why el is chrome or invisible: 'tag', 'role', 'hidden', 'tokens', or '' when it is neither."""
     tag = el.tag
     if not isinstance(tag, str):
         return "tag"  # comments, processing instructions
@@ -95,11 +78,20 @@ def _chrome_by(el: etree._Element, rules: ChromeRules) -> str:
         return "tag"
     if tag == "header" and el.find(".//h1") is None:
         return "tag"
-    role = el.get("role")
-    if role and role.lower() in rules.drop_roles:
-        return "role"
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+    if el.get("hidden") is not None:
         return "hidden"
+    if (el.get("aria-hidden") or "").strip().lower() == "true" and (len(el) or len((el.text or "").strip()) > 2):
+        return "hidden"  # but an empty decorative icon, which marks a list row for the normaliser
+    style = el.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return "hidden"
+    role = el.get("role")
+    if role:
+        role = role.lower()
+        if role in rules.keep_roles:
+            return ""
+        if role in rules.drop_roles:
+            return "role"
     attrs = f"{el.get('class', '')} {el.get('id', '')}".lower()
     if not attrs.strip():
         return ""
@@ -108,7 +100,9 @@ def _chrome_by(el: etree._Element, rules: ChromeRules) -> str:
 
 
 def prune(content: etree._Element, rules: ChromeRules) -> None:
-    """Remove site chrome (data/chrome.toml) from the content root, keeping text that followed it."""
+    """Remove what a browser does not show (comments, <template>, [hidden], aria-hidden="true",
+    inline display:none / visibility:hidden) and site chrome (data/chrome.toml), keeping text
+    that followed a removed element."""
     etree.strip_elements(content, *rules.drop_tags, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     total = None
     doomed = []
@@ -116,9 +110,11 @@ def prune(content: etree._Element, rules: ChromeRules) -> None:
         why = _chrome_by(el, rules)
         if not why:
             continue
+        if why == "tokens" and _under_kept_role(el, rules):
+            continue
         if why == "tokens" and el.tag in ("div", "section", "article"):
             if total is None:
-                total = len(content.text_content()) or 1
+                total = len(text_of(content)) or 1
             if _holds_main_text(el, total):
                 continue
         doomed.append(el)
@@ -126,11 +122,28 @@ def prune(content: etree._Element, rules: ChromeRules) -> None:
         _remove_keep_tail(el)
 
 
+def drop_late(content: etree._Element, rules: ChromeRules) -> None:
+    """Drop the chrome tags the normaliser reads first (buttons, svg, img)."""
+    etree.strip_elements(content, *rules.late_drop_tags, with_tail=False)
+
+
+def _under_kept_role(el: etree._Element, rules: ChromeRules) -> bool:
+    """True when el sits (within two levels) in a tab list or tab panel."""
+    parent = el.getparent()
+    for _ in range(2):
+        if parent is None:
+            return False
+        if (parent.get("role") or "").lower() in rules.keep_roles:
+            return True
+        parent = parent.getparent()
+    return False
+
+
 def _holds_main_text(el: etree._Element, total: int) -> bool:
-    text = len(el.text_content())
+    text = len(text_of(el))
     if text < total * _MAIN_SHARE:
         return False
-    links = sum(len(a.text_content()) for a in el.iter("a"))
+    links = sum(len(text_of(a)) for a in el.iter("a"))
     return links <= text * _MAX_LINK_DENSITY
 
 
