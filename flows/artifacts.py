@@ -7,6 +7,8 @@ from pathlib import Path
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from ingest.card import schema_section
+
 MAX_CHANGE_ROWS = 25
 
 
@@ -26,6 +28,9 @@ def summary_markdown(summary: dict, manifest: dict | None) -> str:
     if drift:
         lines += ["", "## Layout drift", "", "| site | field | previous | current |", "|---|---|---|---|"]
         lines += [f"| {d['site']} | {d['field']} | {d['previous']:.0%} | {d['current']:.0%} |" for d in drift]
+    evolution = (manifest or {}).get("schema_evolution")
+    if evolution:  # the schema verdict, as the dataset card words it
+        lines += ["", schema_section(evolution).rstrip()]
     return "\n".join(lines)
 
 

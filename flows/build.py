@@ -30,7 +30,8 @@ from ingest.incremental import Fingerprint, build_key, fingerprint, unchanged_re
 from ingest.parallel import failed_batch, shutdown_pool  # noqa: E402
 from ingest.pipeline import PageResult  # noqa: E402
 from ingest.publish import latest_release  # noqa: E402
-from ingest.release import finalize, summary_from_manifest  # noqa: E402
+from ingest.contract import SchemaContractError  # noqa: E402
+from ingest.release import DriftError, finalize, summary_from_manifest  # noqa: E402
 from ingest.settings import BuildSettings  # noqa: E402
 
 DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5}
@@ -55,7 +56,13 @@ def extract_task(pages: list[tuple[PageRef, str | None]], settings: BuildSetting
     return results
 
 
-@task(name="publish-release", cache_policy=NO_CACHE, **DISK_RETRIES)
+def _retry_unless_refused(task, task_run, state) -> bool:
+    """Retry disk trouble, never a refusal to publish (a breaking schema change, layout drift under
+    --strict): another attempt would assemble everything again and be refused again."""
+    return not isinstance(getattr(state, "data", None), (SchemaContractError, DriftError))
+
+
+@task(name="publish-release", cache_policy=NO_CACHE, retry_condition_fn=_retry_unless_refused, **DISK_RETRIES)
 def publish_task(results: list[PageResult], out: str, force: bool, stage_seconds: dict, settings: BuildSettings,
                  fp_digest: str, strict: bool) -> dict:
     """Assemble the datasets and publish the release atomically."""

@@ -49,9 +49,51 @@ def model_table(model: type[BaseModel]) -> str:
     return "\n".join(rows)
 
 
-def dataset_card(release_id: str, counts: dict[str, int]) -> str:
-    """README.md for a release."""
+_RECIPES = """## Reading this release
+
+From this folder. DuckDB (`pip install duckdb`), three lines:
+
+```python
+import duckdb
+procedures = duckdb.read_json("procedures.jsonl", format="newline_delimited")
+duckdb.sql("SELECT code, title, len(risks) AS risks FROM procedures ORDER BY id LIMIT 5").show()
+```
+
+pandas (`pip install pandas`; `dtype=False` keeps codes such as `0213T` as text):
+
+```python
+import pandas as pd
+procedures = pd.read_json("procedures.jsonl", lines=True, dtype=False)
+print(procedures[["id", "code", "title"]].head())
+```
+
+With `ingest` installed: `from ingest.datasets import open_release` streams validated records
+(`open_release(".").procedures()`), and `ingest export <release> --format parquet --out DIR`
+writes one Parquet file per dataset (`pip install 'ingest[parquet]'`).
+"""
+
+
+def schema_section(evolution: dict | None) -> str:
+    """The card's "Schema version" section: the release's version, the verdict and each field change."""
+    if not evolution:
+        return ""
+    verdict, version = evolution.get("verdict"), evolution.get("version")
+    against = evolution.get("compared_with")
+    if verdict == "first":
+        head = f"Schema **{version}**: the first release of this output folder."
+    else:
+        head = (f"Schema **{version}** ({verdict} against release `{against}`, schema "
+                f"{evolution.get('previous_version')}).")
+    lines = [f"- `{c['message']}`" + (" (breaking)" if c.get("breaking") else "") for c in evolution.get("changes", [])]
+    return ("## Schema version\n\n" + head + " Within one major version fields are only added, enum values only "
+            "added and constraints only loosened; a removed, renamed or retyped field raises the major.\n"
+            + ("\n" + "\n".join(lines) + "\n" if lines else ""))
+
+
+def dataset_card(release_id: str, counts: dict[str, int], evolution: dict | None = None) -> str:
+    """README.md for a release (evolution: manifest.json's `schema_evolution`)."""
     parts = [_INTRO.format(release_id=release_id)]
+    parts += [p for p in (schema_section(evolution), _RECIPES) if p]
     for name, model in DATASETS.items():
         doc = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
         parts.append(f"## {name}.jsonl ({counts.get(name, 0)} records)\n\n{doc}\n\n{model_table(model)}\n")

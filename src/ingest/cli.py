@@ -25,7 +25,9 @@ def _root() -> None:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # messages quote types: list[string]
     raise typer.Exit(code)
 
 
@@ -71,6 +73,7 @@ def build(
     _check_settings(batch_size=batch_size, max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
                     dedup_threshold=dedup_threshold, drift_margin=drift_margin,
                     **({"workers": workers} if workers is not None else {}))
+    _check_contract(out)
     started = time.perf_counter()
     if not force and (unchanged := _unchanged(raw, out, max_page_bytes, dedup_threshold)) is not None:
         _print_summary(unchanged.as_dict(), time.perf_counter() - started)
@@ -110,6 +113,18 @@ def build(
         finally:
             progress.set_hook(None)
     _print_summary(summary, time.perf_counter() - started)
+
+
+def _check_contract(out: Path) -> None:
+    """Refuse before extracting anything when the models break the latest release's schema (publish
+    would refuse too, after the whole extraction): one line per broken field."""
+    from ingest.contract import SchemaContractError, evolve, model_schemas
+    from ingest.publish import latest_release
+
+    try:
+        evolve(latest_release(out), model_schemas())
+    except SchemaContractError as exc:
+        _fail(str(exc))
 
 
 def _unchanged(raw: Path, out: Path, max_page_bytes: int, dedup_threshold: float):
@@ -208,12 +223,13 @@ def refresh(
 
 
 def _register_subcommands() -> None:
+    from ingest.contract_cli import register as register_contract
     from ingest.eval_cli import register as register_eval
     from ingest.history_cli import register as register_history
     from ingest.report_cli import register as register_report
     from ingest.scrape.cli import register as register_scrape
 
-    for register in (register_scrape, register_history, register_report, register_eval):
+    for register in (register_scrape, register_history, register_report, register_contract, register_eval):
         register(app)
 
 

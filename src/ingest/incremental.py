@@ -38,8 +38,18 @@ def fingerprint(refs: list[PageRef]) -> Fingerprint:
 
 def build_key(settings: BuildSettings) -> dict:
     """What besides the inputs decides a release's content."""
-    return {"extractor_version": EXTRACTOR_VERSION, "schema_version": SCHEMA_VERSION,
+    return {"extractor_version": EXTRACTOR_VERSION, "schema_version": SCHEMA_VERSION, "schema_digest": schema_digest(),
             "max_page_bytes": settings.max_page_bytes, "dedup_threshold": settings.dedup_threshold}
+
+
+def schema_digest() -> str:
+    """A digest of the record models' JSON Schemas: a model change (even one that leaves every record's
+    bytes alone, like an added enum value) is a change to publish."""
+    import orjson
+
+    from ingest.contract import model_schemas
+
+    return hashlib.sha256(orjson.dumps(model_schemas(), option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
 def unchanged_release(out_dir: Path, fp: Fingerprint, settings: BuildSettings) -> dict | None:

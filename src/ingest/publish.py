@@ -19,10 +19,10 @@ from pathlib import Path
 
 import orjson
 
-from ingest import EXTRACTOR_VERSION, SCHEMA_VERSION, __version__, faults
+from ingest import EXTRACTOR_VERSION, __version__, faults
 from ingest.card import dataset_card
+from ingest.contract import evolve, model_schemas
 from ingest.jsonl import Records
-from ingest.models import DATASETS
 
 RELEASES = "releases"
 LATEST = "latest"
@@ -105,7 +105,9 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], qu
         content.update(name.encode() + b"\0" + hashlib.sha256(payload[name]).digest())
     content_digest = content.hexdigest()
     previous = latest_release(out_dir)
-    if previous is not None and not force:
+    schemas_now = model_schemas()
+    evolution = evolve(previous, schemas_now)  # SchemaContractError: a breaking change, nothing is written
+    if previous is not None and not force and evolution.verdict == "identical":
         old = read_manifest(previous)
         if old.get("content_digest") == content_digest and old.get("extractor_version") == EXTRACTOR_VERSION:
             return ReleaseInfo(old["release_id"], previous, False, old)
@@ -126,18 +128,19 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], qu
     changes = diff_datasets(previous, new, release_id)
     files[CHANGES] = _write(tmp / CHANGES, changes.changes_jsonl())
     schemas = {}
-    for name, model in DATASETS.items():
-        schema = orjson.dumps(model.model_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    for name, json_schema in schemas_now.items():
+        schema = orjson.dumps(json_schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
         files[f"schemas/{name}.schema.json"] = _write(tmp / "schemas" / f"{name}.schema.json", schema)
         schemas[name] = f"schemas/{name}.schema.json"
     counts = {name: len(records) for name, records in sorted(datasets.items())}
     counts["quarantine"] = len(quarantine)
-    files["README.md"] = _write(tmp / "README.md", dataset_card(release_id, counts).encode())
+    files["README.md"] = _write(tmp / "README.md", dataset_card(release_id, counts, evolution.to_json()).encode())
     manifest = {
         "release_id": release_id,
         "created_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "previous_release": previous.name if previous else None,
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": evolution.version,  # the release's contract version (ingest.contract)
+        "schema_evolution": evolution.to_json(),
         "ingest_version": __version__,
         "extractor_version": EXTRACTOR_VERSION,
         "inputs": {"pages": len(pages), "digest": inputs_digest(pages)},
@@ -200,7 +203,8 @@ def verify_release(release_dir: Path) -> list[str]:
         if not path.exists():
             problems.append(f"{name}: missing")
             continue
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != meta["sha256"] or len(data) != meta["bytes"]:
+        with open(path, "rb") as fh:  # streamed: a dataset may be larger than memory
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        if digest != meta["sha256"] or path.stat().st_size != meta["bytes"]:
             problems.append(f"{name}: checksum mismatch")
     return problems

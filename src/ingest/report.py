@@ -90,6 +90,8 @@ def render_report_from(datasets: dict[str, list[dict]], quarantine: list[dict], 
     ]
     if "drift" in manifest:
         sections.append(("drift", "Layout drift", _drift(manifest.get("drift"))))
+    if isinstance(manifest.get("schema_evolution"), dict):
+        sections.append(("schema", "Schema", _schema(manifest["schema_evolution"])))
     sections.append(("timings", "Timings", _timings(manifest.get("stage_seconds"))))
     release_id = manifest.get("release_id") or "unpublished"
     body = join(section(anchor, title, content) for anchor, title, content in sections)
@@ -360,6 +362,17 @@ def _drift(drift: Any) -> Html:
              _share(d.get("current")), bar("", _fraction(d.get("drop")), _share(d.get("drop")), "bad")] for d in flags]
     lead = note("A field that a site's pages used to fill and now mostly miss: the site's layout probably changed.")
     return join([lead, table(["site", "page type", "field", "previous", "current", "drop"], rows, num_cols=(3, 4))])
+
+
+def _schema(evo: dict) -> Html:
+    verdict, changes = evo.get("verdict"), [c for c in evo.get("changes") or [] if isinstance(c, dict)]
+    against = "" if verdict == "first" else f" against release {evo.get('compared_with')} (schema {evo.get('previous_version')})"
+    lead = note(f"Schema {evo.get('version')}: {verdict}{against}. Compatible changes raise the minor version; "
+                "a breaking one is published only with a new major.")
+    rows = [[tag("code", f"{c.get('dataset')}.{c.get('field')}" if c.get("field") else c.get("dataset")),
+             short(str(c.get("message", "")).split(": ", 1)[-1]), "breaking" if c.get("breaking") else "compatible"]
+            for c in changes]
+    return join([lead, table(["field", "change", "verdict"], rows)] if rows else [lead])
 
 
 def _timings(stage_seconds: Any) -> Html:

@@ -1,0 +1,135 @@
+"""Readers for published releases, so that no downstream team writes its own.
+
+    from ingest.datasets import open_release
+    rel = open_release("normalized")            # the release `latest` points to
+    rel = open_release("normalized", "previous")  # or a release id, id prefix, or a release folder
+    for record in rel.procedures():             # validated ProcedureRecord objects, streamed
+        ...
+    assert rel.verify() == []                   # every file matches the manifest's checksums
+    for change in rel.changes(): ...            # the change feed against the previous release
+
+Records are read line by line (memory does not grow with the file). A release of an older or
+newer minor of this code's schema major reads (fields a newer minor added are dropped, with the
+names in `rel.unknown_fields`); another major raises IncompatibleRelease with what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from ingest import SCHEMA_VERSION
+from ingest.contract import IncompatibleRelease, check_readable, parse_version
+from ingest.history import CHANGES, ReleaseNotFound, dataset_files, resolve_release
+from ingest.publish import MANIFEST, read_manifest, verify_release
+
+__all__ = ["IncompatibleRelease", "Release", "ReleaseNotFound", "open_release"]
+
+
+def open_release(where: str | Path = "normalized", ref: str | None = None) -> Release:
+    """A published release: `where` is an output folder (its `latest`, or `ref` in it: id, id prefix,
+    `latest`, `previous`) or a release folder itself."""
+    path = Path(where)
+    if ref is None and (path / MANIFEST).is_file():
+        return Release(path)
+    if not path.is_dir():
+        raise ReleaseNotFound(f"no release or output folder at {path}")
+    return Release(resolve_release(path, ref or "latest"))
+
+
+class Release:
+    """One release folder: its manifest, validated record streams, the change feed, verification."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path).resolve()
+        try:
+            self.manifest: dict[str, Any] = read_manifest(self.path)
+        except (OSError, ValueError) as exc:
+            raise ReleaseNotFound(f"{self.path} is not a release: manifest.json unreadable ({exc})") from None
+        self.id: str = self.manifest.get("release_id") or self.path.name
+        self.schema_version: str = str(self.manifest.get("schema_version") or "1.0")
+        check_readable(self.schema_version, SCHEMA_VERSION, self.id)
+        self.newer_minor = parse_version(self.schema_version)[1] > parse_version(SCHEMA_VERSION)[1]
+        self.unknown_fields: set[str] = set()  # fields of a newer minor this code does not know (dropped)
+
+    def __repr__(self) -> str:
+        return f"Release({self.id!r}, schema {self.schema_version})"
+
+    @property
+    def datasets(self) -> list[str]:
+        """Names of the JSONL datasets in this release."""
+        return sorted(dataset_files(self.path))
+
+    def records(self, dataset: str, validate: bool = True) -> Iterator[BaseModel] | Iterator[dict]:
+        """Every record of a dataset, in file order, as its pydantic model (validate=False: plain dicts,
+        also for datasets without a model such as `duplicates`)."""
+        from ingest.models import DATASETS
+
+        path = dataset_files(self.path).get(dataset)
+        if dataset not in DATASETS and (validate or path is None):
+            raise KeyError(f"no record model for dataset {dataset!r}; models: {', '.join(DATASETS)} "
+                           f"(validate=False reads any dataset of the release: {', '.join(self.datasets)})")
+        if path is None or not path.is_file():
+            return
+        model = DATASETS.get(dataset)
+        with open(path, "rb") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield self._validate(model, line) if validate else orjson.loads(line)
+                except (ValidationError, orjson.JSONDecodeError) as exc:
+                    what = model.__name__ if validate and model else "JSON object"
+                    raise ValueError(f"{path.name}:{number}: not a valid {what}: {exc}") from exc
+
+    def procedures(self, validate: bool = True) -> Iterator[Any]:
+        """ProcedureRecord objects of procedures.jsonl, streamed."""
+        return self.records("procedures", validate)
+
+    def terms(self, validate: bool = True) -> Iterator[Any]:
+        """TermRecord objects of terms.jsonl, streamed."""
+        return self.records("terms", validate)
+
+    def billing(self, validate: bool = True) -> Iterator[Any]:
+        """BillingRecord objects of billing.jsonl, streamed."""
+        return self.records("billing", validate)
+
+    def codes(self, validate: bool = True) -> Iterator[Any]:
+        """CodeEntry objects of codes.jsonl, streamed."""
+        return self.records("codes", validate)
+
+    def quarantine(self, validate: bool = True) -> Iterator[Any]:
+        """QuarantineEntry objects of quarantine.jsonl, streamed."""
+        return self.records("quarantine", validate)
+
+    def changes(self) -> Iterator[dict]:
+        """The change feed (changes.jsonl): {dataset, id, change: added|removed|changed, fields?}, streamed."""
+        from ingest.jsonl import read_jsonl
+
+        yield from read_jsonl(self.path / CHANGES)
+
+    def verify(self) -> list[str]:
+        """Problems found checking every file against the manifest's SHA-256 and size ([] when valid)."""
+        return verify_release(self.path)
+
+    def _validate(self, model: type[BaseModel], line: bytes) -> BaseModel:
+        try:
+            return model.model_validate_json(line)
+        except ValidationError as exc:
+            if not self.newer_minor:
+                raise
+            extra = [e["loc"] for e in exc.errors() if e["type"] == "extra_forbidden"]
+            if not extra or len(extra) != exc.error_count():
+                raise
+        record = orjson.loads(line)  # a newer minor added fields: drop them (and remember their names)
+        for loc in extra:
+            parent = record
+            for key in loc[:-1]:
+                parent = parent[key]
+            parent.pop(loc[-1], None)
+            self.unknown_fields.add(".".join(str(k) for k in loc if not isinstance(k, int)))
+        return model.model_validate(record)
