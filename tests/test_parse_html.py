@@ -42,7 +42,7 @@ def test_heading_forms_and_blocks():
     blocks = parse_html(PAGE).blocks
     headings = [(b.text, b.form) for b in blocks if b.kind is BlockKind.HEADING]
     assert headings == [("Knee arthroscopy", "h1"), ("Overview", "h2"), ("Why is it done?", "bold"),
-                        ("How long does it take?", "dt"), ("Aftercare", "summary"), ("Step by step", "h3")]
+                        ("How long does it take?", "dt"), ("Aftercare", "accordion"), ("Step by step", "h3")]
     paragraphs = [b.text for b in blocks if b.kind is BlockKind.PARAGRAPH]
     assert "A camera is put into the knee joint, e.g. through small cuts." in paragraphs
     assert "About an hour." in paragraphs

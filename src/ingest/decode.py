@@ -3,6 +3,11 @@
 A declaration that lies (declares UTF-8, holds cp1252 bytes) is caught because
 strict decoding fails; then the bytes are detected, and bytes that are invalid
 UTF-8 inside otherwise valid UTF-8 (mixed pages) are read as cp1252.
+
+The text is then made safe for lxml once, here: XML-incompatible control characters
+(pasted from word processors: \x1a, \x1b, \x1e...) are dropped (\x0b, \x0c become
+spaces; \t \n \r stay), and a leading XML declaration is stripped even when mangled
+(lxml refuses str input that carries an encoding declaration).
 """
 
 from __future__ import annotations
@@ -29,6 +34,30 @@ _MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x
 _MAX_LOSSY_SHARE = 0.02
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 _CP1252_CHAOS_MARGIN = 0.02
+
+
+# C0 control characters lxml refuses in text ("All strings must be XML compatible"): all but
+# tab, LF and CR. Vertical tab and form feed read as whitespace in HTML; the others are dropped.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_BAD_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
+_XML_SPACE = frozenset("\x0b\x0c")
+# A leading XML declaration, also mangled (no '?>', no closing '>', BOM or spaces before it).
+_XML_DECL = re.compile(r"^[\s\ufeff]*<\?xml\b[^<>]*(?:\?>|>)?", re.I)
+
+
+def strip_xml_declaration(text: str) -> str:
+    """text without a leading XML declaration, even a mangled one (lxml refuses str input
+    that declares an encoding)."""
+    if text.lstrip(" \t\r\n\ufeff")[:5].lower() == "<?xml":
+        return _XML_DECL.sub("", text, count=1)
+    return text
+
+
+def xml_safe(text: str) -> str:
+    """Text lxml accepts: no XML-incompatible control characters, no leading XML declaration."""
+    if _XML_BAD.search(text):
+        text = _XML_BAD.sub(lambda m: " " if m[0] in _XML_SPACE else "", text)
+    return strip_xml_declaration(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +105,21 @@ def looks_binary(data: bytes) -> bool:
 
 
 def decode_page(data: bytes, http_charset: str | None = None) -> Decoded:
-    """Decode page bytes; raises PageError('empty' | 'binary' | 'undecodable')."""
+    """Decode page bytes into lxml-safe text (see xml_safe);
+    raises PageError('empty' | 'binary' | 'undecodable')."""
+    decoded = _decode(data, http_charset)
+    if decoded.encoding.startswith(("utf-16", "utf-32")) or len(data.translate(None, _XML_BAD_BYTES)) != len(data):
+        text = xml_safe(decoded.text)  # in ASCII-compatible codecs a control character is a control byte
+    else:
+        text = strip_xml_declaration(decoded.text)
+    if text is decoded.text:
+        return decoded
+    if not text.strip():
+        raise PageError("empty", "no content once control characters and the XML declaration are removed")
+    return Decoded(text, decoded.encoding, decoded.source)
+
+
+def _decode(data: bytes, http_charset: str | None) -> Decoded:
     if not data.strip():
         raise PageError("empty", f"{len(data)} bytes, no content")
     if looks_binary(data):

@@ -65,6 +65,10 @@ class ProcedureRecord(_Model):
     patient_experience: str | None = Field(None, description="What the patient feels and experiences.")
     notes: dict[str, list[str]] = Field(default_factory=dict, description="Free text inside a list section that is not an item, by section name.")
     sections_recovered: list[str] = Field(default_factory=list, description="Sections whose heading was missing, recovered from the site's section order and content.")
+    language: str | None = Field(None, description="The page's language (ISO 639-1, e.g. 'en', 'de'): declared by its markup, else detected from its text.")
+    section_sources: dict[str, str] = Field(default_factory=dict, description="Where each section came from: field -> the heading text that opened it, 'first paragraph' (summary), or 'recovered:<cues>' when taken from content cues or the site's section order.")
+    page_type_evidence: dict[str, float] | None = Field(None, description="The scored evidence that this is a procedure page: 'score' and its parts (e.g. sections, title_names_procedure, condition_headings).")
+    headings_unmatched: list[str] = Field(default_factory=list, description="Headings of the page that opened no section (vocabulary the extractor lacks, or sections it does not extract).")
     previous_versions: int = Field(0, description="Earlier versions of this record's primary page (same URL, other content) kept in the raw store and superseded by it: not extracted, not in `sources` (0 for pages without scrape history; `ingest gc --raw` lowers it).")
     sources: list[Source] = Field(description="Every raw page this record came from.")
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ingest.crossref import RECORD_TYPE
 
-_NOT_GRADED = frozenset({"id", "schema_version", "page_type", "sources", "sections_recovered"})
+_NOT_GRADED = frozenset({"id", "schema_version", "page_type", "sources", "sections_recovered", "language",
+                         "section_sources", "page_type_evidence", "headings_unmatched"})
+_TYPED_BULLET = re.compile(r"(?:^|\s)[•·✓➤→▪●◦]\s|\s[-*]\s\S.*\s[-*]\s")  # bullets typed inside an item
+LONG_ITEM_WORDS = 80
+UNMATCHED_SHOWN = 50
 
 
 def _filled(value) -> bool:
@@ -32,8 +37,11 @@ def quality_report(datasets: dict[str, list[dict]], quarantine: list[dict]) -> d
     codes = datasets.get("codes", [])
     conflicts = Counter(c["kind"] for e in codes for c in e.get("conflicts", []))
     invalid = [f"{e['system']} {e['code']}" for e in codes if e.get("valid") is False]
+    procedures = datasets.get("procedures", [])
     return {
         "page_types": page_types,
+        "headings_unmatched": unmatched_headings(procedures),
+        "suspicious_items": suspicious_items(procedures),
         "quarantine": {"pages": len(quarantine), "by_reason": dict(sorted(Counter(q["reason"] for q in quarantine).items())),
                        "by_page_type": dict(sorted(unsupported.items()))},
         "codes": {
@@ -89,3 +97,30 @@ def layout_drift(previous: dict | None, current: dict, margin: float = 0.2) -> l
                     drift.append({"site": site, "page_type": page_type, "field": field,
                                   "previous": before[field], "current": share, "drop": round(before[field] - share, 4)})
     return drift
+
+
+def unmatched_headings(records: list[dict], limit: int = UNMATCHED_SHOWN) -> list[dict]:
+    """Headings that opened no section across the records, most frequent first: the vocabulary to add."""
+    counts = Counter(h.strip() for r in records for h in dict.fromkeys(r.get("headings_unmatched") or []))
+    return [{"heading": h, "pages": n} for h, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))[:limit]]
+
+
+def suspicious_items(records: list[dict]) -> list[dict]:
+    """List items that look like extraction damage: typed bullets inside an item, an item over
+    80 words, a list section made of one giant item."""
+    from ingest.models import ProcedureRecord
+
+    list_fields = [name for name, f in ProcedureRecord.model_fields.items()
+                   if f.annotation == list[str] and name not in ("common_names", "headings_unmatched")]
+    found = []
+    for record in records:
+        for name in list_fields:
+            items = record.get(name) or []
+            for item in items:
+                words = len(item.split())
+                kind = ("typed_bullets" if _TYPED_BULLET.search(item) else
+                        "one_giant_item" if len(items) == 1 and words > LONG_ITEM_WORDS else
+                        "long_item" if words > LONG_ITEM_WORDS else None)
+                if kind:
+                    found.append({"id": record.get("id"), "field": name, "kind": kind, "words": words, "item": item[:120]})
+    return found

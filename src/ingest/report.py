@@ -82,6 +82,7 @@ def render_report_from(datasets: dict[str, list[dict]], quarantine: list[dict], 
     sections = [
         ("overview", "Overview", _overview(datasets, quarantine, manifest, conflicts, duplicates, changes, summary)),
         ("coverage", "Field coverage", _coverage(quality)),
+        ("headings", "Unmatched headings", _headings(quality)),
         ("quarantine", "Quarantine", _quarantine(quarantine)),
         ("duplicates", "Duplicates", _duplicates(duplicates, titles)),
         ("conflicts", "Code conflicts", _conflicts(conflicts)),
@@ -199,6 +200,18 @@ def _coverage(quality: dict) -> Html:
                                         bars or note("no records of this type")])))
     lead = note("Share of records with each field filled, per page type (green ≥ 90%, amber ≥ 50%, red below).")
     return join([lead, tag("div", join(panels), "grid2")])
+
+
+def _headings(quality: dict) -> Html:
+    rows = [[h.get("heading", ""), num(h.get("pages", 0))] for h in quality.get("headings_unmatched") or []]
+    items = [[i.get("id", ""), i.get("field", ""), i.get("kind", ""), short(i.get("item", ""), 100)]
+             for i in (quality.get("suspicious_items") or [])[:50]]
+    parts = [note("Headings of procedure pages that opened no section, most frequent first: vocabulary to add "
+                  "to data/lang/<language>.toml (or sections we do not extract)."),
+             table(["heading", "pages"], rows, num_cols=[1]) if rows else note("none")]
+    parts += [note("Suspicious list items: typed bullets inside an item, an item over 80 words, a list of one giant item."),
+              table(["record", "field", "kind", "item"], items) if items else note("none")]
+    return join(parts)
 
 
 def _quarantine(quarantine: list[dict]) -> Html:

@@ -2,23 +2,27 @@
 
 Term and billing pages are recognised by their own signals first (titles such as
 "DEFINITION of X" or "CPT 64632: ...", their section headings and labels); then a
-page is a procedure page only when enough procedure sections are named in headings.
+page is a procedure page when its scored evidence (extract/evidence.py) reaches the
+threshold: named sections, a title naming a procedure, a defining summary, JSON-LD,
+against condition, overview, profile, contact and price-list signals.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingest.extract.evidence import procedure_evidence, weights
 from ingest.extract.billing import billing_signals, extract_billing, is_billing_page
 from ingest.extract.procedure import ProcedureDraft, extract_procedure
 from ingest.extract.term import extract_term, is_term_page, term_signals
 from ingest.parse.blocks import ParsedPage
 
-# A procedure page names at least this many distinct sections in headings ...
+# The former rule, kept: a page naming this many distinct sections in headings ...
 MIN_ANCHORED_SECTIONS = 3
-# ... and yields at least this many sections in all (recovered ones included) ...
+# ... and yielding this many sections in all (recovered ones included) ...
 MIN_SECTIONS = 6
-# ... of which at least one is procedure-specific (news and health articles rarely have these).
+# ... of which at least one is procedure-specific, is a procedure page whatever else it shows
+# (reference pages with a full set of sections), unless the evidence is negative.
 PROCEDURE_CORE = frozenset({"procedure_steps", "preparation", "recovery", "indications"})
 
 
@@ -29,15 +33,26 @@ class Classification:
     fields: dict | None = field(default=None, compare=False)
 
 
-def classify_procedure(draft: ProcedureDraft) -> Classification:
-    """Whether a procedure draft is really a procedure page, and why."""
+def classify_procedure(draft: ProcedureDraft, page: ParsedPage | None = None) -> Classification:
+    """Whether a procedure draft is really a procedure page, and why (the scored evidence)."""
     anchored, total = draft.anchored, draft.anchored | draft.recovered
     evidence = (f"{len(anchored)} section headings ({', '.join(sorted(anchored)) or 'none'}), "
                 f"{len(total)} sections in all")
+    if page is None or draft.lang is None:
+        scored = None
+    else:
+        scored = procedure_evidence(page, draft.fields.get("title"), draft.summary_first or draft.fields.get("summary"),
+                                    anchored, draft.lang, draft.headings)
+        evidence = f"{scored.describe()}; {evidence}"
     if not draft.fields.get("title"):
         return Classification("unsupported", "no title; " + evidence)
-    if len(anchored) >= MIN_ANCHORED_SECTIONS and len(total) >= MIN_SECTIONS and total & PROCEDURE_CORE:
-        return Classification("procedure", evidence, draft.fields)
+    full = len(anchored) >= MIN_ANCHORED_SECTIONS and len(total) >= MIN_SECTIONS and bool(total & PROCEDURE_CORE)
+    negative = scored is not None and any(v < 0 for v in scored.parts.values()) and scored.score < weights()["threshold"]
+    if (full and not negative) or (scored is not None and scored.score >= weights()["threshold"]):
+        fields = dict(draft.fields)
+        if scored is not None:
+            fields["page_type_evidence"] = {"score": scored.score, **scored.parts}
+        return Classification("procedure", evidence, fields)
     return Classification("unsupported", "not a procedure page: " + evidence)
 
 
@@ -52,4 +67,4 @@ def classify_and_extract(page: ParsedPage) -> Classification:
         fields = extract_billing(page)
         if fields["code"]:
             return Classification("billing", f"billing page: {billing_signals(page)} billing signals", fields)
-    return classify_procedure(extract_procedure(page))
+    return classify_procedure(extract_procedure(page), page)

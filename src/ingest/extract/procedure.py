@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ingest.extract import meta
+from ingest.extract.lang import LangData, lang_data, page_language
 from ingest.extract.sections import SectionContent, extract_sections
+from ingest.extract.title import page_title
 from ingest.extract.vocabulary import Vocabulary, vocabulary
 from ingest.parse.blocks import Block, BlockKind, ParsedPage
 from ingest.parse.chrome import chrome_rules
@@ -21,20 +24,50 @@ class ProcedureDraft:
     anchored: frozenset[str]  # sections opened by a heading
     recovered: frozenset[str]  # sections recovered from order and cues
     evidence: list[str] = field(default_factory=list)
+    lang: LangData | None = None
+    title_source: str = ""  # h1, og:title, title, heading
+    summary_first: str | None = None  # the first descriptive paragraph of the main content
+    headings: list[str] = field(default_factory=list)  # every heading text (for page-type evidence)
+    preamble: list[Block] = field(default_factory=list)
 
 
-def _page_title(page: ParsedPage, blocks: list[Block]) -> tuple[str | None, int | None]:
-    """The descriptor title and the index of its block (if it is one)."""
+def _page_title(page: ParsedPage, blocks: list[Block], lang: LangData) -> tuple[str | None, int | None, str]:
+    """The descriptor title, the index of its block (if it is one) and where it came from."""
     rules = chrome_rules()
     if page.text_format == "text":
         for i, b in enumerate(blocks[:PREAMBLE_SCAN]):
             if not rules.is_chrome_text(b.text):
-                return b.text, i
-        return None, None
-    title = page.title or meta.fallback_title(page)
-    index = next((i for i, b in enumerate(blocks[:PREAMBLE_SCAN])
-                  if b.kind is BlockKind.HEADING and b.text == page.title), None)
-    return title, index
+                return b.text, i, "line"
+        return None, None, ""
+    title, how = page_title(page, lang)
+    index = next((i for i, b in enumerate(blocks[:PREAMBLE_SCAN * 3])
+                  if b.kind is BlockKind.HEADING and b.text == title), None)
+    return title, index, how
+
+
+# A paragraph is descriptive (a summary candidate) from this many words.
+SUMMARY_MIN_WORDS = 8
+SUMMARY_MIN_CHARS = 25  # ... or characters (scripts with long words: Korean, Japanese)
+SUMMARY_LONG = 20  # ... and from this many it need not end a sentence (cut-off teasers)
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f]['\")\u201d]?\s*$")  # a paragraph of sentences, not a contact line
+_CONTACT = re.compile(r"@\w+\.\w|\+?\d[\d\s-]{8,}\d")
+
+
+def _first_paragraph(blocks: list[Block]) -> str | None:
+    rules = chrome_rules()
+    for b in blocks:
+        if b.kind is BlockKind.PARAGRAPH and (len(b.text.split()) >= SUMMARY_MIN_WORDS or len(b.text) >= SUMMARY_MIN_CHARS) \
+                and not rules.is_chrome_text(b.text) \
+                and (_SENTENCE_END.search(b.text) or len(b.text.split()) >= SUMMARY_LONG) and not _CONTACT.search(b.text):
+            return b.text
+        if b.kind is BlockKind.ITEM and b.list_id is not None:
+            return None  # content starts with a list: no descriptive paragraph
+    return None
+
+
+def _names_list_section(title: str | None, vocab: Vocabulary) -> bool:
+    section = vocab.match(title) if title else None
+    return section is not None and vocab.section(section).kind == "list"
 
 
 def _first_section(blocks: list[Block], vocab: Vocabulary) -> int:
@@ -46,11 +79,15 @@ def _first_section(blocks: list[Block], vocab: Vocabulary) -> int:
 
 def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     """Title, code, names and the 13 sections of a procedure page."""
-    vocab = vocabulary()
     blocks = list(page.blocks)
-    title, title_index = _page_title(page, blocks)
-    if title_index is not None:
-        del blocks[title_index]
+    lang_code = page_language(getattr(page, "language", None), " ".join(b.text for b in blocks[:60]))
+    lang = lang_data(lang_code)
+    vocab = vocabulary(lang.code)
+    title, title_index, title_how = _page_title(page, blocks, lang)
+    summary_first = (_first_paragraph(blocks[title_index + 1:]) if title_index is not None else None) or _first_paragraph(blocks)
+    title_block = blocks[title_index] if title_index is not None else None
+    if title_index is not None and not _names_list_section(title, vocab):
+        del blocks[title_index]  # (a title such as "Post-operative instructions ..." opens its section)
     names: list[str] = []
     name_line: str | None = None
     preamble_texts: list[str] = [title or ""]
@@ -81,7 +118,9 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
             continue  # a "CPT® 64721" line
         keep.append(b)
     keep.extend(blocks[end:])
-    sections = extract_sections(keep, vocab)
+    unmatched: list[str] = []
+    sections = extract_sections(keep, vocab, lang, unmatched)
+    _purpose_list_to_indications(sections)
     url = meta.page_url(page)
     title = meta.clean_title(title) if title else name_line
     code = meta.json_ld_code(page)
@@ -98,14 +137,42 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
         **code_fields,
         "add_on": meta.is_add_on(title, name_line),
         "url": url,
-        **_section_fields(sections),
+        **_section_fields(sections, vocab),
+        "language": lang_code,
+        "section_sources": {n: c.source for n, c in sections.items() if c.source},
+        "headings_unmatched": unmatched,
     }
+    # HTML pages: the summary is the first descriptive paragraph of the main content (a "What is it?"
+    # section further down does not replace it); text exports keep their summary section.
+    first_is_free = summary_first and not any(summary_first in (fields.get(n) or []) for n in sections if n != "summary")
+    if page.text_format == "html" and first_is_free and summary_first != fields.get("summary"):
+        fields["summary"] = summary_first
+        fields["section_sources"]["summary"] = "first paragraph"
     anchored = frozenset(n for n, s in sections.items() if s.anchored)
-    return ProcedureDraft(fields, anchored, frozenset(sections) - anchored)
+    # Headings of the main content (after the title; navigation menus stand before it). dt: a term, not a heading.
+    after = page.blocks[page.blocks.index(title_block) + 1:] if title_block is not None else page.blocks
+    headings = [b.text for b in after if b.kind is BlockKind.HEADING and b.form != "dt"]
+    return ProcedureDraft(fields, anchored, frozenset(sections) - anchored, lang=lang, title_source=title_how,
+                          summary_first=summary_first, headings=headings, preamble=blocks[:PREAMBLE_SCAN])
 
 
-def _section_fields(sections: dict[str, SectionContent]) -> dict:
-    vocab = vocabulary()
+def _purpose_list_to_indications(sections: dict[str, SectionContent]) -> None:
+    """A 'Why is it done' section is also the indications (when the page has no other): its list, else its paragraphs."""
+    purpose = sections.get("purpose")
+    if purpose is None or "indications" in sections or not (purpose.items or purpose.paragraphs):
+        return
+    if not purpose.items:  # prose only: the purpose text stays, and each paragraph is also an indication
+        sections["indications"] = SectionContent("indications", items=list(purpose.paragraphs), anchored=purpose.anchored,
+                                                 source=purpose.source)
+        return
+    sections["indications"] = SectionContent("indications", items=purpose.items, anchored=purpose.anchored,
+                                             source=purpose.source)
+    purpose.items = []
+    if not purpose.paragraphs and not purpose.notes:
+        del sections["purpose"]
+
+
+def _section_fields(sections: dict[str, SectionContent], vocab: Vocabulary) -> dict:
     out: dict = {"notes": {}, "risk_groups": [],
                  "sections_recovered": [n for n, s in sections.items() if not s.anchored]}
     for name, content in sections.items():

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.extract.vocabulary import Vocabulary, vocabulary
+from ingest.extract.lang import LangData, lang_data
+from ingest.extract.vocabulary import Vocabulary, normalize_heading, vocabulary
 from ingest.parse.blocks import Block, BlockKind
 from ingest.parse.chrome import chrome_rules
 
@@ -35,6 +36,7 @@ class SectionContent:
     notes: list[str] = field(default_factory=list)
     groups: list[tuple[str | None, list[str]]] = field(default_factory=list)
     anchored: bool = False  # opened by a heading (vs recovered from order and cues)
+    source: str = ""  # the heading text that opened it, or "recovered:<cue>"
 
 
 @dataclass
@@ -43,16 +45,28 @@ class _Run:
     blocks: list[Block] = field(default_factory=list)
     heading: str | None = None
     weak: bool = False  # opened by a keyword-only heading match
+    level: int = 0  # level of the heading that opened it (0: unknown)
+    faq: bool = False  # an FAQ block: its questions are not section headings
+    peer: bool = False  # an unknown heading at the level of the page's section headings
 
 
-def split_runs(blocks: list[Block], vocab: Vocabulary) -> list[_Run]:
+def _is_faq(text: str, lang: LangData) -> bool:
+    return normalize_heading(text) in lang.heading_sets.get("faq_headings", frozenset())
+
+
+def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None) -> list[_Run]:
     """Cut the block stream into runs: one per section heading, headless runs, chrome runs.
 
     Keyword-only heading matches count only on pages with two or more strongly matched
-    section headings, so "About us" on a news site opens nothing."""
+    section headings, so "About us" on a news site opens nothing. A heading of a lower level
+    than the section's own stays inside it (a sub-heading, a card title); one of the same or a
+    higher level that names no field ends it. Questions inside an FAQ block open nothing."""
     rules = chrome_rules()
-    strong = {vocab.match(b.text) for b in blocks if b.kind is BlockKind.HEADING} - {None}
+    lang = lang or lang_data("en")
+    strong = {vocab.match(b.label if b.kind is not BlockKind.HEADING else b.text)
+              for b in blocks if b.kind is BlockKind.HEADING or b.label} - {None}
     allow_weak = len(strong) >= 2
+    section_levels = {b.level for b in blocks if b.kind is BlockKind.HEADING and b.level and vocab.match(b.text)}
     runs: list[_Run] = [_Run(None)]
     for block in blocks:
         current = runs[-1]
@@ -60,19 +74,45 @@ def split_runs(blocks: list[Block], vocab: Vocabulary) -> list[_Run]:
             if block.kind is BlockKind.HEADING or block.gap_before >= 1:
                 runs.append(_Run(CHROME))
             continue
+        if block.kind is BlockKind.PARAGRAPH and block.label and not current.faq:
+            inside = current.section not in (None, CHROME, UNKNOWN)
+            section = vocab.match(block.label) or (vocab.match(block.label, weak=True) if inside else None)
+            if section is not None:  # a label that names a section is its heading: left out of the text
+                rest = block.text[len(block.label):].lstrip(" :-\u2013\u2014") if block.text.startswith(block.label) else block.text
+                if section != current.section:
+                    runs.append(_Run(section, heading=block.label, level=current.level if inside else 0))
+                if rest:
+                    runs[-1].blocks.append(Block(BlockKind.PARAGRAPH, rest))
+                continue
         if block.kind is BlockKind.HEADING:
+            level = block.level
+            nested = bool(level and current.level and level > current.level)
+            if current.faq and (nested or not level or block.text.rstrip().endswith(("?", "\uff1f"))):
+                continue  # a question inside the FAQ block (nested, or a same-level question after it)
+            if _is_faq(block.text, lang):
+                runs.append(_Run(UNKNOWN, heading=block.text, level=level, faq=True))
+                continue
             section = vocab.match(block.text)
             weak = section is None and allow_weak and (section := vocab.match(block.text, weak=True)) is not None
+            if section is None and block.text.rstrip().endswith(":") and (section := vocab.lead_in(block.text)):
+                weak = True  # a lead-in heading ("The advantages of X are:") names its list by keyword
             in_list = current.section in _LIST_SECTIONS
             if in_list and (vocab.is_group_label(current.section, block.text)
                             or (section == current.section and block.form in ("bold", "line", "dt"))):
                 current.blocks.append(block)  # a sub-group label inside the section
                 continue
-            if section is not None:
-                runs.append(_Run(section, heading=block.text, weak=weak))
+            if nested and current.section is not None and (current.section != UNKNOWN or section is None or weak):
+                current.blocks.append(block)  # a sub-heading stays inside its section
                 continue
-            if block.form in ("h1", "h2", "h3", "h4") and current.section is not None:
-                runs.append(_Run(UNKNOWN, heading=block.text))  # a section we do not extract
+            if section is not None:
+                runs.append(_Run(section, heading=block.text, weak=weak, level=level))
+                continue
+            if (block.form in ("h1", "h2", "h3", "h4") or level in section_levels) and current.section is not None:
+                runs.append(_Run(UNKNOWN, heading=block.text, level=level,
+                                 peer=bool(level) and level in section_levels))  # a section we do not extract
+                continue
+            if level and level in section_levels and current.section is None:
+                runs.append(_Run(UNKNOWN, heading=block.text, level=level, peer=True))
                 continue
             block = Block(BlockKind.PARAGRAPH, block.text, gap_before=block.gap_before)
         if block.gap_before >= LOST_HEADING_GAP and current.section not in (None, CHROME, UNKNOWN):
@@ -86,19 +126,58 @@ def split_runs(blocks: list[Block], vocab: Vocabulary) -> list[_Run]:
 
 
 _LIST_SECTIONS = frozenset(s.name for s in vocabulary().sections if s.kind == "list")
+# A field is taken from an unknown heading's content only with this many cue hits, and twice the runner-up's.
+CUE_MIN_HITS = 3
 
 
-def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None) -> dict[str, SectionContent]:
-    """The sections found in a block stream, keyed by field name, in page order."""
+def cue_section(text: str, vocab: Vocabulary) -> tuple[str, list[str]] | None:
+    """The list field whose content cues dominate text (name, cue words), or None."""
+    scored = []
+    for section in vocab.sections:
+        if section.kind != "list" or not section.heading_cues:
+            continue
+        hits = [m.group(0).lower() for c in section.heading_cues for m in c.finditer(text)]
+        scored.append((len(hits), len(set(hits)), section.name, hits))
+    scored.sort(reverse=True)
+    if not scored or scored[0][0] < CUE_MIN_HITS or scored[0][1] < 2:
+        return None
+    if len(scored) > 1 and scored[1][0] * 2 > scored[0][0]:
+        return None
+    return scored[0][2], sorted(set(scored[0][3]))[:3]
+
+
+def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang: LangData | None = None,
+                     unmatched: list[str] | None = None) -> dict[str, SectionContent]:
+    """The sections found in a block stream, keyed by field name, in page order.
+
+    Headings that open no section are appended to `unmatched` when given."""
     vocab = vocab or vocabulary()
-    runs = split_runs(blocks, vocab)
+    runs = split_runs(blocks, vocab, lang)
     anchored = [r for r in runs if r.section not in (None, CHROME, UNKNOWN)]
+    strong_names = {r.section for r in anchored if not r.weak}
     out: dict[str, SectionContent] = {}
-    for run in anchored:
-        content = out.setdefault(run.section, SectionContent(run.section, anchored=not run.weak))
+    for run in runs:
+        if run.section == UNKNOWN and unmatched is not None and not run.faq and run.heading:
+            unmatched.append(run.heading)
+    named_before = False  # an intro heading before every named section is the page's own, not a section
+    for run in runs:
+        source = run.heading or ""
+        named_before = named_before or (run.section not in (None, CHROME, UNKNOWN) and not run.weak)
+        if run.section == UNKNOWN and run.peer and not run.faq and named_before:
+            text = " ".join(b.text for b in run.blocks)
+            found = cue_section(text, vocab)
+            if found is None:
+                continue
+            run.section, source = found[0], "recovered:" + ",".join(found[1])
+        elif run.section in (None, CHROME, UNKNOWN):
+            continue
+        if run.section == "summary" and run.blocks and all(b.kind is BlockKind.ITEM for b in run.blocks):
+            run.section = "procedure_steps"  # "Procedure overview" over a list: the list is the steps, not a summary
+        content = out.setdefault(run.section, SectionContent(run.section, anchored=not run.weak and not source.startswith("recovered:"),
+                                                             source=source))
         _fill(content, run.blocks, vocab)
-    if len({r.section for r in anchored if not r.weak}) >= 2:
-        _recover_headless(runs, out, vocab)
+    if len({r.section for r in anchored if not r.weak}) >= 2 and any(b.gap_before for b in blocks):
+        _recover_headless(runs, out, vocab)  # text exports only: their lost headings left blank-line gaps
     order = {s.name: s.order for s in vocab.sections}
     return dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
 
@@ -130,7 +209,7 @@ def _recover_headless(runs: list[_Run], out: dict[str, SectionContent], vocab: V
         for seg, section in _align(segs, allowed):
             if section is None:
                 continue
-            content = out.setdefault(section.name, SectionContent(section.name))
+            content = out.setdefault(section.name, SectionContent(section.name, source="recovered:order"))
             _fill(content, seg, vocab)
 
 
@@ -189,16 +268,33 @@ def _align(segs: list[list[Block]], allowed: list) -> list[tuple[list[Block], ob
 
 
 def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> None:
-    """Add blocks to a section: items, group labels, paragraphs/notes, export-damage repair."""
+    """Add blocks to a section: items, cards, group labels, paragraphs/notes, export-damage repair.
+
+    In a list section, a sub-heading followed by paragraphs only is a card (one item: its title
+    and text), and a paragraph opening with a bold label is an item (label kept)."""
     is_list = content.name in _LIST_SECTIONS
     group_label: str | None = None
     fragment_style = _fragment_style([b.text for b in blocks if b.kind is BlockKind.ITEM])
-    for block in blocks:
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        i += 1
+        if not any(ch.isalnum() for ch in block.text) and block.kind is not BlockKind.ROW:
+            continue  # a stray BOM or ornament
         if block.kind is BlockKind.HEADING:
+            body = []
+            while i < len(blocks) and blocks[i].kind is BlockKind.PARAGRAPH and not blocks[i].label:
+                body.append(blocks[i].text)
+                i += 1
+            ends = i >= len(blocks) or blocks[i].kind is BlockKind.HEADING
+            if is_list and body and ends and not vocab.is_group_label(content.name, block.text):
+                content.items.append(" ".join([block.text, *body]))
+                continue
             group_label = block.text.rstrip(":").strip()
             content.groups.append((group_label, []))
+            content.paragraphs.extend(body)
             continue
-        if block.kind is BlockKind.ITEM and is_list:
+        if is_list and (block.kind is BlockKind.ITEM or (block.kind is BlockKind.PARAGRAPH and block.label)):
             item, label, note = repair_item(block.text, fragment_style)
             if item:
                 content.items.append(item)
@@ -208,6 +304,9 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
                 content.notes.append(note)
             if label:
                 content.groups.append((label, []))
+            continue
+        if block.kind is BlockKind.ITEM and not is_list:
+            content.items.append(block.text)  # a text section's list (e.g. the conditions under "Why is it done")
             continue
         if block.kind is BlockKind.PARAGRAPH and is_list and vocab.is_group_label(content.name, block.text):
             content.groups.append((block.text.rstrip(":").strip(), []))

@@ -14,18 +14,21 @@ _STOPWORDS = frozenset("the a an your my of is it are this to for and or you be 
                        "what how me we our its on in with".split())
 _CONTRACTIONS = (("it's", "it is"), ("what's", "what is"), ("i'll", "i will"), ("you'll", "you will"),
                  ("don't", "do not"), ("can't", "cannot"))
-_NON_WORD = re.compile(r"[^a-z0-9' ]+")
+_NON_WORD = re.compile(r"[^\w' ]+|_")
+_GLUED_NUMBER = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")  # "Step1" -> "Step 1"
 _LEADING_NUMBER = re.compile(r"^\s*(?:step\s+)?(?:\d+|[ivx]+|[a-z])[.):]\s+", re.I)
 _FUZZY_CUTOFF = 0.86
 _KEYWORD_MAX_WORDS = 5  # content words: longer lines are sentences, not headings
+LEAD_IN_MAX_WORDS = 20  # ... except lead-in headings ending with a colon
 
 
 @lru_cache(maxsize=16384)
 def normalize_heading(text: str) -> str:
     """Lower-case words of a heading: emoji, numbering, punctuation and '&' folded away."""
-    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    text = unicodedata.normalize("NFKD", text).replace("\u2019", "'").replace("\u2018", "'")
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LNZP" or ch in "&'")
-    text = _LEADING_NUMBER.sub("", text).lower().replace("&", " and ").replace("-", " ")
+    text = unicodedata.normalize("NFC", text)  # accents folded: "préparation" == "preparation"
+    text = _LEADING_NUMBER.sub("", _GLUED_NUMBER.sub(" ", text)).lower().replace("&", " and ").replace("-", " ")
     for short, long in _CONTRACTIONS:
         text = text.replace(short, long)
     return " ".join(_NON_WORD.sub(" ", text).replace("'", "").split())
@@ -53,6 +56,7 @@ class Section:
     cues: tuple[re.Pattern[str], ...]
     group_labels: frozenset[str]
     keywords: tuple[str, ...] = ()
+    heading_cues: tuple[re.Pattern[str], ...] = ()  # per language: content cues that map an unknown heading
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +64,7 @@ class Vocabulary:
     sections: tuple[Section, ...]
     labels: dict[str, frozenset[str]]
     _variants: tuple[tuple[str, frozenset[str], str], ...]  # (normalized, tokens, section)
+    stop: frozenset[str] = frozenset()  # the language's own stop words (beyond English ones)
 
     def section(self, name: str) -> Section:
         return next(s for s in self.sections if s.name == name)
@@ -74,7 +79,7 @@ class Vocabulary:
         norm = normalize_heading(heading)
         if not norm or len(norm.split()) > 12:
             return None
-        tokens = content_tokens(norm)
+        tokens = content_tokens(norm) - self.stop
         best: tuple[float, str] | None = None
         for variant, vtokens, section in self._variants:
             if norm == variant:
@@ -82,6 +87,8 @@ class Vocabulary:
             score = 0.0
             if vtokens and vtokens <= tokens and len(tokens) - len(vtokens) <= 3:
                 score = 50 + 10 * len(vtokens) - (len(tokens) - len(vtokens))
+                if f" {variant} " in f" {norm} ":
+                    score += 5  # the wording as one phrase beats its words scattered
             else:
                 matcher = difflib.SequenceMatcher(None, norm, variant)
                 if matcher.real_quick_ratio() >= _FUZZY_CUTOFF and matcher.quick_ratio() >= _FUZZY_CUTOFF:
@@ -100,6 +107,18 @@ class Vocabulary:
                     return section.name
         return None
 
+    def lead_in(self, heading: str) -> str | None:
+        """The section a lead-in heading names by keyword ("The advantages of X are:"), or None."""
+        norm = normalize_heading(heading)
+        if not norm or len(norm.split()) > LEAD_IN_MAX_WORDS:
+            return None
+        padded, stems = f" {norm} ", {_stem(w) for w in norm.split()}
+        for section in self.sections:
+            if section.kind == "list" and any((f" {k} " in padded) if " " in k else (_stem(k) in stems)
+                                              for k in section.keywords):
+                return section.name
+        return None
+
     def label(self, text: str) -> str | None:
         """'title' or 'common_names' when a line is one of the pre-section labels."""
         norm = normalize_heading(text.split(":")[0]) if ":" in text else normalize_heading(text)
@@ -114,20 +133,29 @@ class Vocabulary:
         return bool(labels) and normalize_heading(text) in labels
 
 
-@lru_cache(maxsize=1)
-def vocabulary() -> Vocabulary:
-    """The packaged heading vocabulary (cached)."""
+@lru_cache(maxsize=16)
+def vocabulary(lang: str = "en") -> Vocabulary:
+    """The heading vocabulary of a language (cached): data/sections.toml plus the wordings and
+    content cues of data/lang/en.toml and data/lang/<lang>.toml."""
+    from ingest.extract.lang import lang_data
+
     data = tomllib.loads(resources.files("ingest.data").joinpath("sections.toml").read_text("utf-8"))
+    extras = [lang_data("en").sections] + ([lang_data(lang).sections] if lang != "en" else [])
     sections = []
     variants = []
     for order, (name, spec) in enumerate(data["sections"].items()):
-        norm_variants = tuple(normalize_heading(v) for v in spec["variants"])
+        words = list(spec["variants"]) + [v for extra in extras for v in extra.get(name, {}).get("variants", [])]
+        norm_variants = tuple(dict.fromkeys(normalize_heading(v) for v in words))
+        heading_cues = [c for extra in extras for c in extra.get(name, {}).get("cues", [])]
         sections.append(Section(
             name=name, kind=spec["kind"], order=order, variants=norm_variants,
             cues=tuple(re.compile(c, re.I) for c in spec.get("cues", [])),
             group_labels=frozenset(normalize_heading(v) for v in spec.get("group_labels", [])),
             keywords=tuple(normalize_heading(k) for k in spec.get("keywords", [])),
+            heading_cues=tuple(re.compile(c, re.I) for c in heading_cues),
         ))
         variants.extend((v, content_tokens(v), name) for v in norm_variants)
     labels = {k: frozenset(normalize_heading(v) for v in vs) for k, vs in data["labels"].items()}
-    return Vocabulary(tuple(sections), labels, tuple(variants))
+    stop = frozenset(normalize_heading(w) for w in lang_data(lang).stopwords) if lang != "en" else frozenset()
+    variants = [(v, t - stop, name) for v, t, name in variants]
+    return Vocabulary(tuple(sections), labels, tuple(variants), stop)

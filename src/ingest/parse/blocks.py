@@ -2,6 +2,26 @@
 
 A page becomes an ordered list of blocks (heading, paragraph, list item, table
 row), so one section extractor serves every input format.
+
+Canonical forms produced by HTML parsing (after the normalization step):
+
+- HEADING ``form``: "h1".."h6" (real heading tags), "bold" (a paragraph or line that
+  is only bold text, ``<strong>Label<br></strong>``), "accordion" (accordion / tab /
+  toggle / collapse title, ``details > summary``), "dt" (definition term, and the
+  label cell of a two-column label/value table), "span-br" (a title span/strong
+  followed by ``<br>``), "line" (text exports). ``level`` is the heading level; for
+  canonicalised headings the normaliser infers it (one below the surrounding real
+  heading), 0 when unknown.
+- ``label``: a bold/strong label opening a paragraph or list item ("<b>Risks:</b> text"),
+  without its trailing colon/dash; ``text`` keeps the full visible text, label included.
+- Lists: ``ul``/``ol`` items, ``<br>``-separated typed-bullet or typed-number lines,
+  runs of icon blocks or small cards, lists nested in ``p`` all come out as ITEM
+  blocks sharing a ``list_id`` (typed bullets/numbers stripped; ``ordinal`` set for
+  numbered ones).
+- Two-column label/value tables come out as HEADING(form="dt") + PARAGRAPH pairs,
+  exactly like a ``<dl>``.
+- Invisible content (comments, ``<template>``, ``[hidden]``, ``aria-hidden="true"``,
+  inline ``display:none`` / ``visibility:hidden``) never becomes a block.
 """
 
 from __future__ import annotations
@@ -25,12 +45,13 @@ class Block:
     kind: BlockKind
     text: str
     level: int = 0  # heading level 1-6; 0 = unknown (bold paragraph, text-export line)
-    form: str = ""  # how a heading was marked: h2, bold, dt, summary, line
+    form: str = ""  # how a heading was marked: h1-h6, bold, accordion, dt, span-br, line
     list_id: int | None = None  # items of one list share an id
     ordinal: int | None = None  # 1-based number of an ordered-list item
     cells: tuple[str, ...] = ()  # table row cells
     header: bool = False  # table header row
     gap_before: int = 0  # text exports: blank lines before this block
+    label: str = ""  # bold label opening a paragraph/item, without trailing colon/dash
 
 
 @dataclass(slots=True)
@@ -47,6 +68,7 @@ class ParsedPage:
     json_ld: list[dict] = field(default_factory=list)
     text_format: str = "html"  # html | text
     markup_truncated: bool = False  # HTML that stops inside an open table, list or paragraph
+    language: str | None = None  # declared by markup (<html lang>, og:locale, content-language): "en", "de"
 
 
 _WS = re.compile(r"\s+")

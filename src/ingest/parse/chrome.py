@@ -12,9 +12,11 @@ from importlib import resources
 @dataclass(frozen=True)
 class ChromeRules:
     drop_tags: frozenset[str]
+    late_drop_tags: frozenset[str]
     drop_tokens: frozenset[str]
     keep_tokens: frozenset[str]
     drop_roles: frozenset[str]
+    keep_roles: frozenset[str]
     content_roots: tuple[str, ...]
     chrome_text: re.Pattern[str]
     content_root_checks: tuple = ()
@@ -30,9 +32,11 @@ def chrome_rules() -> ChromeRules:
     data = tomllib.loads(resources.files("ingest.data").joinpath("chrome.toml").read_text("utf-8"))
     return ChromeRules(
         drop_tags=frozenset(data["drop_tags"]),
+        late_drop_tags=frozenset(data["late_drop_tags"]),
         drop_tokens=frozenset(data["drop_tokens"]),
         keep_tokens=frozenset(data["keep_tokens"]),
         drop_roles=frozenset(data["drop_roles"]),
+        keep_roles=frozenset(data["keep_roles"]),
         content_roots=tuple(data["content_roots"]),
         chrome_text=re.compile("|".join(f"(?:{p})" for p in data["chrome_text"])),
         content_root_checks=tuple(_root_check(x) for x in data["content_roots"]),

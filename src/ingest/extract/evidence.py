@@ -1,0 +1,218 @@
+"""Procedure-page evidence: scored positive and negative signals, kept with the decision.
+
+Weights are data (data/page_types.toml [procedure]); words and patterns are per language
+(data/lang/<code>.toml [evidence]). English patterns apply on every page as well (titles and
+headings in English are common on sites in other languages).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from ingest.extract.lang import LangData, lang_data
+from ingest.extract.vocabulary import content_tokens, normalize_heading, vocabulary
+from ingest.parse.blocks import BlockKind, ParsedPage
+
+CORE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks"})
+OTHER_SECTIONS = frozenset({"benefits", "alternatives", "personnel", "purpose", "duration", "setting", "patient_experience"})
+ABOUT = ("title_names_procedure", "summary_defines_procedure", "summary_names_procedure", "json_ld_procedure")
+NAME_MAX_WORDS = 6  # a heading, label or item this short may be the name of a procedure
+
+
+@lru_cache(maxsize=1)
+def weights() -> dict:
+    """The [procedure] weights of data/page_types.toml."""
+    return tomllib.loads(resources.files("ingest.data").joinpath("page_types.toml").read_text("utf-8"))["procedure"]
+
+
+@dataclass
+class Evidence:
+    score: float = 0.0
+    parts: dict[str, float] = field(default_factory=dict)
+
+    def add(self, name: str, value: float) -> None:
+        if value:
+            self.parts[name] = round(self.parts.get(name, 0.0) + value, 2)
+            self.score = round(self.score + value, 2)
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{k} {v:+g}" for k, v in self.parts.items())
+        return f"score {self.score:g} ({parts or 'no evidence'})"
+
+
+def _langs(lang: LangData) -> list[LangData]:
+    return [lang] if lang.code == "en" else [lang, lang_data("en")]
+
+
+def _any(langs: list[LangData], key: str, text: str) -> bool:
+    return any(lg.any(key, text) for lg in langs)
+
+
+def _lexicon_words(langs: list[LangData], text: str) -> set[str]:
+    return set(_lexicon(tuple(lg.code for lg in langs), text))
+
+
+@lru_cache(maxsize=16384)
+def _lexicon(codes: tuple[str, ...], text: str) -> frozenset[str]:
+    return frozenset(m.group(0).lower() for code in codes
+                     for p in lang_data(code).evidence.get("procedure_lexicon", ()) for m in p.finditer(text))
+
+
+@lru_cache(maxsize=64)
+def _entries(code: str, key: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((e, content_tokens(e)) for e in lang_data(code).heading_sets.get(key, ()))
+
+
+@lru_cache(maxsize=16384)
+def _heading_entries(heading: str, codes: tuple[str, ...], key: str, exact: bool) -> frozenset[str]:
+    norm = normalize_heading(heading)
+    tokens = content_tokens(norm)
+    if not tokens or len(tokens) > 6:
+        return frozenset()
+    return frozenset(entry for code in codes for entry, et in _entries(code, key)
+                     if norm == entry or (not exact and et and et <= tokens and len(tokens) - len(et) <= 1))
+
+
+def _heading_hits(langs: list[LangData], key: str, headings: list[str], exact: bool = False) -> set[str]:
+    """Distinct entries of a heading set (e.g. condition_headings) that headings contain (or equal)."""
+    codes = tuple(lg.code for lg in langs)
+    return set().union(*(_heading_entries(h, codes, key, exact) for h in headings))
+
+
+def _names(page: ParsedPage) -> list[str]:
+    """Short texts that may name things: headings, bold labels, a paragraph's part before ' : '."""
+    names = []
+    for b in page.blocks:
+        if b.label:
+            names.append(b.label)
+        if b.kind is BlockKind.HEADING and len(b.text.split()) <= NAME_MAX_WORDS:
+            names.append(b.text)
+        elif b.kind is BlockKind.PARAGRAPH and " : " in b.text[:80]:
+            head = b.text.split(" : ", 1)[0]
+            if len(head.split()) <= NAME_MAX_WORDS:
+                names.append(head)
+    return names
+
+
+def _specific(langs: list[LangData], words: set[str]) -> set[str]:
+    """Lexicon words that name one procedure (not 'treatment', 'surgery', ...)."""
+    return {w for w in words if not any(p.fullmatch(w) for lg in langs for p in lg.evidence.get("generic_lexicon", ()))}
+
+
+def _sibling_names(page: ParsedPage, langs: list[LangData], title_words: set[str], vocab) -> int:
+    """The most sibling headings (same parent, same level) that are names of procedures other than
+    the title's: short, ending in a procedure word ("Laparoscopic Surgery", "Tubal Surgery")."""
+    groups: dict[tuple[str, int], int] = {}
+    parents: list[tuple[int, str]] = []
+    for b in page.blocks:
+        if b.kind is not BlockKind.HEADING or not b.level:
+            continue
+        while parents and parents[-1][0] >= b.level:
+            parents.pop()
+        parent = parents[-1][1] if parents else ""
+        parents.append((b.level, b.text))
+        words = normalize_heading(b.text).split()
+        if not words or len(words) > NAME_MAX_WORDS - 2 or vocab.match(b.text) is not None:
+            continue
+        found = _lexicon_words(langs, b.text)
+        last = _lexicon_words(langs, words[-1])
+        if found and last and not found <= title_words:
+            groups[(parent, b.level)] = groups.get((parent, b.level), 0) + 1
+    return max(groups.values(), default=0)
+
+
+def _json_ld_procedure(page: ParsedPage) -> bool:
+    for obj in page.json_ld:
+        types = obj.get("@type")
+        for t in types if isinstance(types, list) else [types]:
+            if isinstance(t, str) and ("Procedure" in t or t in ("MedicalTest", "MedicalTherapy", "TherapeuticProcedure")):
+                return True
+    return False
+
+
+BODY_SAMPLE = 12000  # characters of the page's text scanned for content cues
+
+
+def _body_cues(text: str, vocab, min_hits: int) -> bool:
+    """True when the text shows cues of two or more list fields, min_hits times in all (stops early)."""
+    fields = hits = 0
+    for section in vocab.sections:
+        if section.kind != "list" or not section.heading_cues:
+            continue
+        found = 0
+        for cue in section.heading_cues:
+            for _ in cue.finditer(text):
+                found += 1
+                if found >= min_hits:
+                    break
+        fields += found > 0
+        hits += found
+        if fields >= 2 and hits >= min_hits:
+            return True
+    return False
+
+
+def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None, anchored: frozenset[str],
+                       lang: LangData, headings: list[str]) -> Evidence:
+    """Score the evidence that a page is about one procedure (positive and negative parts)."""
+    w = weights()
+    langs = _langs(lang)
+    ev = Evidence()
+    title = title or ""
+    core, other = anchored & CORE_SECTIONS, anchored & OTHER_SECTIONS
+    ev.add("sections", w["section"] * min(len(core), w["max_sections"]) + w["other_section"] * min(len(other), 2))
+    title_words = _lexicon_words(langs, title)
+    short_question = len(title.split()) <= w["title_generic_max_words"]  # "What is hysteroscopy?" names it
+    is_name = len(title.split()) <= w["title_max_words"] and (short_question or not title.rstrip().endswith("?"))
+    if title_words and is_name:
+        specific = _specific(langs, title_words)
+        if specific or len(title.split()) <= w["title_generic_max_words"]:
+            ev.add("title_names_procedure", w["title_lexicon"] if specific else w["title_generic"])
+    if summary:
+        if _any(langs, "definition_cues", summary):
+            ev.add("summary_defines_procedure", w["summary_definition"])
+        elif _specific(langs, _lexicon_words(langs, summary)):  # ("procedures", "surgery" alone: news, not a page about one)
+            ev.add("summary_names_procedure", w["summary_lexicon"])
+        if _any(langs, "overview_cues", summary):
+            ev.add("overview_summary", w["overview_cue"])
+    if _json_ld_procedure(page):
+        ev.add("json_ld_procedure", w["json_ld"])
+    vocab = vocabulary(lang.code)
+    condition = _heading_hits(langs, "condition_headings", headings)
+    if condition:
+        ev.add("condition_headings", w["condition_heading"] * min(len(condition), w["max_condition_headings"]))
+    if _any(langs, "condition_title", title) and not title_words - {"pain"}:
+        ev.add("condition_title", w["condition_title"])
+    if _any(langs, "overview_title", title):
+        ev.add("overview_title", w["overview_title"])
+    elif _heading_hits(langs, "overview_headings", headings, exact=True):
+        ev.add("overview_heading", w["overview_heading"])
+    others = set()
+    for name in _names(page):
+        words = _specific(langs, _lexicon_words(langs, name)) - title_words
+        if words and normalize_heading(name) != normalize_heading(title):
+            others.add(frozenset(words))
+    if len(others) >= w["many_procedures_min"] or _sibling_names(page, langs, title_words, vocab) >= w["many_procedures_min"]:
+        ev.add("many_procedures", w["many_procedures"])
+    listing = sum(1 for b in page.blocks if len(b.text) < 40 and _any(langs, "listing_cues", b.text))
+    if listing >= w["listing_min"]:
+        ev.add("listing", w["listing"])
+    if _any(langs, "person_title", title) or len(_heading_hits(langs, "person_headings", headings)) >= w["person_headings_min"]:
+        ev.add("person", w["person"])
+    if _any(langs, "contact_title", title):
+        ev.add("contact", w["contact"])
+    elif len(_heading_hits(langs, "contact_headings", headings)) >= 2:
+        ev.add("contact_headings", w["contact_headings"])
+    text = " ".join(b.text for b in page.blocks)
+    prices = sum(lg.count("price_cues", text) for lg in langs[:1])
+    if _any(langs, "price_title", title) or prices >= w["price_min"]:
+        ev.add("price_list", w["price"])
+    # Content cues are scanned only where they can decide (the scan is the costliest part).
+    if w["threshold"] - w["body_cues"] <= ev.score < w["threshold"] and _body_cues(text[:BODY_SAMPLE], vocab, w["body_cue_hits"]):
+        ev.add("body_cues", w["body_cues"])
+    if not any(k in ev.parts for k in ABOUT) and len(core) < w["core_alone"]:
+        ev.add("nothing_names_a_procedure", -max(ev.score, 0.0))  # sections alone, with no name of a procedure
+    return ev

@@ -1,0 +1,80 @@
+"""The page's title: main h1, else og:title, else <title>, without the site name, else the top heading.
+
+A head title counts only when its words are the page's own: at least half of them occur in
+the page's headings (a <title> that is only the site's name, "Smith Dental Clinic", does not).
+Site-name parts are cut at the separators of the page's language (" | ", " - ", ...) and
+og:site_name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.extract.lang import LangData
+from ingest.extract.vocabulary import content_tokens, normalize_heading
+from ingest.parse.blocks import BlockKind, ParsedPage
+from ingest.parse.chrome import chrome_rules
+
+OWN_WORDS = 0.5  # share of a head title's words that must occur in the page's headings
+
+
+def _tokens(text: str) -> frozenset[str]:
+    return content_tokens(normalize_heading(text))
+
+
+def split_title(title: str, separators: tuple[str, ...]) -> list[str]:
+    """A head title cut into its parts at the separators (" | ", " - ", ...)."""
+    pattern = "|".join(re.escape(s) for s in sorted(separators, key=len, reverse=True))
+    return [p.strip() for p in re.split(pattern, title) if p.strip()] if pattern else [title.strip()]
+
+
+def own_part(title: str, heading_words: frozenset[str], site_name: str | None, separators: tuple[str, ...]) -> str | None:
+    """The parts of a head title that name the page (not the site), joined as the page wrote them."""
+    parts = split_title(title, separators)
+    site = _tokens(site_name) if site_name else frozenset()
+    kept: list[str] = []
+    for part in parts:
+        words = _tokens(part)
+        own = bool(words) and words != site and len(words & heading_words) >= OWN_WORDS * len(words)
+        if own:
+            kept.append(part)
+        elif kept:
+            break
+    if not kept:
+        return None
+    if len(kept) == len(parts):
+        return title.strip()
+    first = title.find(kept[0])
+    last = title.find(kept[-1], first) + len(kept[-1])
+    return title[first:last].strip() if first >= 0 and last > first else kept[0]
+
+
+def top_heading(page: ParsedPage) -> str | None:
+    """The first heading of the highest level on the page (chrome headings skipped)."""
+    rules = chrome_rules()
+    headings = [b for b in page.blocks if b.kind is BlockKind.HEADING and b.level and not rules.is_chrome_text(b.text)]
+    if not headings:
+        return None
+    top = min(b.level for b in headings)
+    return next(b.text for b in headings if b.level == top)
+
+
+def page_title(page: ParsedPage, lang: LangData) -> tuple[str | None, str]:
+    """(title, where it came from: h1 | og:title | title | heading | '')."""
+    heading_words = frozenset().union(*(_tokens(b.text) for b in page.blocks if b.kind is BlockKind.HEADING))
+    site = page.meta.get("og:site_name")
+    if page.title:
+        head = page.og_title or page.head_title
+        if not head or _tokens(page.title) & _tokens(head):
+            return page.title, "h1"
+        # An h1 sharing no word with the head title is a slogan or the site's name; a heading naming
+        # the head title's own part is the page's title.
+        own = own_part(head, heading_words, site, lang.separators)
+        named = next((b.text for b in page.blocks if b.kind is BlockKind.HEADING and own
+                      and _tokens(own) <= _tokens(b.text)), None)
+        return (named, "heading") if named else (page.title, "h1")
+    for how, candidate in (("og:title", page.og_title), ("title", page.head_title)):
+        if candidate and (own := own_part(candidate, heading_words, site, lang.separators)):
+            return own, how
+    heading = top_heading(page)
+    return (heading, "heading") if heading else (None, "")

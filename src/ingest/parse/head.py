@@ -1,0 +1,76 @@
+"""Head metadata of an lxml document: <title>, canonical URL, selected <meta>, JSON-LD, language."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from lxml import etree
+
+from ingest.parse.tree import text_of
+from ingest.parse.blocks import ParsedPage, clean_text
+
+META_KEYS = ("description", "article:modified_time", "article:published_time", "og:updated_time",
+             "last-modified", "dcterms.modified", "date", "og:type", "og:site_name")
+_LANG = re.compile(r"^\s*([a-z]{2,3})(?:$|[-_\s,;])", re.I)
+
+
+def read_head(root: etree._Element, page: ParsedPage) -> None:
+    """Fill page's head fields (head_title, canonical_url, og_*, meta, json_ld, language) from root."""
+    title = root.find(".//title")
+    if title is not None:
+        page.head_title = clean_text(text_of(title)) or None
+    for link in root.iterfind(".//link[@rel]"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            page.canonical_url = link.get("href").strip()
+            break
+    languages: dict[str, str] = {"html": root.get("lang") or root.get("xml:lang") or ""}
+    for meta in root.iterfind(".//meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        value = meta.get("content")
+        if value is None:
+            continue
+        if not key:
+            if (meta.get("http-equiv") or "").strip().lower() == "content-language":
+                languages.setdefault("content-language", value)
+            continue
+        if key == "og:url":
+            page.og_url = value.strip()
+        elif key == "og:title":
+            page.og_title = clean_text(value)
+        elif key in ("og:locale", "language", "content-language"):
+            languages.setdefault(key, value)
+        if key in META_KEYS:
+            page.meta.setdefault(key, value.strip())
+    page.language = _language(languages)
+    for script in root.iterfind(".//script[@type]"):
+        if script.get("type", "").strip().lower() == "application/ld+json" and script.text:
+            page.json_ld.extend(json_ld_objects(script.text))
+
+
+def _language(declared: dict[str, str]) -> str | None:
+    """The first declared language, as a lower-case primary subtag: <html lang>, og:locale, content-language."""
+    for key in ("html", "og:locale", "content-language", "language"):
+        m = _LANG.match(declared.get(key) or "")
+        if m:
+            return m[1].lower()
+    return None
+
+
+def json_ld_objects(raw: str) -> list[dict]:
+    """Every JSON object in a JSON-LD script (lists and @graph flattened; at most 50)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return []
+    found: list[dict] = []
+    stack = [data]
+    while stack and len(found) < 50:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            found.append(item)
+            if isinstance(item.get("@graph"), list):
+                stack.extend(reversed(item["@graph"]))
+    return found

@@ -1,0 +1,27 @@
+"""The lxml tree the HTML phases share: plain lxml.etree elements (no lxml.html element classes,
+whose Python class lookup runs for every element a phase touches)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+_PARSER = etree.HTMLParser()  # libxml2's HTML parser, as lxml.html uses it, without the class lookup
+_STRING = etree.XPath("string()", smart_strings=False)
+
+
+def parse_document(text: str) -> etree._Element:
+    """The document element of an HTML string; raises etree.ParserError when there is none."""
+    root = etree.fromstring(text, _PARSER)
+    if root is None:
+        raise etree.ParserError("Document is empty")
+    return root
+
+
+def text_of(el: etree._Element) -> str:
+    """All text inside el (not its tail), like lxml.html's text_content()."""
+    return _STRING(el)
+
+
+def to_html(el: etree._Element) -> str:
+    """el serialised as HTML, its tail included (as lxml.html.tostring does)."""
+    return etree.tostring(el, encoding="unicode", method="html")
