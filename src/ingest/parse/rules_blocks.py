@@ -181,6 +181,7 @@ def cards(content: etree._Element, r: MarkupRules, candidates: list) -> None:
 
 def _is_ordinal_text(text: str, r: MarkupRules) -> bool:
     """'Step 1', 'Step01', '2.', '03': a typed number standing alone."""
+    text = text.strip()
     if not text or len(text) > 40:
         return False
     text = clean_text(text)
