@@ -64,10 +64,8 @@ def _collect(content: etree._Element, r: MarkupRules) -> _Candidates:
     XPath per rule."""
     c = _Candidates([], [], [], [], [], [], [], [])
     toggles = r.toggle_set
-    for el in content.iter():
+    for el in content.iter(etree.Element):  # elements only (no comments)
         tag = el.tag
-        if not isinstance(tag, str):
-            continue
         if tag == "br":
             c.brs.append(el)
             continue

@@ -156,7 +156,7 @@ def cards(content: etree._Element, r: MarkupRules, candidates: list) -> None:
         texty = [c for c in card if isinstance(c.tag, str) and text_of(c).strip()]
         if not 2 <= len(texty) <= 3:
             continue
-        ordinals = [c for c in texty if _is_ordinal_text(clean_text(text_of(c)), r)]
+        ordinals = [c for c in texty if _is_ordinal_text(text_of(c), r)]
         rest = [c for c in texty if c not in ordinals]
         if len(ordinals) > 1 or (len(texty) == 3 and not ordinals):
             continue
@@ -181,6 +181,10 @@ def cards(content: etree._Element, r: MarkupRules, candidates: list) -> None:
 
 def _is_ordinal_text(text: str, r: MarkupRules) -> bool:
     """'Step 1', 'Step01', '2.', '03': a typed number standing alone."""
+    text = text.strip()
+    if not text or len(text) > 40:
+        return False
+    text = clean_text(text)
     if not text or len(text) > 12:
         return False
     if text.isdigit() and len(text) <= 2:
