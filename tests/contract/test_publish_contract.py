@@ -21,6 +21,17 @@ from ingest.release import finalize
 
 from .conftest import model_with, model_without
 
+V = ingest.SCHEMA_VERSION  # the code's schema version: releases built here start at it
+
+
+def minor(n: int) -> str:
+    """V with its minor raised by n."""
+    major, low = V.split(".")
+    return f"{major}.{int(low) + n}"
+
+
+NEXT_MAJOR = f"{int(V.split('.')[0]) + 1}.0"
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -31,39 +42,39 @@ def with_model(monkeypatch, dataset: str, model) -> None:
 
 def test_first_release_takes_the_code_version(built_release):
     manifest = read_manifest(latest_release(built_release))
-    assert manifest["schema_version"] == ingest.SCHEMA_VERSION == "1.0"
-    assert manifest["schema_evolution"] == {"version": "1.0", "verdict": "first", "previous_version": None,
-                                            "compared_with": None, "code_version": "1.0", "changes": []}
+    assert manifest["schema_version"] == V
+    assert manifest["schema_evolution"] == {"version": V, "verdict": "first", "previous_version": None,
+                                            "compared_with": None, "code_version": V, "changes": []}
 
 
 def test_compatible_change_bumps_the_minor_and_shows_everywhere(release_copy, sample_results, monkeypatch):
     first = latest_release(release_copy)
     with_model(monkeypatch, "procedures", model_with(
-        models.ProcedureRecord, language=(str | None, Field(None, description="Language of the page.")),
-        page_type_evidence=(list[str], Field(default_factory=list, description="Why it is a procedure page."))))
+        models.ProcedureRecord, reading_level=(str | None, Field(None, description="Reading level of the page.")),
+        review_notes=(list[str], Field(default_factory=list, description="Notes of a reviewer."))))
     summary = finalize(sample_results, release_copy)  # same pages: only the schema changed
     assert summary.published, "a schema change alone is a new release"
     release = Path(summary.release_path)
     manifest = read_manifest(release)
-    assert manifest["schema_version"] == "1.1"
+    assert manifest["schema_version"] == minor(1)
     evo = manifest["schema_evolution"]
-    assert (evo["verdict"], evo["previous_version"], evo["compared_with"]) == ("compatible", "1.0", first.name)
+    assert (evo["verdict"], evo["previous_version"], evo["compared_with"]) == ("compatible", V, first.name)
     assert [c["message"] for c in evo["changes"]] == [
-        "procedures.language: optional field added (string | null)",
-        "procedures.page_type_evidence: optional field added (list[string])"]
+        "procedures.reading_level: optional field added (string | null)",
+        "procedures.review_notes: optional field added (list[string])"]
     card = (release / "README.md").read_text()
-    assert "Schema **1.1** (compatible against release" in card
-    assert "- `procedures.language: optional field added (string | null)`" in card
+    assert f"Schema **{minor(1)}** (compatible against release" in card
+    assert "- `procedures.reading_level: optional field added (string | null)`" in card
     report = (release / "report.html").read_text()
-    assert 'id="schema"' in report and "procedures.language" in report and "compatible" in report
-    assert json.loads((release / "schemas/procedures.schema.json").read_text())["properties"]["language"]
+    assert 'id="schema"' in report and "procedures.reading_level" in report and "compatible" in report
+    assert json.loads((release / "schemas/procedures.schema.json").read_text())["properties"]["reading_level"]
     assert verify_release(release) == []
     # nothing changed since: the same version, no new release
     again = finalize(sample_results, release_copy)
     assert not again.published and again.release_id == summary.release_id
     # one more compatible change: 1.2
     with_model(monkeypatch, "quarantine", model_with(models.QuarantineEntry, note=(str | None, None)))
-    assert read_manifest(Path(finalize(sample_results, release_copy).release_path))["schema_version"] == "1.2"
+    assert read_manifest(Path(finalize(sample_results, release_copy).release_path))["schema_version"] == minor(2)
 
 
 def test_a_dropped_field_refuses_to_publish_with_one_line_per_field(release_copy, sample_results, monkeypatch):
@@ -73,8 +84,8 @@ def test_a_dropped_field_refuses_to_publish_with_one_line_per_field(release_copy
     with pytest.raises(SchemaContractError) as err:
         finalize(sample_results, release_copy, force=True)
     lines = str(err.value).splitlines()
-    assert lines[0].startswith(f"breaking schema change against release {before.name} (schema 1.0), nothing "
-                               "published; raise SCHEMA_VERSION in src/ingest/__init__.py from 1.0 to 2.0")
+    assert lines[0].startswith(f"breaking schema change against release {before.name} (schema {V}), nothing "
+                               f"published; raise SCHEMA_VERSION in src/ingest/__init__.py from {V} to {NEXT_MAJOR}")
     assert lines[1:] == ["  procedures.duration: field removed (was string | null)",
                          "  procedures.risks: field removed (was list[string])"]
     assert latest_release(release_copy) == before and release_dirs(release_copy) == releases_before
@@ -83,24 +94,24 @@ def test_a_dropped_field_refuses_to_publish_with_one_line_per_field(release_copy
 
 def test_a_breaking_change_publishes_when_the_major_was_raised(release_copy, sample_results, monkeypatch):
     with_model(monkeypatch, "procedures", model_without(models.ProcedureRecord, "risks"))
-    monkeypatch.setattr(ingest, "SCHEMA_VERSION", "2.0")
+    monkeypatch.setattr(ingest, "SCHEMA_VERSION", NEXT_MAJOR)
     release = Path(finalize(sample_results, release_copy).release_path)
     manifest = read_manifest(release)
-    assert manifest["schema_version"] == "2.0"
+    assert manifest["schema_version"] == NEXT_MAJOR
     assert manifest["schema_evolution"]["verdict"] == "breaking"
     assert [c["message"] for c in manifest["schema_evolution"]["changes"]] == [
         "procedures.risks: field removed (was list[string])"]
     assert "- `procedures.risks: field removed (was list[string])` (breaking)" in (release / "README.md").read_text()
     # and a code of major 1 may no longer publish over it
-    monkeypatch.setattr(ingest, "SCHEMA_VERSION", "1.0")
-    with pytest.raises(SchemaContractError, match="older than the latest release's schema 2.0"):
+    monkeypatch.setattr(ingest, "SCHEMA_VERSION", V)
+    with pytest.raises(SchemaContractError, match=f"older than the latest release's schema {NEXT_MAJOR}"):
         finalize(sample_results, release_copy, force=True)
 
 
 def test_evolve_versions(built_release):
     latest = latest_release(built_release)
-    assert evolve(latest, model_schemas()).version == "1.0"  # identical
-    assert evolve(latest, model_schemas(), code_version="1.4").version == "1.4"  # minor raised by hand
+    assert evolve(latest, model_schemas()).version == V  # identical
+    assert evolve(latest, model_schemas(), code_version=minor(4)).version == minor(4)  # minor raised by hand
     schemas = model_schemas()
     del schemas["codes"]
     with pytest.raises(SchemaContractError, match="  codes: dataset removed$"):
@@ -170,8 +181,8 @@ def test_ingest_build_refuses_a_dropped_field_end_to_end(tmp_path):
                              "--workers", "0", "--force"], capture_output=True, text=True, env=env, timeout=600)
     assert second.returncode == 1, second.stdout[-2000:] + second.stderr[-3000:]
     lines = second.stderr.splitlines()  # refused before extracting a page, one line per broken field
-    assert lines[0].startswith(f"error: breaking schema change against release {published.name} (schema 1.0), "
-                               "nothing published; raise SCHEMA_VERSION in src/ingest/__init__.py from 1.0 to 2.0")
+    assert lines[0].startswith(f"error: breaking schema change against release {published.name} (schema {V}), "
+                               f"nothing published; raise SCHEMA_VERSION in src/ingest/__init__.py from {V} to {NEXT_MAJOR}")
     assert lines[1:] == ["  procedures.risks: field removed (was list[string])"]
     assert latest_release(out) == published and len(release_dirs(out)) == 1
     flow = subprocess.run([sys.executable, str(driver), "flow", str(REPO / "raw"), str(out)], capture_output=True,

@@ -43,7 +43,7 @@ def test_open_release_by_folder_id_and_path(built_release):
     latest = latest_release(built_release)
     for rel in (open_release(built_release), open_release(built_release, latest.name[:12]), open_release(latest),
                 open_release(str(built_release), "latest")):
-        assert rel.path == latest and rel.id == latest.name and rel.schema_version == "1.0"
+        assert rel.path == latest and rel.id == latest.name and rel.schema_version == ingest.SCHEMA_VERSION
     with pytest.raises(ReleaseNotFound):
         open_release(built_release, "19990101")
     with pytest.raises(ReleaseNotFound):
@@ -87,10 +87,10 @@ def test_an_invalid_line_names_file_and_line(release_copy):
 
 
 def test_reading_a_release_of_an_older_minor(release_copy, monkeypatch):
-    """Written before `language` existed; read by code that has it: the default fills in."""
-    monkeypatch.setitem(models.DATASETS, "procedures", model_with(ProcedureRecord, language=(str | None, None)))
+    """Written before `reading_level` existed; read by code that has it: the default fills in."""
+    monkeypatch.setitem(models.DATASETS, "procedures", model_with(ProcedureRecord, reading_level=(str | None, None)))
     records = list(open_release(release_copy).procedures())
-    assert records and all(r.language is None for r in records)
+    assert records and all(r.reading_level is None for r in records)
 
 
 def _set_version(release: Path, version: str) -> None:
@@ -103,11 +103,11 @@ def test_reading_a_release_of_a_newer_minor_drops_unknown_fields(release_copy):
     release = latest_release(release_copy)
     _set_version(release, "1.4")
     path = release / "procedures.jsonl"
-    path.write_bytes(b"".join(orjson.dumps({**r, "language": "en", "sources": [{**s, "lang": "en"} for s in r["sources"]]})
+    path.write_bytes(b"".join(orjson.dumps({**r, "reading_level": "easy", "sources": [{**s, "lang": "en"} for s in r["sources"]]})
                               + b"\n" for r in jsonl(path)))
     rel = open_release(release)
     assert all(isinstance(p, ProcedureRecord) for p in rel.procedures())
-    assert rel.unknown_fields == {"language", "sources.lang"}
+    assert rel.unknown_fields == {"reading_level", "sources.lang"}
 
 
 def test_reading_a_release_of_a_newer_major_fails_clearly(release_copy):
@@ -200,7 +200,7 @@ def test_export_parquet_read_back_with_duckdb(built_release, tmp_path):
     assert rows == procedures
     assert pq.ParquetFile(tmp_path / "pq" / "procedures.parquet").num_row_groups == -(-len(procedures) // 4)
     meta = table.schema.metadata
-    assert meta[b"ingest.release_id"].decode() == release.name and meta[b"ingest.schema_version"] == b"1.0"
+    assert meta[b"ingest.release_id"].decode() == release.name and meta[b"ingest.schema_version"] == ingest.SCHEMA_VERSION.encode()
     codes = con.sql(f"SELECT referenced_by['procedure'] FROM '{tmp_path / 'pq' / 'codes.parquet'}' "
                     "WHERE len(referenced_by['procedure']) > 0").fetchall()
     assert codes and all(ids and ids[0].startswith("procedure:") for (ids,) in codes)
@@ -271,18 +271,20 @@ def test_dataset_card_recipes_run_on_the_release_as_published(built_release):
 def test_schema_diff_cli(release_copy, sample_results, monkeypatch, tmp_path):
     old = latest_release(release_copy)
     monkeypatch.setitem(models.DATASETS, "procedures", model_with(
-        ProcedureRecord, language=(str | None, Field(None))))
+        ProcedureRecord, reading_level=(str | None, Field(None))))
     new = Path(finalize(sample_results, release_copy).release_path)
     result = runner.invoke(app, ["schema", "diff", old.name, "latest", "--out", str(release_copy)],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert f"schema {old.name} (1.0) → {new.name} (1.1): compatible" in result.output
-    assert re.search(r"procedures\.language\s+optional field added \(string \| null\)\s+compatible", result.output)
+    v = ingest.SCHEMA_VERSION
+    bumped = f"{v.split('.')[0]}.{int(v.split('.')[1]) + 1}"
+    assert f"schema {old.name} ({v}) → {new.name} ({bumped}): compatible" in result.output
+    assert re.search(r"procedures\.reading_level\s+optional field added \(string \| null\)\s+compatible", result.output)
     as_json = runner.invoke(app, ["schema", "diff", str(old), str(new), "--json"])
     data = json.loads(as_json.output)
-    assert (data["verdict"], data["old_version"], data["new_version"]) == ("compatible", "1.0", "1.1")
+    assert (data["verdict"], data["old_version"], data["new_version"]) == ("compatible", v, bumped)
     assert [(c["dataset"], c["field"], c["kind"], c["breaking"]) for c in data["changes"]] == [
-        ("procedures", "language", "field_added", False)]
+        ("procedures", "reading_level", "field_added", False)]
     same = runner.invoke(app, ["schema", "diff", "latest", "latest", "--out", str(release_copy)])
     assert "identical" in same.output
     bad = runner.invoke(app, ["schema", "diff", "nope", "latest", "--out", str(release_copy)])
@@ -293,6 +295,6 @@ def test_schema_diff_cli(release_copy, sample_results, monkeypatch, tmp_path):
     third = Path(finalize(sample_results, release_copy).release_path)
     broken = runner.invoke(app, ["schema", "diff", "previous", "latest", "--out", str(release_copy)],
                            env={"COLUMNS": "200"})
-    assert f"schema {new.name} (1.1) → {third.name} (2.0): breaking" in broken.output
-    assert re.search(r"procedures\.language\s+field removed \(was string \| null\)\s+breaking", broken.output)
+    assert f"schema {new.name} ({bumped}) → {third.name} (2.0): breaking" in broken.output
+    assert re.search(r"procedures\.reading_level\s+field removed \(was string \| null\)\s+breaking", broken.output)
     assert re.search(r"procedures\.risks\s+field removed \(was list\[string\]\)\s+breaking", broken.output)

@@ -167,19 +167,18 @@ def test_descriptions_titles_and_defaults_do_not_count():
     assert changes(New) == []
 
 
-def test_new_optional_procedure_fields_of_other_issues_are_a_compatible_change():
-    """language, section_sources, page_type_evidence (added by other issues) need no user action."""
-    New = model_with(ProcedureRecord,
-                     language=(str | None, Field(None, description="Language of the page (BCP 47).")),
-                     section_sources=(dict[str, list[str]], Field(default_factory=dict)),
-                     page_type_evidence=(list[str], Field(default_factory=list)))
-    result = diff_schemas({"procedures": ProcedureRecord.model_json_schema()},
-                          {"procedures": New.model_json_schema()})
+def test_the_fields_added_since_release_1_0_are_a_compatible_change():
+    """language, section_sources, page_type_evidence, headings_unmatched, previous_versions: no user action."""
+    added = ("language", "section_sources", "page_type_evidence", "headings_unmatched", "previous_versions")
+    Old = model_without(ProcedureRecord, *added)
+    result = diff_schemas({"procedures": Old.model_json_schema()}, {"procedures": ProcedureRecord.model_json_schema()})
     assert result.verdict == "compatible"
-    assert [c.line() for c in result.changes] == [
+    assert sorted(c.line() for c in result.changes) == [
+        "procedures.headings_unmatched: optional field added (list[string])",
         "procedures.language: optional field added (string | null)",
-        "procedures.section_sources: optional field added (dict[string, list[string]])",
-        "procedures.page_type_evidence: optional field added (list[string])"]
+        "procedures.page_type_evidence: optional field added (dict[string, number] | null)",
+        "procedures.previous_versions: optional field added (integer)",
+        "procedures.section_sources: optional field added (dict[string, string])"]
 
 
 def test_every_kind_has_a_rule():
