@@ -195,8 +195,12 @@ def test_export_parquet_read_back_with_duckdb(built_release, tmp_path):
     table = pq.read_table(tmp_path / "pq" / "procedures.parquet")
     assert table.schema.names[:3] == ["id", "schema_version", "page_type"]  # model order
     rows = table.to_pylist()
+    maps = [k for k, v in ProcedureRecord.model_fields.items() if "dict[" in str(v.annotation)]
+    assert {"notes", "section_sources", "page_type_evidence"} <= set(maps)
     for row in rows:
-        row["notes"] = dict(row["notes"])
+        for key in maps:
+            if row[key] is not None:
+                row[key] = dict(row[key])
     assert rows == procedures
     assert pq.ParquetFile(tmp_path / "pq" / "procedures.parquet").num_row_groups == -(-len(procedures) // 4)
     meta = table.schema.metadata
