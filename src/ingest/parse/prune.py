@@ -103,6 +103,7 @@ def prune(content: etree._Element, rules: ChromeRules) -> None:
     """Remove what a browser does not show (comments, <template>, [hidden], aria-hidden="true",
     inline display:none / visibility:hidden) and site chrome (data/chrome.toml), keeping text
     that followed a removed element."""
+    _salvage(content, rules)
     etree.strip_elements(content, *rules.drop_tags, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     total = None
     doomed = []
@@ -120,6 +121,41 @@ def prune(content: etree._Element, rules: ChromeRules) -> None:
         doomed.append(el)
     for el in doomed:
         _remove_keep_tail(el)
+
+
+def _salvage(content: etree._Element, rules: ChromeRules) -> None:
+    """Unbalanced markup (a <nav> whose inner <div>s are never closed) makes libxml2 nest the rest
+    of the page inside that chrome element, where a browser would have closed it. A chrome-tag
+    element (rules.salvage_tags) holding most of the content's text with few links is such a
+    swallowing: it becomes a plain <div>, and along the chain of descendants that hold most of
+    the text, the link-dense blocks before them (the chrome's own menus) are dropped."""
+    total = None
+    for el in list(content.iter(*rules.salvage_tags)):
+        if total is None:
+            total = len(text_of(content)) or 1
+        if not _holds_main_text(el, total):
+            continue
+        el.tag = "div"
+        node = el
+        while node is not None:
+            main = None
+            before = []
+            for child in node:
+                if isinstance(child.tag, str) and len(text_of(child)) >= total * _MAIN_SHARE:
+                    main = child
+                    break
+                before.append(child)
+            if main is None:
+                break
+            for child in before:
+                if isinstance(child.tag, str) and _link_dense(child):
+                    _remove_keep_tail(child)
+            node = main
+
+
+def _link_dense(el: etree._Element) -> bool:
+    text = len(text_of(el))
+    return bool(text) and sum(len(text_of(a)) for a in el.iter("a")) > text * _MAX_LINK_DENSITY
 
 
 def drop_late(content: etree._Element, rules: ChromeRules) -> None:
