@@ -15,6 +15,7 @@ Canonical forms produced by HTML parsing (after the normalization step):
 - ``label``: a bold/strong label opening a paragraph or list item ("<b>Risks:</b> text"),
   without its trailing colon/dash; ``text`` keeps the full visible text, label included.
 - Lists: ``ul``/``ol`` items, ``<br>``-separated typed-bullet or typed-number lines,
+  ``<br>``-separated bold-label lines after a lead-in line ending with ':',
   runs of icon blocks or small cards, lists nested in ``p`` all come out as ITEM
   blocks sharing a ``list_id`` (typed bullets/numbers stripped; ``ordinal`` set for
   numbered ones).

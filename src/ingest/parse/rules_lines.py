@@ -163,10 +163,14 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
     lst = None  # open list
     last_li = None
     gap = False
+    announced = False  # the previous line is a lead-in ending with ':'
     for line, text, kind in zip(raw, texts, kinds):
         if kind == "blank":
             cur, gap = None, True
             continue
+        was_announced, announced = announced, kind == "text" and text.rstrip().endswith((":", "：", ":-"))
+        if kind == "labelled":
+            announced = was_announced
         if kind in ("bullet", "number"):
             tag = "ol" if kind == "number" else "ul"
             if lst is None or lst.tag != tag:
@@ -184,7 +188,15 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
             new.append(h)
             cur = lst = last_li = None
             gap = False
-        elif kind == "labelled":  # one paragraph per "<b>Label:</b> text" line
+        elif kind == "labelled" and (announced or (lst is not None and lst.get(_LABELLED) is not None)):
+            # "<b>Label:</b> text" lines after a lead-in ending with ':' are a list, one item a line
+            if lst is None or lst.get(_LABELLED) is None:
+                lst = etree.Element("ul", {_LABELLED: ""})
+                new.append(lst)
+            last_li = etree.SubElement(lst, "li")
+            _fill(last_li, line)
+            cur, gap, announced = None, False, False
+        elif kind == "labelled":  # otherwise one paragraph per labelled line
             cur = etree.Element("p")
             _fill(cur, line)
             new.append(cur)
@@ -210,6 +222,9 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
             el.remove(child)
         for n in new:
             el.append(n)
+
+
+_LABELLED = "data-ingest-labelled"  # a list made of labelled lines (dropped by slim)
 
 
 def _strip_bullet(line: list, r: MarkupRules) -> list:
