@@ -45,6 +45,7 @@ class MarkupRules:
     bold_words: frozenset[str]
     bold_style: re.Pattern[str]
     bold_re: re.Pattern[str]  # a bold word somewhere in a class attribute
+    bold_endings: tuple[str, ...]  # endings of compound heading-like class words ("pagetitle")
     bold_max_chars: int
     bullet: re.Pattern[str]  # a typed bullet or number at the start of a line
     number: re.Pattern[str]  # a typed number at the start of a line
@@ -83,6 +84,7 @@ def markup_rules() -> MarkupRules:
         bold_words=frozenset(b["class_words"]),
         bold_style=re.compile(b["style"], re.I),
         bold_re=re.compile("|".join(map(re.escape, sorted(set(b["class_words"])))), re.I),
+        bold_endings=tuple(b["class_word_endings"]),
         bold_max_chars=b["max_chars"],
         bullet=re.compile(rf"^\s*(?:{numbers}|{bullets})", re.I),
         number=re.compile(rf"^\s*(?:{numbers})", re.I),
