@@ -26,7 +26,7 @@ from ingest.parse.tree import text_of
 
 def lines(content: etree._Element, r: MarkupRules, brs: list, paragraphs: list) -> None:
     """Split inline runs at <br> (and at newlines before typed bullets): typed-bullet or
-    typed-number lines become list items, a bold or title line followed by text becomes a
+    typed-number lines become list items, a bold, title or first question line followed by text becomes a
     heading (form "span-br"), and a <p> split by an empty line becomes several paragraphs."""
     hosts = {}
     for br in brs:
@@ -143,6 +143,9 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
     if (first is not None and kinds[first] == "text" and _css_bold(el, r) and len(texts[first]) <= 120
             and not texts[first].endswith(".") and any(texts[first + 1:])):
         kinds[first] = "title"  # <p class="h5">Title<br>text</p>: the host's bold/heading class is its first line's
+    elif (first is not None and kinds[first] == "text" and texts[first].endswith(("?", "？"))
+          and len(texts[first]) <= r.bold_max_chars and ". " not in texts[first] and any(texts[first + 1:])):
+        kinds[first] = "title"  # <p>Question?<br>answer</p>: a one-sentence question line over its answer
     n_items = sum(k in ("bullet", "number") for k in kinds)
     has_title = "title" in kinds
     content_lines = [k for k in kinds if k != "blank"]
