@@ -95,8 +95,16 @@ def _chrome_by(el: etree._Element, rules: ChromeRules) -> str:
     attrs = f"{el.get('class', '')} {el.get('id', '')}".lower()
     if not attrs.strip():
         return ""
-    tokens = set(_TOKEN_SPLIT.split(attrs))
-    return "tokens" if tokens & rules.drop_tokens and not (tokens & rules.keep_tokens) else ""
+    # A keep token overrules a drop token only within one class name or id ("entry-footer"), not
+    # across names ("pi-section footer-wrap" is a footer).
+    why = ""
+    for name in attrs.split():
+        tokens = set(_TOKEN_SPLIT.split(name))
+        if tokens & rules.drop_tokens:
+            if tokens & rules.keep_tokens:
+                return ""
+            why = "tokens"
+    return why
 
 
 def prune(content: etree._Element, rules: ChromeRules) -> None:
