@@ -16,6 +16,7 @@ from ingest.parse.tree import text_of
 
 FORM = "data-ingest-form"
 LABEL = "data-ingest-label"
+LEVEL = "data-ingest-level"  # a canonical heading's level stated by a heading class ("h5")
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BOLD = frozenset({"b", "strong"})
 # Inline tags: an element holding only these (and text) is one run of lines.
@@ -124,8 +125,17 @@ def short_text(el: etree._Element, limit: int) -> str | None:
 
 def make_heading(el: etree._Element, form: str) -> None:
     """Turn el into a canonical heading in place (attributes kept for chrome pruning)."""
+    level = class_level(el)
     el.tag = "h6"
     el.set(FORM, form)
+    if level:
+        el.set(LEVEL, str(level))
+
+
+def class_level(el: etree._Element) -> int:
+    """The heading level a CSS heading class states (Bootstrap's "h4" on a p or span), else 0."""
+    levels = {w for w in class_words(el) if len(w) == 2 and w[0] == "h" and w[1] in "123456"}
+    return int(levels.pop()[1]) if len(levels) == 1 else 0
 
 
 def in_heading(el: etree._Element) -> bool:

@@ -26,7 +26,7 @@ _MAIN_SHARE = 0.5
 _ROOT_SHARE = 0.2
 _MAX_LINK_DENSITY = 0.3
 # Attributes that survive slimming: ol/@start and the normaliser's canonical markers.
-KEEP_ATTRS = ("start", "data-ingest-form", "data-ingest-label")
+KEEP_ATTRS = ("start", "data-ingest-form", "data-ingest-label", "data-ingest-level")
 
 
 def content_root(root: etree._Element, rules: ChromeRules) -> etree._Element | None:

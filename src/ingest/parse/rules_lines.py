@@ -11,6 +11,7 @@ from ingest.parse.markup import (
     BOLD,
     FORM,
     INLINE,
+    LEVEL,
     LINE_HOSTS,
     MarkupRules,
     REPLACED_HOSTS,
@@ -18,6 +19,7 @@ from ingest.parse.markup import (
     is_icon,
     replace_with,
     class_words,
+    class_level,
 )
 from ingest.parse.tree import text_of
 
@@ -140,9 +142,11 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
         else:
             kinds.append("text")
     first = next((i for i, k in enumerate(kinds) if k != "blank"), None)
+    host_level = 0  # the level the host's heading class gives its first line, when that is a title
     if (first is not None and kinds[first] == "text" and _css_bold(el, r) and len(texts[first]) <= 120
             and not texts[first].endswith(".") and any(texts[first + 1:])):
         kinds[first] = "title"  # <p class="h5">Title<br>text</p>: the host's bold/heading class is its first line's
+        host_level = class_level(el)
     elif (first is not None and kinds[first] == "text" and texts[first].endswith(("?", "？"))
           and len(texts[first]) <= r.bold_max_chars and ". " not in texts[first] and any(texts[first + 1:])):
         kinds[first] = "title"  # <p>Question?<br>answer</p>: a one-sentence question line over its answer
@@ -167,7 +171,7 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
     last_li = None
     gap = False
     announced = False  # the previous line is a lead-in ending with ':'
-    for line, text, kind in zip(raw, texts, kinds):
+    for i, (line, text, kind) in enumerate(zip(raw, texts, kinds)):
         if kind == "blank":
             cur, gap = None, True
             continue
@@ -187,6 +191,9 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
             cur, gap = None, False
         elif kind == "title":
             h = etree.Element("h6", {FORM: "span-br"})
+            level = _line_level(line) or (host_level if i == first else 0)
+            if level:
+                h.set(LEVEL, str(level))
             _fill(h, line)
             new.append(h)
             cur = lst = last_li = None
@@ -225,6 +232,12 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
             el.remove(child)
         for n in new:
             el.append(n)
+
+
+def _line_level(line: list) -> int:
+    """The level a heading class states on a line's only element (<span class="h4">Title</span>)."""
+    els = [p for p in line if not isinstance(p, str)]
+    return class_level(els[0]) if len(els) == 1 else 0
 
 
 _LABELLED = "data-ingest-labelled"  # a list made of labelled lines (dropped by slim)
