@@ -17,6 +17,7 @@ from ingest.parse.markup import (
     REPLACED_HOSTS,
     append_text,
     is_icon,
+    make_heading,
     replace_with,
     class_words,
     class_level,
@@ -316,3 +317,21 @@ def strip_marks(text: str, r: MarkupRules) -> str:
             break
         text = text[m.end():]
     return text
+
+
+# -- rule: a question standing alone as a paragraph -> a heading ------------------------------
+
+def question_paragraphs(r: MarkupRules, paragraphs: list) -> None:
+    """A <p> that is one short question ("What are the benefits?") followed by more content in
+    its container reads as the heading of what follows: it becomes a heading of form "question"."""
+    for p in paragraphs:
+        if p.getparent() is None or p.get(FORM) or len(p) and any(c.tag not in INLINE for c in p):
+            continue
+        nxt = p.getnext()
+        if nxt is None or not isinstance(nxt.tag, str) or nxt.tag not in ("p", "ul", "ol", "div", "dl", "table"):
+            continue
+        text = clean_text(text_of(p))
+        if (not text.endswith(("?", "？")) or len(text) > r.bold_max_chars or ". " in text
+                or "? " in text):
+            continue
+        make_heading(p, "question")
