@@ -116,6 +116,12 @@ def prune(content: etree._Element, rules: ChromeRules) -> None:
     total = None
     doomed = []
     for el in content.xpath(_CANDIDATES):
+        cls = el.get("class")
+        if cls and "material" in cls and not rules.icon_font_classes.isdisjoint(cls.lower().split()):
+            for child in list(el):
+                _remove_keep_tail(child)
+            el.text = None  # a ligature icon: its text is a glyph name, not visible words
+            continue
         why = _chrome_by(el, rules)
         if not why:
             continue
