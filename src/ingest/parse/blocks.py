@@ -9,12 +9,14 @@ Canonical forms produced by HTML parsing (after the normalization step):
   is only bold text, ``<strong>Label<br></strong>``), "accordion" (accordion / tab /
   toggle / collapse title, ``details > summary``), "dt" (definition term, and the
   label cell of a two-column label/value table), "span-br" (a title span/strong
-  followed by ``<br>``), "line" (text exports). ``level`` is the heading level; for
+  followed by ``<br>``, or a one-sentence question line opening a ``<br>``-split paragraph),
+  "question" (a ``<p>`` that is one short question followed by more content), "line" (text exports). ``level`` is the heading level; for
   canonicalised headings the normaliser infers it (one below the surrounding real
   heading), 0 when unknown.
 - ``label``: a bold/strong label opening a paragraph or list item ("<b>Risks:</b> text"),
   without its trailing colon/dash; ``text`` keeps the full visible text, label included.
 - Lists: ``ul``/``ol`` items, ``<br>``-separated typed-bullet or typed-number lines,
+  ``<br>``-separated bold-label lines after a lead-in line ending with ':',
   runs of icon blocks or small cards, lists nested in ``p`` all come out as ITEM
   blocks sharing a ``list_id`` (typed bullets/numbers stripped; ``ordinal`` set for
   numbered ones).

@@ -13,6 +13,8 @@ from importlib import resources
 class ChromeRules:
     drop_tags: frozenset[str]
     late_drop_tags: frozenset[str]
+    salvage_tags: tuple[str, ...]
+    icon_font_classes: frozenset[str]
     drop_tokens: frozenset[str]
     keep_tokens: frozenset[str]
     drop_roles: frozenset[str]
@@ -33,6 +35,8 @@ def chrome_rules() -> ChromeRules:
     return ChromeRules(
         drop_tags=frozenset(data["drop_tags"]),
         late_drop_tags=frozenset(data["late_drop_tags"]),
+        salvage_tags=tuple(data["salvage_tags"]),
+        icon_font_classes=frozenset(data["icon_font_classes"]),
         drop_tokens=frozenset(data["drop_tokens"]),
         keep_tokens=frozenset(data["keep_tokens"]),
         drop_roles=frozenset(data["drop_roles"]),

@@ -16,6 +16,7 @@ from ingest.parse.tree import text_of
 
 FORM = "data-ingest-form"
 LABEL = "data-ingest-label"
+LEVEL = "data-ingest-level"  # a canonical heading's level stated by a heading class ("h5")
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BOLD = frozenset({"b", "strong"})
 # Inline tags: an element holding only these (and text) is one run of lines.
@@ -45,6 +46,7 @@ class MarkupRules:
     bold_words: frozenset[str]
     bold_style: re.Pattern[str]
     bold_re: re.Pattern[str]  # a bold word somewhere in a class attribute
+    bold_endings: tuple[str, ...]  # endings of compound heading-like class words ("pagetitle")
     bold_max_chars: int
     bullet: re.Pattern[str]  # a typed bullet or number at the start of a line
     number: re.Pattern[str]  # a typed number at the start of a line
@@ -83,6 +85,7 @@ def markup_rules() -> MarkupRules:
         bold_words=frozenset(b["class_words"]),
         bold_style=re.compile(b["style"], re.I),
         bold_re=re.compile("|".join(map(re.escape, sorted(set(b["class_words"])))), re.I),
+        bold_endings=tuple(b["class_word_endings"]),
         bold_max_chars=b["max_chars"],
         bullet=re.compile(rf"^\s*(?:{numbers}|{bullets})", re.I),
         number=re.compile(rf"^\s*(?:{numbers})", re.I),
@@ -122,8 +125,17 @@ def short_text(el: etree._Element, limit: int) -> str | None:
 
 def make_heading(el: etree._Element, form: str) -> None:
     """Turn el into a canonical heading in place (attributes kept for chrome pruning)."""
+    level = class_level(el)
     el.tag = "h6"
     el.set(FORM, form)
+    if level:
+        el.set(LEVEL, str(level))
+
+
+def class_level(el: etree._Element) -> int:
+    """The heading level a CSS heading class states (Bootstrap's "h4" on a p or span), else 0."""
+    levels = {w for w in class_words(el) if len(w) == 2 and w[0] == "h" and w[1] in "123456"}
+    return int(levels.pop()[1]) if len(levels) == 1 else 0
 
 
 def in_heading(el: etree._Element) -> bool:

@@ -26,7 +26,7 @@ from lxml import etree
 from ingest.parse.markup import HEADINGS, MarkupRules, markup_rules
 from ingest.parse.rules_blocks import cards, icon_runs, items_and_labels, list_children, tables
 from ingest.parse.rules_headings import bold_br, css_bold, titles
-from ingest.parse.rules_lines import lines, typed_paragraphs
+from ingest.parse.rules_lines import lines, question_paragraphs, typed_paragraphs
 
 __all__ = ["normalize", "markup_rules", "MarkupRules"]
 
@@ -40,6 +40,7 @@ def normalize(content: etree._Element, rules: MarkupRules | None = None) -> None
     bold_br(c.brs)
     lines(content, r, c.brs, c.paragraphs)
     typed_paragraphs(r, c.paragraphs)
+    question_paragraphs(r, c.paragraphs)
     cards(content, r, c.card_heads)
     icon_runs(content, r, c.icons)
     tables(content, r, c.tables)

@@ -26,7 +26,7 @@ _MAIN_SHARE = 0.5
 _ROOT_SHARE = 0.2
 _MAX_LINK_DENSITY = 0.3
 # Attributes that survive slimming: ol/@start and the normaliser's canonical markers.
-KEEP_ATTRS = ("start", "data-ingest-form", "data-ingest-label")
+KEEP_ATTRS = ("start", "data-ingest-form", "data-ingest-label", "data-ingest-level")
 
 
 def content_root(root: etree._Element, rules: ChromeRules) -> etree._Element | None:
@@ -95,18 +95,33 @@ def _chrome_by(el: etree._Element, rules: ChromeRules) -> str:
     attrs = f"{el.get('class', '')} {el.get('id', '')}".lower()
     if not attrs.strip():
         return ""
-    tokens = set(_TOKEN_SPLIT.split(attrs))
-    return "tokens" if tokens & rules.drop_tokens and not (tokens & rules.keep_tokens) else ""
+    # A keep token overrules a drop token only within one class name or id ("entry-footer"), not
+    # across names ("pi-section footer-wrap" is a footer).
+    why = ""
+    for name in attrs.split():
+        tokens = set(_TOKEN_SPLIT.split(name))
+        if tokens & rules.drop_tokens:
+            if tokens & rules.keep_tokens:
+                return ""
+            why = "tokens"
+    return why
 
 
 def prune(content: etree._Element, rules: ChromeRules) -> None:
     """Remove what a browser does not show (comments, <template>, [hidden], aria-hidden="true",
     inline display:none / visibility:hidden) and site chrome (data/chrome.toml), keeping text
     that followed a removed element."""
+    _salvage(content, rules)
     etree.strip_elements(content, *rules.drop_tags, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     total = None
     doomed = []
     for el in content.xpath(_CANDIDATES):
+        cls = el.get("class")
+        if cls and "material" in cls and not rules.icon_font_classes.isdisjoint(cls.lower().split()):
+            for child in list(el):
+                _remove_keep_tail(child)
+            el.text = None  # a ligature icon: its text is a glyph name, not visible words
+            continue
         why = _chrome_by(el, rules)
         if not why:
             continue
@@ -120,6 +135,41 @@ def prune(content: etree._Element, rules: ChromeRules) -> None:
         doomed.append(el)
     for el in doomed:
         _remove_keep_tail(el)
+
+
+def _salvage(content: etree._Element, rules: ChromeRules) -> None:
+    """Unbalanced markup (a <nav> whose inner <div>s are never closed) makes libxml2 nest the rest
+    of the page inside that chrome element, where a browser would have closed it. A chrome-tag
+    element (rules.salvage_tags) holding most of the content's text with few links is such a
+    swallowing: it becomes a plain <div>, and along the chain of descendants that hold most of
+    the text, the link-dense blocks before them (the chrome's own menus) are dropped."""
+    total = None
+    for el in list(content.iter(*rules.salvage_tags)):
+        if total is None:
+            total = len(text_of(content)) or 1
+        if not _holds_main_text(el, total):
+            continue
+        el.tag = "div"
+        node = el
+        while node is not None:
+            main = None
+            before = []
+            for child in node:
+                if isinstance(child.tag, str) and len(text_of(child)) >= total * _MAIN_SHARE:
+                    main = child
+                    break
+                before.append(child)
+            if main is None:
+                break
+            for child in before:
+                if isinstance(child.tag, str) and _link_dense(child):
+                    _remove_keep_tail(child)
+            node = main
+
+
+def _link_dense(el: etree._Element) -> bool:
+    text = len(text_of(el))
+    return bool(text) and sum(len(text_of(a)) for a in el.iter("a")) > text * _MAX_LINK_DENSITY
 
 
 def drop_late(content: etree._Element, rules: ChromeRules) -> None:

@@ -96,7 +96,8 @@ def css_bold(content: etree._Element, r: MarkupRules, candidates: list) -> None:
         if el.getparent() is None or el.get(FORM):
             continue
         words = class_words(el)
-        if not (words & r.bold_words or r.bold_style.search(el.get("style") or "")):
+        if not (words & r.bold_words or r.bold_style.search(el.get("style") or "")
+                or any(w.endswith(r.bold_endings) for w in words)):
             continue
         if el.tag == "span":
             parent = el.getparent()

@@ -11,13 +11,16 @@ from ingest.parse.markup import (
     BOLD,
     FORM,
     INLINE,
+    LEVEL,
     LINE_HOSTS,
     MarkupRules,
     REPLACED_HOSTS,
     append_text,
     is_icon,
+    make_heading,
     replace_with,
     class_words,
+    class_level,
 )
 from ingest.parse.tree import text_of
 
@@ -26,7 +29,7 @@ from ingest.parse.tree import text_of
 
 def lines(content: etree._Element, r: MarkupRules, brs: list, paragraphs: list) -> None:
     """Split inline runs at <br> (and at newlines before typed bullets): typed-bullet or
-    typed-number lines become list items, a bold or title line followed by text becomes a
+    typed-number lines become list items, a bold, title or first question line followed by text becomes a
     heading (form "span-br"), and a <p> split by an empty line becomes several paragraphs."""
     hosts = {}
     for br in brs:
@@ -140,9 +143,14 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
         else:
             kinds.append("text")
     first = next((i for i, k in enumerate(kinds) if k != "blank"), None)
+    host_level = 0  # the level the host's heading class gives its first line, when that is a title
     if (first is not None and kinds[first] == "text" and _css_bold(el, r) and len(texts[first]) <= 120
             and not texts[first].endswith(".") and any(texts[first + 1:])):
         kinds[first] = "title"  # <p class="h5">Title<br>text</p>: the host's bold/heading class is its first line's
+        host_level = class_level(el)
+    elif (first is not None and kinds[first] == "text" and texts[first].endswith(("?", "？"))
+          and len(texts[first]) <= r.bold_max_chars and ". " not in texts[first] and any(texts[first + 1:])):
+        kinds[first] = "title"  # <p>Question?<br>answer</p>: a one-sentence question line over its answer
     n_items = sum(k in ("bullet", "number") for k in kinds)
     has_title = "title" in kinds
     content_lines = [k for k in kinds if k != "blank"]
@@ -163,10 +171,14 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
     lst = None  # open list
     last_li = None
     gap = False
-    for line, text, kind in zip(raw, texts, kinds):
+    announced = False  # the previous line is a lead-in ending with ':'
+    for i, (line, text, kind) in enumerate(zip(raw, texts, kinds)):
         if kind == "blank":
             cur, gap = None, True
             continue
+        was_announced, announced = announced, kind == "text" and text.rstrip().endswith((":", "：", ":-"))
+        if kind == "labelled":
+            announced = was_announced
         if kind in ("bullet", "number"):
             tag = "ol" if kind == "number" else "ul"
             if lst is None or lst.tag != tag:
@@ -180,11 +192,22 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
             cur, gap = None, False
         elif kind == "title":
             h = etree.Element("h6", {FORM: "span-br"})
+            level = _line_level(line) or (host_level if i == first else 0)
+            if level:
+                h.set(LEVEL, str(level))
             _fill(h, line)
             new.append(h)
             cur = lst = last_li = None
             gap = False
-        elif kind == "labelled":  # one paragraph per "<b>Label:</b> text" line
+        elif kind == "labelled" and (announced or (lst is not None and lst.get(_LABELLED) is not None)):
+            # "<b>Label:</b> text" lines after a lead-in ending with ':' are a list, one item a line
+            if lst is None or lst.get(_LABELLED) is None:
+                lst = etree.Element("ul", {_LABELLED: ""})
+                new.append(lst)
+            last_li = etree.SubElement(lst, "li")
+            _fill(last_li, line)
+            cur, gap, announced = None, False, False
+        elif kind == "labelled":  # otherwise one paragraph per labelled line
             cur = etree.Element("p")
             _fill(cur, line)
             new.append(cur)
@@ -210,6 +233,15 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
             el.remove(child)
         for n in new:
             el.append(n)
+
+
+def _line_level(line: list) -> int:
+    """The level a heading class states on a line's only element (<span class="h4">Title</span>)."""
+    els = [p for p in line if not isinstance(p, str)]
+    return class_level(els[0]) if len(els) == 1 else 0
+
+
+_LABELLED = "data-ingest-labelled"  # a list made of labelled lines (dropped by slim)
 
 
 def _strip_bullet(line: list, r: MarkupRules) -> list:
@@ -285,3 +317,21 @@ def strip_marks(text: str, r: MarkupRules) -> str:
             break
         text = text[m.end():]
     return text
+
+
+# -- rule: a question standing alone as a paragraph -> a heading ------------------------------
+
+def question_paragraphs(r: MarkupRules, paragraphs: list) -> None:
+    """A <p> that is one short question ("What are the benefits?") followed by more content in
+    its container reads as the heading of what follows: it becomes a heading of form "question"."""
+    for p in paragraphs:
+        if p.getparent() is None or p.get(FORM) or len(p) and any(c.tag not in INLINE for c in p):
+            continue
+        nxt = p.getnext()
+        if nxt is None or not isinstance(nxt.tag, str) or nxt.tag not in ("p", "ul", "ol", "div", "dl", "table"):
+            continue
+        text = clean_text(text_of(p))
+        if (not text.endswith(("?", "？")) or len(text) > r.bold_max_chars or ". " in text
+                or "? " in text):
+            continue
+        make_heading(p, "question")

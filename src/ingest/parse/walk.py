@@ -25,6 +25,7 @@ _NESTED_BLOCKS = frozenset({"ul", "ol", "table", "p", "div"})
 SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 FORM_ATTR = "data-ingest-form"
 LABEL_ATTR = "data-ingest-label"
+LEVEL_ATTR = "data-ingest-level"
 
 
 def inline_text(tag: Tag, skip: frozenset[str] = frozenset()) -> str:
@@ -138,7 +139,11 @@ class _Walker:
             if text:
                 form = node.get(FORM_ATTR)
                 if form:
-                    self._heading(text, form)
+                    level = node.get(LEVEL_ATTR)
+                    if level and level.isdigit():  # stated by a heading class: not a real heading's level
+                        self.blocks.append(Block(BlockKind.HEADING, text, level=int(level), form=form))
+                    else:
+                        self._heading(text, form)
                 else:
                     self._heading(text, name, HEADING_TAGS[name])
             return True
