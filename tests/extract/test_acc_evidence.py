@@ -1,0 +1,57 @@
+"""Accuracy round 2, extractor side: evidence rules (hand-written pages)."""
+
+from __future__ import annotations
+
+from ingest.extract.classify import classify_and_extract
+from ingest.parse.html import parse_html
+
+
+def run(html: str):
+    return classify_and_extract(parse_html(html))
+
+
+def doc(body: str, head: str = "", lang: str = "") -> str:
+    return f"<html{f' lang={lang!r}' if lang else ''}><head>{head}</head><body><main>{body}</main></body></html>"
+
+
+def test_section_headings_naming_the_title_make_it_a_procedure_page():
+    # "Cord Blood Storage" names no lexicon word, but its own section headings are about it.
+    verdict = run(doc("""<h1>Cord Blood Storage</h1>
+<h2>Indications for Cord Blood Storage</h2><p>Families with a history of blood disorders choose it.</p>
+<h2>Cord Blood Storage Process</h2><p>Blood is taken from the cord after birth and frozen in a lab.</p>
+<h2>Keeping the Samples</h2><p>Samples stay frozen for many years.</p>"""))
+    assert verdict.page_type == "procedure"
+    assert verdict.fields["page_type_evidence"]["sections_name_title"] == 2.0
+
+
+def test_section_headings_not_naming_the_title_give_no_subject():
+    verdict = run(doc("""<h1>Cord Blood Storage</h1>
+<h2>Indications</h2><p>Families with a history of blood disorders choose it.</p>
+<h2>Process</h2><p>Blood is taken from the cord after birth and frozen in a lab.</p>"""))
+    assert "sections_name_title" not in (verdict.fields or {}).get("page_type_evidence", {})
+
+
+def test_bold_labels_naming_types_do_not_make_an_overview():
+    # One treatment whose paragraphs name its kinds in bold labels: not an overview of many.
+    body = """<h1>Hip Surgery</h1><p>Hip surgery is a treatment that relieves pain when other care has failed.</p>
+<p><b>Arthroplasty</b> The joint is replaced with an artificial one.</p>
+<p><b>Osteotomy</b> The bone is cut and realigned.</p>
+<p><b>Arthroscopy</b> A camera is used to clean the joint.</p>"""
+    ev = run(doc(body)).evidence
+    assert "many_procedures" not in ev
+
+
+def test_sibling_headings_naming_procedures_still_make_an_overview():
+    body = """<h1>Surgical Treatment</h1><p>Surgery is a treatment option we provide.</p>
+<h2>Laparoscopic Surgery</h2><p>Small cuts in the belly.</p><h2>Hysteroscopic Surgery</h2><p>Through the cervix.</p>
+<h2>Tubal Surgery</h2><p>Opens blocked tubes.</p>"""
+    verdict = run(doc(body))
+    assert verdict.page_type == "unsupported" and "many_procedures" in verdict.evidence
+
+
+def test_head_title_naming_the_heading_chosen_as_title_is_evidence():
+    verdict = run(doc("""<h1>Your smile is our passion!</h1><h2>Veneers (porcelain shells)</h2>
+<p>Thin porcelain shells give chipped front teeth a new look.</p>""", head="<title>Veneers - Berlin Dental Studio</title>"))
+    assert verdict.page_type == "procedure"
+    assert verdict.fields["title"] == "Veneers (porcelain shells)"
+    assert verdict.fields["page_type_evidence"]["head_title_names_procedure"] == 1.0
