@@ -55,3 +55,11 @@ def test_head_title_naming_the_heading_chosen_as_title_is_evidence():
     assert verdict.page_type == "procedure"
     assert verdict.fields["title"] == "Veneers (porcelain shells)"
     assert verdict.fields["page_type_evidence"]["head_title_names_procedure"] == 1.0
+
+
+def test_title_is_the_heading_inside_the_head_titles_own_part():
+    verdict = run(doc("""<h2>Knee Replacement</h2><p>Knee replacement is a surgery that replaces a worn joint.</p>
+<h3>Who needs a knee replacement</h3><ul><li>People with severe arthritis.</li></ul>
+<h3>Recovery</h3><ul><li>Walk with a frame for two weeks.</li></ul>""",
+                      head="<title>Experts in Knee Replacement | Dr. Ravi Menon</title>"))
+    assert verdict.fields["title"] == "Knee Replacement"
