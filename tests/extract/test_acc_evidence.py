@@ -63,3 +63,11 @@ def test_title_is_the_heading_inside_the_head_titles_own_part():
 <h3>Recovery</h3><ul><li>Walk with a frame for two weeks.</li></ul>""",
                       head="<title>Experts in Knee Replacement | Dr. Ravi Menon</title>"))
     assert verdict.fields["title"] == "Knee Replacement"
+
+
+def test_list_entries_that_are_only_a_label_with_a_colon_are_not_items():
+    verdict = run(doc("""<h1>Tooth extraction</h1><p>A tooth extraction is a procedure that removes a tooth.</p>
+<h2>Complications</h2><ul><li>Nerve complications:</li><li>Numb lip for some weeks</li>
+<li>Infection complications:</li><li>Dry socket</li></ul>
+<h2>Recovery</h2><ul><li>Bite on gauze for an hour.</li></ul>"""))
+    assert verdict.fields["risks"] == ["Numb lip for some weeks", "Dry socket"]

@@ -294,6 +294,9 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
             content.groups.append((group_label, []))
             content.paragraphs.extend(body)
             continue
+        if is_list and block.kind is BlockKind.ITEM and _is_lead_in_label(block.text):
+            content.groups.append((block.text.rstrip().rstrip(":").strip(), []))  # "Nerve complications:" opens a group
+            continue
         if is_list and (block.kind is BlockKind.ITEM or (block.kind is BlockKind.PARAGRAPH and block.label)):
             item, label, note = repair_item(block.text, fragment_style)
             if item:
@@ -313,6 +316,15 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
             continue
         text = block.text if block.kind is not BlockKind.ROW else " | ".join(block.cells)
         content.paragraphs.append(text)
+
+
+LEAD_IN_MAX_WORDS = 6
+
+
+def _is_lead_in_label(text: str) -> bool:
+    """A short list entry ending with a colon and saying nothing after it is a label for what follows."""
+    stripped = text.rstrip()
+    return stripped.endswith(":") and len(stripped.split()) <= LEAD_IN_MAX_WORDS
 
 
 def _fragment_style(items: list[str]) -> bool:
