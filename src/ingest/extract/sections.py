@@ -294,11 +294,11 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
             content.groups.append((group_label, []))
             content.paragraphs.extend(body)
             continue
-        if is_list and block.kind is BlockKind.ITEM and _is_lead_in_label(block.text):
-            content.groups.append((block.text.rstrip().rstrip(":").strip(), []))  # "Nerve complications:" opens a group
-            continue
         if is_list and (block.kind is BlockKind.ITEM or (block.kind is BlockKind.PARAGRAPH and block.label)):
             item, label, note = repair_item(block.text, fragment_style)
+            if block.kind is BlockKind.ITEM and label is None and _is_lead_in_label(item):
+                content.groups.append((item.rstrip().rstrip(":").strip(), []))  # "Nerve complications:" opens a group
+                continue
             if item:
                 content.items.append(item)
                 if content.groups:
