@@ -71,3 +71,29 @@ def test_list_entries_that_are_only_a_label_with_a_colon_are_not_items():
 <li>Infection complications:</li><li>Dry socket</li></ul>
 <h2>Recovery</h2><ul><li>Bite on gauze for an hour.</li></ul>"""))
     assert verdict.fields["risks"] == ["Numb lip for some weeks", "Dry socket"]
+
+
+EAR = doc("""<h2>Laser Tonsil Surgery</h2><p>Laser tonsil surgery is a procedure that removes the tonsils with a laser.</p>
+<h6>The advantages of using a laser for this surgery are:</h6>
+<ul><li>Less bleeding.</li><li>Some of the uses are as follows:<ul><li>Shrinking large tonsils.</li><li>Removing stones.</li></ul></li></ul>
+<h6>History</h6><p>The first laser tonsil surgery was done long ago.</p>""")
+
+
+def test_a_lead_in_heading_section_ends_at_the_next_heading_of_its_level():
+    f = run(EAR).fields
+    assert "The first laser tonsil surgery was done long ago." not in f["benefits"]
+    assert "History" not in f["benefits"]
+
+
+def test_an_item_wrapping_a_nested_list_is_a_lead_in_not_an_item():
+    f = run(EAR).fields
+    assert f["benefits"] == ["Less bleeding.", "Shrinking large tonsils.", "Removing stones."]
+    assert f["notes"]["benefits"] == ["Some of the uses are as follows:"]
+
+
+def test_a_long_item_ending_with_a_colon_in_a_flat_list_stays_an_item():
+    f = run(doc("""<h1>Tooth extraction</h1><p>A tooth extraction is a procedure that removes a tooth.</p>
+<h2>Recovery</h2><ul><li>Aftercare: good care after the extraction helps healing. Here are some general guidelines:</li>
+<li>Bite on gauze for an hour.</li><li>Avoid straws for a day.</li></ul>
+<h2>Risks</h2><ul><li>Dry socket</li></ul>""")).fields
+    assert len(f["recovery"]) == 3

@@ -66,7 +66,8 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
     strong = {vocab.match(b.label if b.kind is not BlockKind.HEADING else b.text)
               for b in blocks if b.kind is BlockKind.HEADING or b.label} - {None}
     allow_weak = len(strong) >= 2
-    section_levels = {b.level for b in blocks if b.kind is BlockKind.HEADING and b.level and vocab.match(b.text)}
+    section_levels = {b.level for b in blocks if b.kind is BlockKind.HEADING and b.level
+                      and (vocab.match(b.text) or (b.text.rstrip().endswith(":") and vocab.lead_in(b.text)))}
     runs: list[_Run] = [_Run(None)]
     for block in blocks:
         current = runs[-1]
@@ -296,9 +297,13 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
             continue
         if is_list and (block.kind is BlockKind.ITEM or (block.kind is BlockKind.PARAGRAPH and block.label)):
             item, label, note = repair_item(block.text, fragment_style)
-            if block.kind is BlockKind.ITEM and label is None and _is_lead_in_label(item):
-                content.groups.append((item.rstrip().rstrip(":").strip(), []))  # "Nerve complications:" opens a group
-                continue
+            if block.kind is BlockKind.ITEM and label is None and item.rstrip().endswith(":"):
+                if _is_lead_in_label(item):
+                    content.groups.append((item.rstrip().rstrip(":").strip(), []))  # "Nerve complications:" opens a group
+                    continue
+                if i < len(blocks) and blocks[i].kind is BlockKind.ITEM and blocks[i].list_id != block.list_id:
+                    content.notes.append(item)  # "Examples are as follows:" wraps a nested list: its items are the items
+                    continue
             if item:
                 content.items.append(item)
                 if content.groups:
