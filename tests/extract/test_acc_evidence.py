@@ -97,3 +97,10 @@ def test_a_long_item_ending_with_a_colon_in_a_flat_list_stays_an_item():
 <li>Bite on gauze for an hour.</li><li>Avoid straws for a day.</li></ul>
 <h2>Risks</h2><ul><li>Dry socket</li></ul>""")).fields
     assert len(f["recovery"]) == 3
+
+
+def test_eligibility_heading_names_indications():
+    f = run(doc("""<h1>Hearing implant</h1><p>A hearing implant is a surgery that places a device in the inner ear.</p>
+<h4>Who is eligible to receive a hearing implant</h4><p>Generally:</p><ul><li>Severe hearing loss in both ears.</li></ul>
+<h4>Recovery</h4><ul><li>The device is switched on after four weeks.</li></ul>""")).fields
+    assert f["indications"] == ["Severe hearing loss in both ears."]
