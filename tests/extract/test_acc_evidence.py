@@ -104,3 +104,18 @@ def test_eligibility_heading_names_indications():
 <h4>Who is eligible to receive a hearing implant</h4><p>Generally:</p><ul><li>Severe hearing loss in both ears.</li></ul>
 <h4>Recovery</h4><ul><li>The device is switched on after four weeks.</li></ul>""")).fields
     assert f["indications"] == ["Severe hearing loss in both ears."]
+
+
+def test_a_sub_heading_naming_another_field_opens_it():
+    f = run(doc("""<h1>Arthroscopy</h1><p>Arthroscopy is a procedure that looks inside a joint with a camera.</p>
+<h2>When is arthroscopy performed?</h2><h3>Doctors may advise it for:</h3><ul><li>Torn cartilage</li><li>Loose bodies</li></ul>
+<h3>Arthroscopy side effects</h3><ul><li>Swelling</li><li>Infection</li></ul>""")).fields
+    assert f["indications"] == ["Torn cartilage", "Loose bodies"]
+    assert f["risks"] == ["Swelling", "Infection"]
+
+
+def test_a_sub_heading_naming_no_field_stays_inside():
+    f = run(doc("""<h1>Arthroscopy</h1><p>Arthroscopy is a procedure that looks inside a joint with a camera.</p>
+<h2>Recovery</h2><h3>First week</h3><p>Keep the leg raised.</p><h3>Second week</h3><p>Start gentle exercise.</p>
+<h2>Risks</h2><ul><li>Infection</li></ul>""")).fields
+    assert f["recovery"] == ["First week Keep the leg raised.", "Second week Start gentle exercise."]

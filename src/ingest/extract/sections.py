@@ -54,6 +54,18 @@ def _is_faq(text: str, lang: LangData) -> bool:
     return normalize_heading(text) in lang.heading_sets.get("faq_headings", frozenset())
 
 
+def _is_card(blocks: list[Block], index: int) -> bool:
+    """A heading followed by plain paragraphs only, up to the next heading: a card's title ("Fast recovery")."""
+    body = 0
+    for b in blocks[index + 1:]:
+        if b.kind is BlockKind.HEADING:
+            break
+        if b.kind is not BlockKind.PARAGRAPH or b.label:
+            return False
+        body += 1
+    return body > 0
+
+
 def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None) -> list[_Run]:
     """Cut the block stream into runs: one per section heading, headless runs, chrome runs.
 
@@ -69,7 +81,7 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
     section_levels = {b.level for b in blocks if b.kind is BlockKind.HEADING and b.level
                       and (vocab.match(b.text) or (b.text.rstrip().endswith(":") and vocab.lead_in(b.text)))}
     runs: list[_Run] = [_Run(None)]
-    for block in blocks:
+    for index, block in enumerate(blocks):
         current = runs[-1]
         if rules.is_chrome_text(block.text):
             if block.kind is BlockKind.HEADING or block.gap_before >= 1:
@@ -102,8 +114,11 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                             or (section == current.section and block.form in ("bold", "line", "dt"))):
                 current.blocks.append(block)  # a sub-group label inside the section
                 continue
-            if nested and current.section is not None and (current.section != UNKNOWN or section is None or weak):
-                current.blocks.append(block)  # a sub-heading stays inside its section
+            other_field = section is not None and not weak and current.section not in (None, CHROME, UNKNOWN, section) \
+                and block.form in ("h1", "h2", "h3", "h4", "h5", "h6", "accordion") and not _is_card(blocks, index)
+            if nested and current.section is not None and (current.section != UNKNOWN or section is None or weak) \
+                    and not other_field:
+                current.blocks.append(block)  # a sub-heading stays inside its section (unless it names another field)
                 continue
             if section is not None:
                 runs.append(_Run(section, heading=block.text, weak=weak, level=level))
