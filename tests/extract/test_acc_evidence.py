@@ -119,3 +119,17 @@ def test_a_sub_heading_naming_no_field_stays_inside():
 <h2>Recovery</h2><h3>First week</h3><p>Keep the leg raised.</p><h3>Second week</h3><p>Start gentle exercise.</p>
 <h2>Risks</h2><ul><li>Infection</li></ul>""")).fields
     assert f["recovery"] == ["First week Keep the leg raised.", "Second week Start gentle exercise."]
+
+
+def test_a_short_question_line_naming_a_field_is_a_heading():
+    f = run(doc("""<h1>Back surgery</h1><p>Back surgery is an operation that relieves pressure on the nerves.</p>
+<p>What are the benefits?</p><p>Often you may find:</p><ul><li>Less pain</li><li>Better sleep</li>
+<li>Are there risks?</li><li>Bleeding</li><li>Infection</li></ul>""")).fields
+    assert f["benefits"] == ["Less pain", "Better sleep"]
+    assert f["risks"] == ["Bleeding", "Infection"]
+
+
+def test_a_question_line_naming_no_field_stays_text():
+    f = run(doc("""<h1>Back surgery</h1><p>Back surgery is an operation that relieves pressure on the nerves.</p>
+<h2>Risks</h2><ul><li>Bleeding</li><li>Will my insurance pay?</li></ul><h2>Recovery</h2><ul><li>Walk daily.</li></ul>""")).fields
+    assert f["risks"] == ["Bleeding", "Will my insurance pay?"]

@@ -54,6 +54,17 @@ def _is_faq(text: str, lang: LangData) -> bool:
     return normalize_heading(text) in lang.heading_sets.get("faq_headings", frozenset())
 
 
+QUESTION_MAX_WORDS = 8
+
+
+def _question_line(block: Block, vocab: Vocabulary) -> bool:
+    """A short question standing alone as a paragraph or list entry ("What Are the Benefits?") whose
+    wording names a field: a heading the markup lost."""
+    text = block.text.rstrip()
+    return (block.kind in (BlockKind.PARAGRAPH, BlockKind.ITEM) and not block.label and text.endswith(("?", "\uff1f"))
+            and len(text.split()) <= QUESTION_MAX_WORDS and vocab.match(text) is not None)
+
+
 def _is_card(blocks: list[Block], index: int) -> bool:
     """A heading followed by plain paragraphs only, up to the next heading: a card's title ("Fast recovery")."""
     body = 0
@@ -83,6 +94,8 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
     runs: list[_Run] = [_Run(None)]
     for index, block in enumerate(blocks):
         current = runs[-1]
+        if _question_line(block, vocab) and not current.faq:
+            block = Block(BlockKind.HEADING, block.text, form="line", gap_before=block.gap_before)
         if rules.is_chrome_text(block.text):
             if block.kind is BlockKind.HEADING or block.gap_before >= 1:
                 runs.append(_Run(CHROME))
