@@ -133,3 +133,14 @@ def test_a_question_line_naming_no_field_stays_text():
     f = run(doc("""<h1>Back surgery</h1><p>Back surgery is an operation that relieves pressure on the nerves.</p>
 <h2>Risks</h2><ul><li>Bleeding</li><li>Will my insurance pay?</li></ul><h2>Recovery</h2><ul><li>Walk daily.</li></ul>""")).fields
     assert f["risks"] == ["Bleeding", "Will my insurance pay?"]
+
+
+def test_a_label_naming_a_field_inside_a_run_of_label_paragraphs_is_an_item():
+    f = run(doc("""<h1>Hair transplant</h1><p>A hair transplant is a surgical procedure that moves hair to thin areas.</p>
+<h3>The Process</h3><p><b>Consultation:</b> The doctor checks your scalp.</p>
+<p><b>Donor Area Preparation:</b> Hair at the back is trimmed and numbed.</p>
+<p><b>Placement:</b> Grafts are placed one by one.</p><h3>Recovery</h3><ul><li>Sleep upright for three nights.</li></ul>""")).fields
+    assert f["procedure_steps"] == ["Consultation: The doctor checks your scalp.",
+                                    "Donor Area Preparation: Hair at the back is trimmed and numbed.",
+                                    "Placement: Grafts are placed one by one."]
+    assert not f.get("preparation")

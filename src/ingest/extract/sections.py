@@ -100,7 +100,9 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
             if block.kind is BlockKind.HEADING or block.gap_before >= 1:
                 runs.append(_Run(CHROME))
             continue
-        if block.kind is BlockKind.PARAGRAPH and block.label and not current.faq:
+        in_label_run = bool(current.blocks) and bool(current.blocks[-1].label) and current.section in _LIST_SECTIONS
+        if block.kind is BlockKind.PARAGRAPH and block.label and not current.faq and not in_label_run:
+            # (in a run of bold-label paragraphs, a label naming a field is one more item: "Donor Area Preparation: ...")
             inside = current.section not in (None, CHROME, UNKNOWN)
             section = vocab.match(block.label) or (vocab.match(block.label, weak=True) if inside else None)
             if section is not None:  # a label that names a section is its heading: left out of the text
