@@ -144,3 +144,13 @@ def test_a_label_naming_a_field_inside_a_run_of_label_paragraphs_is_an_item():
                                     "Donor Area Preparation: Hair at the back is trimmed and numbed.",
                                     "Placement: Grafts are placed one by one."]
     assert not f.get("preparation")
+
+
+def test_a_what_to_expect_list_is_the_steps_when_no_steps_section_exists():
+    f = run(doc("""<h1>Speech therapy</h1><p>Speech therapy is a treatment that improves speaking and swallowing.</p>
+<h2>Who needs it?</h2><ul><li>People after a stroke</li></ul>
+<h2>What can I expect at speech therapy?</h2><p>In general, here is what happens:</p>
+<ul><li>The therapist tests your speech</li><li>You practise exercises together</li></ul>""")).fields
+    assert f["procedure_steps"] == ["The therapist tests your speech", "You practise exercises together"]
+    assert f["notes"]["procedure_steps"] == ["In general, here is what happens:"]
+    assert not f.get("patient_experience")

@@ -125,6 +125,7 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     unmatched: list[str] = []
     sections = extract_sections(keep, vocab, lang, unmatched)
     _purpose_list_to_indications(sections)
+    _expect_list_to_steps(sections)
     url = meta.page_url(page)
     title = meta.clean_title(title) if title else name_line
     code = meta.json_ld_code(page)
@@ -164,6 +165,17 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     headings = [b.text for b in after if b.kind is BlockKind.HEADING and b.form != "dt"]
     return ProcedureDraft(fields, anchored, frozenset(sections) - anchored, lang=lang, title_source=title_how,
                           summary_first=summary_first, headings=headings, preamble=blocks[:PREAMBLE_SCAN])
+
+
+def _expect_list_to_steps(sections: dict[str, SectionContent]) -> None:
+    """A 'What to expect' section holding a list (and no steps section on the page) lists the steps:
+    its items are the procedure_steps (its prose, a lead-in, goes to their notes)."""
+    expect = sections.get("patient_experience")
+    if expect is None or "procedure_steps" in sections or len(expect.items) < 2:
+        return
+    sections["procedure_steps"] = SectionContent("procedure_steps", items=expect.items, notes=list(expect.paragraphs),
+                                                 anchored=expect.anchored, source=expect.source)
+    del sections["patient_experience"]
 
 
 def _purpose_list_to_indications(sections: dict[str, SectionContent]) -> None:
