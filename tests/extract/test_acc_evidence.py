@@ -154,3 +154,12 @@ def test_a_what_to_expect_list_is_the_steps_when_no_steps_section_exists():
     assert f["procedure_steps"] == ["The therapist tests your speech", "You practise exercises together"]
     assert f["notes"]["procedure_steps"] == ["In general, here is what happens:"]
     assert not f.get("patient_experience")
+
+
+def test_two_headings_of_one_field_prose_then_list_give_one_list_in_page_order():
+    f = run(doc("""<h1>Physiotherapy</h1><p>Physiotherapy is a treatment that restores movement and function.</p>
+<h2>When should I see a physiotherapist?</h2><p>After an injury that limits you.</p>
+<h2>What problems do physiotherapists treat?</h2><p>Many kinds, such as:</p><ul><li>Back pain</li><li>Stiff joints</li></ul>
+<h2>Recovery</h2><ul><li>Keep doing the exercises.</li></ul>""")).fields
+    assert f["indications"] == ["After an injury that limits you.", "Back pain", "Stiff joints"]
+    assert f["notes"]["indications"] == ["Many kinds, such as:"]

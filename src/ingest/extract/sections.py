@@ -204,6 +204,11 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
             continue
         if run.section == "summary" and run.blocks and all(b.kind is BlockKind.ITEM for b in run.blocks):
             run.section = "procedure_steps"  # "Procedure overview" over a list: the list is the steps, not a summary
+        if run.section in out and run.section in _LIST_SECTIONS and not out[run.section].items:
+            part = SectionContent(run.section)
+            _fill(part, run.blocks, vocab)
+            _merge(out[run.section], part)  # a second heading naming the field after a prose part: its items follow
+            continue
         content = out.setdefault(run.section, SectionContent(run.section, anchored=not run.weak and not source.startswith("recovered:"),
                                                              source=source))
         _fill(content, run.blocks, vocab)
@@ -211,6 +216,16 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
         _recover_headless(runs, out, vocab)  # text exports only: their lost headings left blank-line gaps
     order = {s.name: s.order for s in vocab.sections}
     return dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
+
+
+def _merge(into: SectionContent, part: SectionContent) -> None:
+    """Add a list section's second part to a first part of prose: each part gives its list items,
+    else one item per paragraph (a part with a list keeps its other paragraphs as notes)."""
+    items = (into.items or into.paragraphs) + (part.items or part.paragraphs)
+    into.paragraphs = (into.paragraphs if into.items else []) + (part.paragraphs if part.items else [])
+    into.items = items
+    into.notes.extend(part.notes)
+    into.groups.extend(part.groups)
 
 
 def _segments(blocks: list[Block]) -> list[list[Block]]:
