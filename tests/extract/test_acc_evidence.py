@@ -163,3 +163,11 @@ def test_two_headings_of_one_field_prose_then_list_give_one_list_in_page_order()
 <h2>Recovery</h2><ul><li>Keep doing the exercises.</li></ul>""")).fields
     assert f["indications"] == ["After an injury that limits you.", "Back pain", "Stiff joints"]
     assert f["notes"]["indications"] == ["Many kinds, such as:"]
+
+
+def test_why_choose_headings_name_no_field():
+    f = run(doc("""<h1>EEG test</h1><p>An EEG is a test that records the brain's electrical activity.</p>
+<h2>Why Choose Our Hospital for EEG Testing?</h2><ul><li>Modern machines</li><li>Experienced staff</li></ul>
+<h2>How to prepare</h2><ul><li>Wash your hair the night before.</li></ul><h2>Risks</h2><ul><li>None known</li></ul>""")).fields
+    assert not f.get("purpose") and not f.get("indications") and not f.get("benefits")
+    assert "Why Choose Our Hospital for EEG Testing?" in f["headings_unmatched"]
