@@ -171,3 +171,12 @@ def test_why_choose_headings_name_no_field():
 <h2>How to prepare</h2><ul><li>Wash your hair the night before.</li></ul><h2>Risks</h2><ul><li>None known</li></ul>""")).fields
     assert not f.get("purpose") and not f.get("indications") and not f.get("benefits")
     assert "Why Choose Our Hospital for EEG Testing?" in f["headings_unmatched"]
+
+
+def test_a_field_named_by_a_peer_heading_is_not_guessed_from_cues_again():
+    f = run(doc("""<h1>Chemical peel</h1><p>A chemical peel is a treatment that removes damaged outer skin.</p>
+<h3>Benefits</h3><ul><li>Smoother skin</li></ul>
+<h3>Timeline</h3><ul><li>Days 1-3: redness and swelling, rest</li><li>Weeks 1-2: skin heals, return to work</li>
+<li>Weeks 4-6: recovery complete, avoid heavy sun</li></ul>
+<h3>Aftercare</h3><ul><li>Use sunscreen daily.</li><li>Do not pick the skin.</li></ul>""")).fields
+    assert f["recovery"] == ["Use sunscreen daily.", "Do not pick the skin."]

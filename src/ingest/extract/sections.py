@@ -186,6 +186,7 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
     runs = split_runs(blocks, vocab, lang)
     anchored = [r for r in runs if r.section not in (None, CHROME, UNKNOWN)]
     strong_names = {r.section for r in anchored if not r.weak}
+    strong_peers = {(r.section, r.level) for r in anchored if not r.weak and r.level}
     out: dict[str, SectionContent] = {}
     for run in runs:
         if run.section == UNKNOWN and unmatched is not None and not run.faq and run.heading:
@@ -197,8 +198,8 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
         if run.section == UNKNOWN and run.peer and not run.faq and named_before:
             text = " ".join(b.text for b in run.blocks)
             found = cue_section(text, vocab)
-            if found is None:
-                continue
+            if found is None or (found[0], run.level) in strong_peers:
+                continue  # (a field a same-level heading names elsewhere on the page is not guessed a second time)
             run.section, source = found[0], "recovered:" + ",".join(found[1])
         elif run.section in (None, CHROME, UNKNOWN):
             continue
