@@ -180,3 +180,12 @@ def test_a_field_named_by_a_peer_heading_is_not_guessed_from_cues_again():
 <li>Weeks 4-6: recovery complete, avoid heavy sun</li></ul>
 <h3>Aftercare</h3><ul><li>Use sunscreen daily.</li><li>Do not pick the skin.</li></ul>""")).fields
     assert f["recovery"] == ["Use sunscreen daily.", "Do not pick the skin."]
+
+
+def test_bold_label_paragraphs_after_a_real_list_are_not_items():
+    f = run(doc("""<h1>Back surgery</h1><p>Back surgery is an operation that relieves pressure on the nerves.</p>
+<h2>Risks</h2><ul><li>Bleeding</li><li>Infection</li></ul>
+<p><b>Fusion</b> Two bones are joined together.</p><p><b>Discectomy</b> A slipped disc is removed.</p>
+<h2>Recovery</h2><ul><li>Walk daily.</li></ul>""")).fields
+    assert f["risks"] == ["Bleeding", "Infection"]
+    assert len(f["notes"]["risks"]) == 2

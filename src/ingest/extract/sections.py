@@ -322,6 +322,7 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
     is_list = content.name in _LIST_SECTIONS
     group_label: str | None = None
     fragment_style = _fragment_style([b.text for b in blocks if b.kind is BlockKind.ITEM])
+    had_list = False  # after a real list, bold-label paragraphs are text around it, not items
     i = 0
     while i < len(blocks):
         block = blocks[i]
@@ -341,7 +342,9 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
             content.groups.append((group_label, []))
             content.paragraphs.extend(body)
             continue
-        if is_list and (block.kind is BlockKind.ITEM or (block.kind is BlockKind.PARAGRAPH and block.label)):
+        label_item = block.kind is BlockKind.PARAGRAPH and block.label and not had_list
+        had_list = had_list or block.kind is BlockKind.ITEM
+        if is_list and (block.kind is BlockKind.ITEM or label_item):
             item, label, note = repair_item(block.text, fragment_style)
             if block.kind is BlockKind.ITEM and label is None and item.rstrip().endswith(":"):
                 if _is_lead_in_label(item):
