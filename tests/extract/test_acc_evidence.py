@@ -189,3 +189,10 @@ def test_bold_label_paragraphs_after_a_real_list_are_not_items():
 <h2>Recovery</h2><ul><li>Walk daily.</li></ul>""")).fields
     assert f["risks"] == ["Bleeding", "Infection"]
     assert len(f["notes"]["risks"]) == 2
+
+
+def test_a_bold_line_sub_heading_naming_another_field_over_a_list_opens_it():
+    f = run(doc("""<h1>Arthroscopy</h1><p>Arthroscopy is a procedure that looks inside a joint with a camera.</p>
+<h2>When is arthroscopy performed?</h2><ul><li>Torn cartilage</li></ul>
+<p><b>Arthroscopy side effects</b><br>They are rare:</p><ul><li>Swelling</li><li>Infection</li></ul>"""))
+    assert f.fields["risks"] == ["Swelling", "Infection"]
