@@ -196,3 +196,11 @@ def test_a_bold_line_sub_heading_naming_another_field_over_a_list_opens_it():
 <h2>When is arthroscopy performed?</h2><ul><li>Torn cartilage</li></ul>
 <p><b>Arthroscopy side effects</b><br>They are rare:</p><ul><li>Swelling</li><li>Infection</li></ul>"""))
     assert f.fields["risks"] == ["Swelling", "Infection"]
+
+
+def test_a_question_sub_heading_naming_another_field_is_no_card_title():
+    f = run(doc("""<h1>Arthroscopy</h1><p>Arthroscopy is a procedure that looks inside a joint with a camera.</p>
+<h2>When is arthroscopy performed?</h2><ul><li>Torn cartilage</li><li>Loose bodies</li></ul>
+<h3>How is arthroscopy done?</h3><p>A small cut is made and the camera goes in.</p>""")).fields
+    assert f["indications"] == ["Torn cartilage", "Loose bodies"]
+    assert f["procedure_steps"] == ["A small cut is made and the camera goes in."]

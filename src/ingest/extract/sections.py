@@ -130,7 +130,7 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                 current.blocks.append(block)  # a sub-group label inside the section
                 continue
             other_field = section is not None and not weak and current.section not in (None, CHROME, UNKNOWN, section) \
-                and block.form not in ("dt", "line") and not _is_card(blocks, index)
+                and block.form not in ("dt", "line") and (block.text.rstrip().endswith("?") or not _is_card(blocks, index))
             if nested and current.section is not None and (current.section != UNKNOWN or section is None or weak) \
                     and not other_field:
                 current.blocks.append(block)  # a sub-heading stays inside its section (unless it names another field)
