@@ -204,3 +204,10 @@ def test_a_question_sub_heading_naming_another_field_is_no_card_title():
 <h3>How is arthroscopy done?</h3><p>A small cut is made and the camera goes in.</p>""")).fields
     assert f["indications"] == ["Torn cartilage", "Loose bodies"]
     assert f["procedure_steps"] == ["A small cut is made and the camera goes in."]
+
+
+def test_cost_headings_name_no_field():
+    f = run(doc("""<h1>Root canal treatment</h1><p>Root canal treatment is a procedure that cleans the inside of a tooth.</p>
+<h2>How much will the procedure cost?</h2><p>The fee depends on the tooth.</p>
+<h2>How to prepare</h2><ul><li>Eat before the visit.</li></ul><h2>Recovery</h2><ul><li>Chew on the other side.</li></ul>""")).fields
+    assert not f.get("procedure_steps")
