@@ -42,7 +42,8 @@ def classify_procedure(draft: ProcedureDraft, page: ParsedPage | None = None) ->
         scored = None
     else:
         scored = procedure_evidence(page, draft.fields.get("title"), draft.summary_first or draft.fields.get("summary"),
-                                    anchored, draft.lang, draft.headings)
+                                    anchored, draft.lang, draft.headings,
+                                    (page.og_title or page.head_title) if draft.title_source == "heading" else None)
         evidence = f"{scored.describe()}; {evidence}"
     if not draft.fields.get("title"):
         return Classification("unsupported", "no title; " + evidence)

@@ -18,7 +18,8 @@ from ingest.parse.blocks import BlockKind, ParsedPage
 
 CORE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks"})
 OTHER_SECTIONS = frozenset({"benefits", "alternatives", "personnel", "purpose", "duration", "setting", "patient_experience"})
-ABOUT = ("title_names_procedure", "summary_defines_procedure", "summary_names_procedure", "json_ld_procedure")
+ABOUT = ("title_names_procedure", "summary_defines_procedure", "summary_names_procedure", "json_ld_procedure",
+         "sections_name_title")
 NAME_MAX_WORDS = 6  # a heading, label or item this short may be the name of a procedure
 
 
@@ -83,18 +84,24 @@ def _heading_hits(langs: list[LangData], key: str, headings: list[str], exact: b
 
 
 def _names(page: ParsedPage) -> list[str]:
-    """Short texts that may name things: headings, bold labels, a paragraph's part before ' : '."""
-    names = []
-    for b in page.blocks:
-        if b.label:
-            names.append(b.label)
-        if b.kind is BlockKind.HEADING and len(b.text.split()) <= NAME_MAX_WORDS:
-            names.append(b.text)
-        elif b.kind is BlockKind.PARAGRAPH and " : " in b.text[:80]:
-            head = b.text.split(" : ", 1)[0]
-            if len(head.split()) <= NAME_MAX_WORDS:
-                names.append(head)
-    return names
+    """Short headings that may name procedures. Bold labels opening a paragraph are names
+    mentioned in the text (the types of one treatment), not the page's own structure."""
+    return [b.text for b in page.blocks if b.kind is BlockKind.HEADING and len(b.text.split()) <= NAME_MAX_WORDS]
+
+
+def _sections_name_title(title: str, headings: list[str], vocab, separators: tuple[str, ...]) -> bool:
+    """A heading that opens a procedure section names the title's subject ("Indications for Sperm
+    Banking" under the title "Sperm Banking / Cryopreservation"): the page is about that subject."""
+    from ingest.extract.title import split_title  # (title imports nothing from here; kept local for clarity)
+    parts = [content_tokens(normalize_heading(p)) for p in split_title(title, separators)] if title else []
+    parts = [p for p in parts if len(p) >= 2]
+    for h in headings:
+        if vocab.match(h) not in CORE_SECTIONS:
+            continue
+        tokens = content_tokens(normalize_heading(h))
+        if any(p <= tokens for p in parts):
+            return True
+    return False
 
 
 def _specific(langs: list[LangData], words: set[str]) -> set[str]:
@@ -156,8 +163,10 @@ def _body_cues(text: str, vocab, min_hits: int) -> bool:
 
 
 def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None, anchored: frozenset[str],
-                       lang: LangData, headings: list[str]) -> Evidence:
-    """Score the evidence that a page is about one procedure (positive and negative parts)."""
+                       lang: LangData, headings: list[str], head_title: str | None = None) -> Evidence:
+    """Score the evidence that a page is about one procedure (positive and negative parts).
+    `head_title`: the <title>/og:title when it chose the title among the page's headings (the h1 was a
+    slogan): two places naming the same procedure."""
     w = weights()
     langs = _langs(lang)
     ev = Evidence()
@@ -178,9 +187,13 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
             ev.add("summary_names_procedure", w["summary_lexicon"])
         if _any(langs, "overview_cues", summary):
             ev.add("overview_summary", w["overview_cue"])
+    vocab = vocabulary(lang.code)
+    if _sections_name_title(title, headings, vocab, lang.separators):
+        ev.add("sections_name_title", w["sections_name_title"])
+    if head_title and _specific(langs, _lexicon_words(langs, head_title) & title_words):
+        ev.add("head_title_names_procedure", w["head_title"])
     if _json_ld_procedure(page):
         ev.add("json_ld_procedure", w["json_ld"])
-    vocab = vocabulary(lang.code)
     condition = _heading_hits(langs, "condition_headings", headings)
     if condition:
         ev.add("condition_headings", w["condition_heading"] * min(len(condition), w["max_condition_headings"]))

@@ -32,6 +32,7 @@ class LangData:
     heading_sets: dict[str, frozenset[str]]  # condition_headings, person_headings, ... (normalized)
     separators: tuple[str, ...]
     sections: dict[str, dict]  # section -> {"variants": [...], "cues": [...]}
+    sentences: dict[str, tuple[re.Pattern[str], ...]] = None  # text field -> cues of a sentence stating it
 
     def any(self, key: str, text: str) -> bool:
         """True when one of the `key` patterns occurs in text."""
@@ -67,7 +68,8 @@ def lang_data(code: str) -> LangData:
     detect = data.get("detect", {})
     return LangData(code if code in files else DEFAULT, frozenset(detect.get("stopwords", [])),
                     detect.get("script", ""), evidence, heading_sets,
-                    tuple(data.get("title", {}).get("separators", [" | ", " - "])), data.get("sections", {}))
+                    tuple(data.get("title", {}).get("separators", [" | ", " - "])), data.get("sections", {}),
+                    {k: tuple(re.compile(p, re.I) for p in v) for k, v in data.get("sentences", {}).items()})
 
 
 def _script_share(text: str, script: str) -> float:

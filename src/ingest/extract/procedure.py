@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ingest.extract import meta
 from ingest.extract.lang import LangData, lang_data, page_language
 from ingest.extract.sections import SectionContent, extract_sections
+from ingest.extract.sentences import stated_sentence
 from ingest.extract.title import page_title
 from ingest.extract.vocabulary import Vocabulary, vocabulary
 from ingest.parse.blocks import Block, BlockKind, ParsedPage
@@ -77,6 +78,9 @@ def _first_section(blocks: list[Block], vocab: Vocabulary) -> int:
     return len(blocks)
 
 
+STATED_FIELDS = ("duration", "setting")  # text fields a sentence may state when no heading names them
+
+
 def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     """Title, code, names and the 13 sections of a procedure page."""
     blocks = list(page.blocks)
@@ -121,6 +125,7 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     unmatched: list[str] = []
     sections = extract_sections(keep, vocab, lang, unmatched)
     _purpose_list_to_indications(sections)
+    _expect_list_to_steps(sections)
     url = meta.page_url(page)
     title = meta.clean_title(title) if title else name_line
     code = meta.json_ld_code(page)
@@ -148,12 +153,29 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     if page.text_format == "html" and first_is_free and summary_first != fields.get("summary"):
         fields["summary"] = summary_first
         fields["section_sources"]["summary"] = "first paragraph"
-    anchored = frozenset(n for n, s in sections.items() if s.anchored)
     # Headings of the main content (after the title; navigation menus stand before it). dt: a term, not a heading.
     after = page.blocks[page.blocks.index(title_block) + 1:] if title_block is not None else page.blocks
+    if page.text_format == "html":
+        langs = [lang] if lang.code == "en" else [lang, lang_data("en")]
+        for name in STATED_FIELDS:
+            if not fields.get(name) and (sentence := stated_sentence(after, langs, name)):
+                fields[name] = sentence
+                fields["section_sources"][name] = "sentence"
+    anchored = frozenset(n for n, s in sections.items() if s.anchored)
     headings = [b.text for b in after if b.kind is BlockKind.HEADING and b.form != "dt"]
     return ProcedureDraft(fields, anchored, frozenset(sections) - anchored, lang=lang, title_source=title_how,
                           summary_first=summary_first, headings=headings, preamble=blocks[:PREAMBLE_SCAN])
+
+
+def _expect_list_to_steps(sections: dict[str, SectionContent]) -> None:
+    """A 'What to expect' section holding a list (and no steps section on the page) lists the steps:
+    its items are the procedure_steps (its prose, a lead-in, goes to their notes)."""
+    expect = sections.get("patient_experience")
+    if expect is None or "procedure_steps" in sections or len(expect.items) < 2:
+        return
+    sections["procedure_steps"] = SectionContent("procedure_steps", items=expect.items, notes=list(expect.paragraphs),
+                                                 anchored=expect.anchored, source=expect.source)
+    del sections["patient_experience"]
 
 
 def _purpose_list_to_indications(sections: dict[str, SectionContent]) -> None:

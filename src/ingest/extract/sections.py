@@ -54,6 +54,29 @@ def _is_faq(text: str, lang: LangData) -> bool:
     return normalize_heading(text) in lang.heading_sets.get("faq_headings", frozenset())
 
 
+QUESTION_MAX_WORDS = 8
+
+
+def _question_line(block: Block, vocab: Vocabulary) -> bool:
+    """A short question standing alone as a paragraph or list entry ("What Are the Benefits?") whose
+    wording names a field: a heading the markup lost."""
+    text = block.text.rstrip()
+    return (block.kind in (BlockKind.PARAGRAPH, BlockKind.ITEM) and not block.label and text.endswith(("?", "\uff1f"))
+            and len(text.split()) <= QUESTION_MAX_WORDS and vocab.match(text) is not None)
+
+
+def _is_card(blocks: list[Block], index: int) -> bool:
+    """A heading followed by plain paragraphs only, up to the next heading: a card's title ("Fast recovery")."""
+    body = 0
+    for b in blocks[index + 1:]:
+        if b.kind is BlockKind.HEADING:
+            break
+        if b.kind is not BlockKind.PARAGRAPH or b.label:
+            return False
+        body += 1
+    return body > 0
+
+
 def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None) -> list[_Run]:
     """Cut the block stream into runs: one per section heading, headless runs, chrome runs.
 
@@ -66,15 +89,20 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
     strong = {vocab.match(b.label if b.kind is not BlockKind.HEADING else b.text)
               for b in blocks if b.kind is BlockKind.HEADING or b.label} - {None}
     allow_weak = len(strong) >= 2
-    section_levels = {b.level for b in blocks if b.kind is BlockKind.HEADING and b.level and vocab.match(b.text)}
+    section_levels = {b.level for b in blocks if b.kind is BlockKind.HEADING and b.level
+                      and (vocab.match(b.text) or (b.text.rstrip().endswith(":") and vocab.lead_in(b.text)))}
     runs: list[_Run] = [_Run(None)]
-    for block in blocks:
+    for index, block in enumerate(blocks):
         current = runs[-1]
+        if _question_line(block, vocab) and not current.faq:
+            block = Block(BlockKind.HEADING, block.text, form="line", gap_before=block.gap_before)
         if rules.is_chrome_text(block.text):
             if block.kind is BlockKind.HEADING or block.gap_before >= 1:
                 runs.append(_Run(CHROME))
             continue
-        if block.kind is BlockKind.PARAGRAPH and block.label and not current.faq:
+        in_label_run = bool(current.blocks) and bool(current.blocks[-1].label) and current.section in _LIST_SECTIONS
+        if block.kind is BlockKind.PARAGRAPH and block.label and not current.faq and not in_label_run:
+            # (in a run of bold-label paragraphs, a label naming a field is one more item: "Donor Area Preparation: ...")
             inside = current.section not in (None, CHROME, UNKNOWN)
             section = vocab.match(block.label) or (vocab.match(block.label, weak=True) if inside else None)
             if section is not None:  # a label that names a section is its heading: left out of the text
@@ -101,8 +129,11 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                             or (section == current.section and block.form in ("bold", "line", "dt"))):
                 current.blocks.append(block)  # a sub-group label inside the section
                 continue
-            if nested and current.section is not None and (current.section != UNKNOWN or section is None or weak):
-                current.blocks.append(block)  # a sub-heading stays inside its section
+            other_field = section is not None and not weak and current.section not in (None, CHROME, UNKNOWN, section) \
+                and block.form not in ("dt", "line") and (block.text.rstrip().endswith("?") or not _is_card(blocks, index))
+            if nested and current.section is not None and (current.section != UNKNOWN or section is None or weak) \
+                    and not other_field:
+                current.blocks.append(block)  # a sub-heading stays inside its section (unless it names another field)
                 continue
             if section is not None:
                 runs.append(_Run(section, heading=block.text, weak=weak, level=level))
@@ -155,6 +186,7 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
     runs = split_runs(blocks, vocab, lang)
     anchored = [r for r in runs if r.section not in (None, CHROME, UNKNOWN)]
     strong_names = {r.section for r in anchored if not r.weak}
+    strong_peers = {(r.section, r.level) for r in anchored if not r.weak and r.level}
     out: dict[str, SectionContent] = {}
     for run in runs:
         if run.section == UNKNOWN and unmatched is not None and not run.faq and run.heading:
@@ -166,13 +198,18 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
         if run.section == UNKNOWN and run.peer and not run.faq and named_before:
             text = " ".join(b.text for b in run.blocks)
             found = cue_section(text, vocab)
-            if found is None:
-                continue
+            if found is None or (found[0], run.level) in strong_peers:
+                continue  # (a field a same-level heading names elsewhere on the page is not guessed a second time)
             run.section, source = found[0], "recovered:" + ",".join(found[1])
         elif run.section in (None, CHROME, UNKNOWN):
             continue
         if run.section == "summary" and run.blocks and all(b.kind is BlockKind.ITEM for b in run.blocks):
             run.section = "procedure_steps"  # "Procedure overview" over a list: the list is the steps, not a summary
+        if run.section in out and run.section in _LIST_SECTIONS and not out[run.section].items:
+            part = SectionContent(run.section)
+            _fill(part, run.blocks, vocab)
+            _merge(out[run.section], part)  # a second heading naming the field after a prose part: its items follow
+            continue
         content = out.setdefault(run.section, SectionContent(run.section, anchored=not run.weak and not source.startswith("recovered:"),
                                                              source=source))
         _fill(content, run.blocks, vocab)
@@ -180,6 +217,16 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
         _recover_headless(runs, out, vocab)  # text exports only: their lost headings left blank-line gaps
     order = {s.name: s.order for s in vocab.sections}
     return dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
+
+
+def _merge(into: SectionContent, part: SectionContent) -> None:
+    """Add a list section's second part to a first part of prose: each part gives its list items,
+    else one item per paragraph (a part with a list keeps its other paragraphs as notes)."""
+    items = (into.items or into.paragraphs) + (part.items or part.paragraphs)
+    into.paragraphs = (into.paragraphs if into.items else []) + (part.paragraphs if part.items else [])
+    into.items = items
+    into.notes.extend(part.notes)
+    into.groups.extend(part.groups)
 
 
 def _segments(blocks: list[Block]) -> list[list[Block]]:
@@ -275,6 +322,7 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
     is_list = content.name in _LIST_SECTIONS
     group_label: str | None = None
     fragment_style = _fragment_style([b.text for b in blocks if b.kind is BlockKind.ITEM])
+    had_list = False  # after a real list, bold-label paragraphs are text around it, not items
     i = 0
     while i < len(blocks):
         block = blocks[i]
@@ -294,8 +342,17 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
             content.groups.append((group_label, []))
             content.paragraphs.extend(body)
             continue
-        if is_list and (block.kind is BlockKind.ITEM or (block.kind is BlockKind.PARAGRAPH and block.label)):
+        label_item = block.kind is BlockKind.PARAGRAPH and block.label and not had_list
+        had_list = had_list or block.kind is BlockKind.ITEM
+        if is_list and (block.kind is BlockKind.ITEM or label_item):
             item, label, note = repair_item(block.text, fragment_style)
+            if block.kind is BlockKind.ITEM and label is None and item.rstrip().endswith(":"):
+                if _is_lead_in_label(item):
+                    content.groups.append((item.rstrip().rstrip(":").strip(), []))  # "Nerve complications:" opens a group
+                    continue
+                if i < len(blocks) and blocks[i].kind is BlockKind.ITEM and blocks[i].list_id != block.list_id:
+                    content.notes.append(item)  # "Examples are as follows:" wraps a nested list: its items are the items
+                    continue
             if item:
                 content.items.append(item)
                 if content.groups:
@@ -313,6 +370,15 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
             continue
         text = block.text if block.kind is not BlockKind.ROW else " | ".join(block.cells)
         content.paragraphs.append(text)
+
+
+LEAD_IN_MAX_WORDS = 6
+
+
+def _is_lead_in_label(text: str) -> bool:
+    """A short list entry ending with a colon and saying nothing after it is a label for what follows."""
+    stripped = text.rstrip()
+    return stripped.endswith(":") and len(stripped.split()) <= LEAD_IN_MAX_WORDS
 
 
 def _fragment_style(items: list[str]) -> bool:

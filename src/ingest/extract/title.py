@@ -59,6 +59,17 @@ def top_heading(page: ParsedPage) -> str | None:
     return next(b.text for b in headings if b.level == top)
 
 
+def _heading_within(page: ParsedPage, own: str) -> str | None:
+    """The first heading whose words are all in the head title's own part and make at least half of it
+    ("Cochlear Implant" in "Specialists in Cochlear Implant"): the page's own wording of its name."""
+    words = _tokens(own)
+    for b in page.blocks:
+        if b.kind is BlockKind.HEADING and (tokens := _tokens(b.text)) and tokens <= words \
+                and len(tokens) >= OWN_WORDS * len(words) and tokens != words:
+            return b.text
+    return None
+
+
 def page_title(page: ParsedPage, lang: LangData) -> tuple[str | None, str]:
     """(title, where it came from: h1 | og:title | title | heading | '')."""
     heading_words = frozenset().union(*(_tokens(b.text) for b in page.blocks if b.kind is BlockKind.HEADING))
@@ -75,6 +86,7 @@ def page_title(page: ParsedPage, lang: LangData) -> tuple[str | None, str]:
         return (named, "heading") if named else (page.title, "h1")
     for how, candidate in (("og:title", page.og_title), ("title", page.head_title)):
         if candidate and (own := own_part(candidate, heading_words, site, lang.separators)):
-            return own, how
+            named = _heading_within(page, own)
+            return (named, "heading") if named else (own, how)
     heading = top_heading(page)
     return (heading, "heading") if heading else (None, "")

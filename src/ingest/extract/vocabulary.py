@@ -65,6 +65,7 @@ class Vocabulary:
     labels: dict[str, frozenset[str]]
     _variants: tuple[tuple[str, frozenset[str], str], ...]  # (normalized, tokens, section)
     stop: frozenset[str] = frozenset()  # the language's own stop words (beyond English ones)
+    not_fields: tuple[str, ...] = ()  # phrases of headings that name no field ("why choose us")
 
     def section(self, name: str) -> Section:
         return next(s for s in self.sections if s.name == name)
@@ -78,6 +79,8 @@ class Vocabulary:
     def _match(self, heading: str, weak: bool) -> str | None:
         norm = normalize_heading(heading)
         if not norm or len(norm.split()) > 12:
+            return None
+        if any(f" {phrase} " in f" {norm} " for phrase in self.not_fields):
             return None
         tokens = content_tokens(norm) - self.stop
         best: tuple[float, str] | None = None
@@ -158,4 +161,8 @@ def vocabulary(lang: str = "en") -> Vocabulary:
     labels = {k: frozenset(normalize_heading(v) for v in vs) for k, vs in data["labels"].items()}
     stop = frozenset(normalize_heading(w) for w in lang_data(lang).stopwords) if lang != "en" else frozenset()
     variants = [(v, t - stop, name) for v, t, name in variants]
-    return Vocabulary(tuple(sections), labels, tuple(variants), stop)
+    not_fields = [v for v in data.get("not_fields", {}).get("variants", [])]
+    not_fields += [v for extra in [lang_data("en")] + ([lang_data(lang)] if lang != "en" else [])
+                   for v in extra.heading_sets.get("not_field_headings", ())]
+    return Vocabulary(tuple(sections), labels, tuple(variants), stop,
+                      tuple(dict.fromkeys(normalize_heading(v) for v in not_fields)))
