@@ -19,6 +19,7 @@ DEFAULT = "en"
 _DETECT_CHARS = 4000  # text sampled for detection
 _SCRIPT_CHARS = 1500  # ... and for the script check
 _WORD = re.compile(r"\w+", re.U)
+_BEYOND_LATIN = re.compile("[^\x00-\u02ff]")  # letters of scripts other than Latin (and punctuation past it)
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,7 +87,7 @@ def _script(ch: str) -> str:
 
 def _by_script(sample: str) -> str | None:
     sample = sample[:_SCRIPT_CHARS]
-    if sample.isascii() or sum(1 for ch in sample if ord(ch) > 0x2FF) < 0.2 * len(sample):
+    if sample.isascii() or len(_BEYOND_LATIN.findall(sample)) < 0.2 * len(sample):
         return None  # mostly Latin: no script named by a data file decides
     for code in languages():
         script = lang_data(code).script
