@@ -12,7 +12,7 @@ from importlib import resources
 from lxml import etree
 
 from ingest.parse.blocks import clean_text
-from ingest.parse.tree import text_of
+from ingest.parse.tree import remove_keep_tail, text_of  # noqa: F401 - remove_keep_tail: used by the rules
 
 FORM = "data-ingest-form"
 LABEL = "data-ingest-label"
@@ -143,21 +143,6 @@ def in_heading(el: etree._Element) -> bool:
         if anc.tag in HEADINGS:
             return True
     return False
-
-
-def remove_keep_tail(el: etree._Element) -> None:
-    """Remove el, keeping its tail text in place."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    tail = el.tail
-    prev = el.getprevious()
-    parent.remove(el)
-    if tail:
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
 
 
 def append_text(el: etree._Element, text: str) -> None:

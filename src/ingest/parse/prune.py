@@ -11,7 +11,7 @@ import re
 from lxml import etree
 
 from ingest.parse.chrome import ChromeRules
-from ingest.parse.tree import text_of
+from ingest.parse.tree import remove_keep_tail, text_of
 
 _ROOT_CANDIDATE_TAGS = ("main", "article", "body", "div", "section")
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
@@ -54,19 +54,6 @@ def content_root(root: etree._Element, rules: ChromeRules) -> etree._Element | N
             return el
     return found[-1]
 
-
-def _remove_keep_tail(el: etree._Element) -> None:
-    parent = el.getparent()
-    if parent is None:
-        return
-    tail = el.tail
-    prev = el.getprevious()
-    parent.remove(el)
-    if tail and tail.strip():  # keep text that followed the dropped element
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
 
 
 def _chrome_by(el: etree._Element, rules: ChromeRules) -> str:
@@ -119,7 +106,7 @@ def prune(content: etree._Element, rules: ChromeRules) -> None:
         cls = el.get("class")
         if cls and "material" in cls and not rules.icon_font_classes.isdisjoint(cls.lower().split()):
             for child in list(el):
-                _remove_keep_tail(child)
+                remove_keep_tail(child, keep_blank_tail=False)
             el.text = None  # a ligature icon: its text is a glyph name, not visible words
             continue
         why = _chrome_by(el, rules)
@@ -134,7 +121,7 @@ def prune(content: etree._Element, rules: ChromeRules) -> None:
                 continue
         doomed.append(el)
     for el in doomed:
-        _remove_keep_tail(el)
+        remove_keep_tail(el, keep_blank_tail=False)
 
 
 def _salvage(content: etree._Element, rules: ChromeRules) -> None:
@@ -163,7 +150,7 @@ def _salvage(content: etree._Element, rules: ChromeRules) -> None:
                 break
             for child in before:
                 if isinstance(child.tag, str) and _link_dense(child):
-                    _remove_keep_tail(child)
+                    remove_keep_tail(child, keep_blank_tail=False)
             node = main
 
 

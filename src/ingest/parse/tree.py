@@ -25,3 +25,19 @@ def text_of(el: etree._Element) -> str:
 def to_html(el: etree._Element) -> str:
     """el serialised as HTML, its tail included (as lxml.html.tostring does)."""
     return etree.tostring(el, encoding="unicode", method="html")
+
+
+def remove_keep_tail(el: etree._Element, keep_blank_tail: bool = True) -> None:
+    """Remove el, keeping the text that followed it in place (whitespace-only tails too,
+    unless keep_blank_tail is False)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    prev = el.getprevious()
+    parent.remove(el)
+    if tail and (keep_blank_tail or tail.strip()):
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
