@@ -334,4 +334,6 @@ def question_paragraphs(r: MarkupRules, paragraphs: list) -> None:
         if (not text.endswith(("?", "？")) or len(text) > r.bold_max_chars or ". " in text
                 or "? " in text):
             continue
+        if _bold_line([p.text or "", *(part for child in p for part in (child, child.tail or ""))], r):
+            continue  # a bold-only line is the walker's "bold" heading already
         make_heading(p, "question")
