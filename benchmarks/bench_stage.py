@@ -1,4 +1,4 @@
-"""The per-page stage (`ingest.pipeline.process_page`: read, decode, parse, classify, extract,
+"""The per-page stage (`ingest.page.process.process_page`: read, decode, parse, classify, extract,
 validate) against the bare `BeautifulSoup(page, "lxml")` parse, in one process.
 
     taskset -c 1 python benchmarks/bench_stage.py --pages 300 --rounds 3
@@ -21,8 +21,8 @@ from bs4 import BeautifulSoup
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import write_corpus  # noqa: E402
 
-from ingest.acquire import discover_pages  # noqa: E402
-from ingest.pipeline import process_page  # noqa: E402
+from ingest.page.acquire import discover_pages  # noqa: E402
+from ingest.page.process import process_page  # noqa: E402
 from ingest.settings import BuildSettings  # noqa: E402
 
 

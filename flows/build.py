@@ -7,6 +7,7 @@ batch the library spreads pages over worker processes and reuses cached results.
 
 from __future__ import annotations
 
+import inspect
 import time
 from pathlib import Path
 
@@ -24,15 +25,13 @@ from flows.artifacts import publish_artifacts  # noqa: E402
 from flows.runners import task_runner  # noqa: E402
 
 from ingest import progress  # noqa: E402
-from ingest.acquire import PageRef  # noqa: E402
-from ingest.cache import ExtractionCache, extract_with_cache  # noqa: E402
-from ingest.incremental import Fingerprint, build_key, fingerprint_raw, unchanged_release  # noqa: E402
-from ingest.parallel import failed_batch, shutdown_pool  # noqa: E402
-from ingest.pipeline import PageResult  # noqa: E402
-from ingest.publish import latest_release  # noqa: E402
+from ingest.build import run  # noqa: E402
+from ingest.build.finalize import DriftError  # noqa: E402
+from ingest.build.incremental import Fingerprint  # noqa: E402
 from ingest.contract import SchemaContractError  # noqa: E402
-from ingest.release import DriftError, finalize, summary_from_manifest  # noqa: E402
-from ingest.settings import BuildSettings  # noqa: E402
+from ingest.page.parallel import shutdown_pool  # noqa: E402
+from ingest.page.process import PageResult  # noqa: E402
+from ingest.settings import DEFAULT_OUT, DEFAULT_RAW, BuildSettings, settings_parameters  # noqa: E402
 
 DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5}
 
@@ -40,20 +39,13 @@ DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff
 @task(name="discover-pages", cache_policy=NO_CACHE, **DISK_RETRIES)
 def discover_task(raw: str, out: str) -> Fingerprint:
     """Every current page under the raw folder, with the SHA-256 of its bytes (superseded versions counted)."""
-    return fingerprint_raw(Path(raw), Path(out))
+    return run.discover(Path(raw), Path(out))
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE, **DISK_RETRIES)
-def extract_task(pages: list[tuple[PageRef, str | None]], settings: BuildSettings, out: str, use_cache: bool) -> list[PageResult]:
+def extract_task(pages: run.Batch, settings: BuildSettings, out: str, use_cache: bool) -> list[PageResult]:
     """Extract one batch of pages (never raises for a bad page: it is quarantined)."""
-    cache = ExtractionCache.for_output(Path(out)) if use_cache else None
-    try:
-        results, hits = extract_with_cache(pages, settings, cache, on_progress=lambda n: progress.report("extract", n))
-    finally:
-        if cache is not None:
-            cache.close()
-    progress.report("cache_hits", hits)
-    return results
+    return run.extract_batch(pages, settings, Path(out), use_cache)
 
 
 def _retry_unless_refused(task, task_run, state) -> bool:
@@ -63,12 +55,10 @@ def _retry_unless_refused(task, task_run, state) -> bool:
 
 
 @task(name="publish-release", cache_policy=NO_CACHE, retry_condition_fn=_retry_unless_refused, **DISK_RETRIES)
-def publish_task(results: list[PageResult], out: str, force: bool, stage_seconds: dict, settings: BuildSettings,
-                 fp_digest: str, strict: bool, superseded: int = 0) -> dict:
+def publish_task(results: list[PageResult], out: str, settings: BuildSettings, fp: Fingerprint, force: bool,
+                 stage_seconds: dict) -> dict:
     """Assemble the datasets and publish the release atomically."""
-    return finalize(results, Path(out), force=force, stage_seconds=stage_seconds, dedup_threshold=settings.dedup_threshold,
-                    inputs={"pages": len(results), "digest": fp_digest, "superseded": superseded}, build=build_key(settings),
-                    strict=strict, drift_margin=settings.drift_margin).as_dict()
+    return run.publish(results, Path(out), settings, fp, force, stage_seconds).as_dict()
 
 
 @task(name="publish-artifacts", cache_policy=NO_CACHE)
@@ -77,46 +67,48 @@ def artifacts_task(summary: dict) -> None:
     publish_artifacts(summary)
 
 
-@flow(name="build", log_prints=False, validate_parameters=False, task_runner=task_runner())
-def build(raw: str = "raw", out: str = "normalized", batch_size: int = 500, workers: int | None = None,
-          force: bool = False, max_page_bytes: int = 5_000_000, page_time_limit: float = 10.0,
-          dedup_threshold: float = 0.8, use_cache: bool = True, strict: bool = False,
-          drift_margin: float = 0.2) -> dict:
+def _build(raw: str = DEFAULT_RAW, out: str = DEFAULT_OUT, force: bool = False, use_cache: bool = True,
+           **settings) -> dict:
     """Build and publish a release from the pages under `raw` into `out`.
 
     A rerun with unchanged inputs and settings publishes nothing and says so;
     `force` rebuilds and publishes anyway, `use_cache=False` re-extracts every page;
-    `strict` refuses to publish when a site's field coverage dropped by more than
-    `drift_margin` (layout drift)."""
+    the other parameters are the fields of ingest.settings.BuildSettings (e.g. `strict`
+    refuses to publish when a site's field coverage dropped by more than `drift_margin`)."""
     raw, out = str(Path(raw).resolve()), str(Path(out).resolve())  # task runs may execute elsewhere (Dask workers)
-    settings = BuildSettings(batch_size=batch_size, max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
-                             dedup_threshold=dedup_threshold, drift_margin=drift_margin,
-                             **({"workers": workers} if workers is not None else {}))
+    settings = BuildSettings.from_given(settings)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     fp = discover_task(raw, out)
     timings["discover"] = time.perf_counter() - started
-    if not force and (manifest := unchanged_release(Path(out), fp, settings)) is not None:
-        summary = summary_from_manifest(manifest, latest_release(Path(out)), timings).as_dict()
+    if not force and (unchanged := run.unchanged(Path(out), fp, settings, timings)) is not None:
+        summary = unchanged.as_dict()
         artifacts_task(summary)
         return summary
     progress.report("extract", 0, len(fp.pages))
     started = time.perf_counter()
-    results: list[PageResult] = []
-    batches = [fp.pages[i:i + settings.batch_size] for i in range(0, len(fp.pages), settings.batch_size)]
+    batches = run.batches(fp, settings)
     try:
         futures = extract_task.map(batches, settings=unmapped(settings), out=unmapped(out),
                                    use_cache=unmapped(use_cache and not force))
         wait(futures)
-        for batch, future in zip(batches, futures):
-            if future.state.is_completed():
-                results.extend(future.result())
-            else:  # a batch that failed all its retries: its pages are quarantined, other batches go on
-                results.extend(failed_batch([ref for ref, _ in batch], future.state.message or "batch failed"))
+        # a batch that failed all its retries: its pages are quarantined, other batches go on
+        results = run.collect((batch, future.result() if future.state.is_completed() else None,
+                               future.state.message or "batch failed") for batch, future in zip(batches, futures))
     finally:
         shutdown_pool()
     timings["extract"] = time.perf_counter() - started
     # quote(): Prefect would otherwise walk (and copy) every result looking for futures, ~1.4 ms a page
-    summary = publish_task(quote(results), out, force, timings, settings, fp.digest, strict, fp.superseded)
+    summary = publish_task(quote(results), out, settings, fp, force, timings)
     artifacts_task(summary)
     return summary
+
+
+def flow_signature(fn, *leading: inspect.Parameter) -> inspect.Signature:
+    """fn's parameters before its **settings, then `leading`, then one keyword per BuildSettings field."""
+    own = [p for p in inspect.signature(fn).parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+    return inspect.Signature([*own, *leading, *settings_parameters()], return_annotation=dict)
+
+
+_build.__signature__ = flow_signature(_build)  # type: ignore[attr-defined]
+build = flow(name="build", log_prints=False, validate_parameters=False, task_runner=task_runner())(_build)

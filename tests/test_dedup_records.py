@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.acquire import discover_pages
-from ingest.assemble import assemble
+from ingest.page.acquire import discover_pages
+from ingest.build.assemble import assemble
 from ingest.dedup.records import deduplicate, merge_versions
-from ingest.parallel import extract_pages
+from ingest.page.parallel import extract_pages
 from ingest.settings import BuildSettings
 from tests.conftest import REPO
 

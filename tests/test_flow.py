@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ingest.acquire import discover_pages
+from ingest.page.acquire import discover_pages
 from ingest.publish import verify_release
 from tests.conftest import RAW_SAMPLE
 
@@ -71,7 +71,7 @@ def test_cli_fails_fast_with_one_line_cause(tmp_path, args, cause):
 @pytest.mark.slow
 def test_a_failed_batch_is_quarantined_and_the_others_publish(prefect_harness, tmp_path, monkeypatch):
     import flows.build as build_module
-    from ingest.cache import extract_with_cache
+    from ingest.page.cache import extract_with_cache
 
     def flaky(pages, *args, **kwargs):
         if any("health-example" in ref.rel_path for ref, _ in pages):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.acquire import PageRef, discover_pages
-from ingest.parallel import extract_pages
-from ingest.pipeline import process_page, record_id
+from ingest.page.acquire import PageRef, discover_pages
+from ingest.page.parallel import extract_pages
+from ingest.page.process import process_page, record_id
 from ingest.settings import BuildSettings
 from tests.test_properties import PROCEDURE
 
@@ -45,7 +45,7 @@ def test_bad_pages_are_quarantined_with_a_reason(tmp_path, name, data, reason):
 
 
 def test_time_limit_quarantines_a_slow_page(tmp_path, monkeypatch):
-    import ingest.pipeline as pipeline
+    import ingest.page.process as pipeline
 
     def slow(*args, **kwargs):
         while True:
@@ -104,7 +104,7 @@ def test_time_limit_also_holds_in_worker_threads(tmp_path, monkeypatch):
     # Prefect runs tasks in worker threads, where SIGALRM cannot be used
     import threading
 
-    import ingest.pipeline as pipeline
+    import ingest.page.process as pipeline
 
     def slow(*args, **kwargs):
         while True:

@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from ingest.acquire import PageRef
+from ingest.page.acquire import PageRef
 from ingest.errors import QUARANTINE_REASONS
 from ingest.extract.procedure import extract_procedure
 from ingest.parse.html import parse_html
 from ingest.parse.text import parse_text
-from ingest.pipeline import process_page
+from ingest.page.process import process_page
 from ingest.settings import BuildSettings
 
 TAGS = ["div", "p", "ul", "ol", "li", "h1", "h2", "h3", "strong", "b", "table", "tr", "td", "th", "dl", "dt",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 
-from ingest.acquire import discover_pages
-from ingest.parallel import extract_pages
+from ingest.page.acquire import discover_pages
+from ingest.page.parallel import extract_pages
 from ingest.publish import LATEST, latest_release, publish_release, verify_release
-from ingest.release import finalize
+from ingest.build.finalize import finalize
 from ingest.settings import BuildSettings
 
 RECORDS = {"procedures": [{"id": "procedure:cpt:29881", "title": "Knee scope"},

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from ingest.acquire import discover_pages
-from ingest.assemble import assemble
-from ingest.parallel import extract_pages
+from ingest.page.acquire import discover_pages
+from ingest.build.assemble import assemble
+from ingest.page.parallel import extract_pages
 from ingest.settings import BuildSettings
 from tests.conftest import GOLDEN, RAW_SAMPLE
 from tests.helpers import mismatches

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.cli import app
-from ingest.incremental import fingerprint_raw
+from ingest.build.incremental import fingerprint_raw
 from ingest.scrape.crawl import scrape
 from ingest.scrape.store import StoreBusy, store_lock
 from tests.conftest import RAW_SAMPLE
@@ -194,7 +194,7 @@ def test_gc_raw_needs_a_policy_and_a_scraped_store(tmp_path):
 
 
 def test_discovery_trusts_the_manifest_hash_while_size_and_mtime_match(site, tmp_path, monkeypatch):
-    import ingest.incremental as incremental
+    import ingest.build.incremental as incremental
 
     raw = _three_versions(site, tmp_path)
     site.page("/cpt/64721/", CARPAL)
@@ -257,7 +257,7 @@ def test_gc_plan_by_count_age_and_shared_bodies():
 
 
 def test_the_manifest_index_reads_only_appended_lines_and_notices_a_rewrite(tmp_path):
-    from ingest.acquire import read_fetch_manifest
+    from ingest.page.acquire import read_fetch_manifest
     from ingest.raw_retention import gc_raw
 
     raw, index = tmp_path / "raw", tmp_path / "out" / ".cache" / "index.json"

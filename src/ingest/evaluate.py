@@ -1,6 +1,6 @@
 """Extraction quality against hand-made truth: the yardstick for real pages.
 
-Every page goes through `ingest.pipeline.process_page`, the per-page stage `ingest build`
+Every page goes through `ingest.page.process.process_page`, the per-page stage `ingest build`
 runs, so what is scored is what a release would hold for that page. Scores (like
 trafilatura's evaluation): page-type precision and recall; item-level precision, recall
 and F1 per labelled list section (items matched one to one by normalized text
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import orjson
 
-from ingest.acquire import discover_pages
-from ingest.pipeline import process_page
+from ingest.page.acquire import discover_pages
+from ingest.page.process import process_page
 from ingest.settings import BuildSettings
 
 LIST_SECTIONS = ("indications", "preparation", "procedure_steps", "personnel", "risks", "benefits",

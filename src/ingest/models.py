@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -170,13 +171,44 @@ def _code_entry_model() -> type[BaseModel]:
     return CodeEntry
 
 
-# Dataset name -> record model. Order is the order of the dataset card.
+
+
+@dataclass(frozen=True)
+class CodeRefRule:
+    """Where a record of a page type refers to codes (data read by ingest.extract.refs)."""
+
+    own_code: bool = False  # its `code`/`code_system` (system CPT when unstated), described by its title
+    code_list: str | None = None  # a field holding CodeRefs (system, code, description)
+    modifier_list: str | None = None  # a field holding Modifiers (modifier, description)
+    text_fields: tuple[str, ...] = ()  # fields whose text is scanned for further codes
+
+
+@dataclass(frozen=True)
+class PageTypeSpec:
+    """Everything the build knows about one page type, in one place."""
+
+    name: str  # the page type, as Source.page_type and the record's `page_type`
+    dataset: str  # the dataset its records go to
+    model: type[BaseModel]  # the record model
+    extractor: str  # the module extracting its fields; `name` is its key in ingest.EXTRACTOR_VERSIONS
+    id_rule: Literal["code_or_title", "term"]  # how its record id is made (ingest.extract.ids)
+    code_refs: CodeRefRule  # the codes its records refer to (ingest.extract.refs)
+
+
+# The page-type registry: page type -> dataset, model, extractor, id rule, code references.
+# Order is the order of the datasets (card, report, quality.json).
+PAGE_TYPES: dict[str, PageTypeSpec] = {spec.name: spec for spec in (
+    PageTypeSpec("procedure", "procedures", ProcedureRecord, "ingest.extract.procedure", "code_or_title",
+                 CodeRefRule(own_code=True, text_fields=("summary", "purpose"))),
+    PageTypeSpec("term", "terms", TermRecord, "ingest.extract.term", "term", CodeRefRule(code_list="codes")),
+    PageTypeSpec("billing", "billing", BillingRecord, "ingest.extract.billing", "code_or_title",
+                 CodeRefRule(own_code=True, modifier_list="modifiers")),
+)}
+# Dataset name -> the page type whose records it holds (datasets of pages only: not codes, not quarantine).
+BY_DATASET: dict[str, PageTypeSpec] = {spec.dataset: spec for spec in PAGE_TYPES.values()}
+# Dataset name -> record model. Order is the order of the dataset card: page datasets, codes, quarantine.
 DATASETS: dict[str, type[BaseModel]] = {
-    "procedures": ProcedureRecord,
-    "terms": TermRecord,
-    "billing": BillingRecord,
+    **{spec.dataset: spec.model for spec in PAGE_TYPES.values()},
     "codes": _code_entry_model(),
     "quarantine": QuarantineEntry,
 }
-# Datasets whose records come from pages (each has `sources`).
-PAGE_DATASETS = {"procedure": "procedures", "term": "terms", "billing": "billing"}

@@ -70,14 +70,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def inputs_digest(pages: list[tuple[str, str | None]]) -> str:
-    """SHA-256 over the sorted (path, sha256) of every input page."""
-    h = hashlib.sha256()
-    for path, sha in sorted(pages):
-        h.update(f"{path}\0{sha or '-'}\n".encode())
-    return h.hexdigest()
-
-
 def latest_release(out_dir: Path) -> Path | None:
     """The release directory `latest` points to, if any."""
     link = Path(out_dir) / LATEST
@@ -92,8 +84,12 @@ def read_manifest(release_dir: Path) -> dict:
 
 def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], quarantine: list[dict],
                     pages: list[tuple[str, str | None]], extra: dict | None = None,
-                    extra_files: dict[str, bytes] | None = None, force: bool = False) -> ReleaseInfo:
-    """Write a release under out_dir/releases/<id>/ and point out_dir/latest at it."""
+                    extra_files: dict[str, bytes] | None = None, force: bool = False,
+                    inputs: dict | None = None) -> ReleaseInfo:
+    """Write a release under out_dir/releases/<id>/ and point out_dir/latest at it.
+
+    `inputs`: the manifest's record of the inputs (ingest.build.incremental computes its digest;
+    default: the number of pages); `extra` adds manifest fields and may not replace one."""
     out_dir = Path(out_dir)
     releases = out_dir / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
@@ -143,7 +139,7 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], qu
         "schema_evolution": evolution.to_json(),
         "ingest_version": __version__,
         "extractor_version": EXTRACTOR_VERSION,
-        "inputs": {"pages": len(pages), "digest": inputs_digest(pages)},
+        "inputs": inputs if inputs is not None else {"pages": len(pages)},
         "content_digest": content_digest,
         "counts": counts,
         "changes": changes.summary(),
@@ -151,8 +147,10 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], qu
                                  "schema": schemas.get(name[:-6])}
                      for name in sorted(payload) if name.endswith(".jsonl")},
         "files": dict(sorted(files.items())),
-        **(extra or {}),
     }
+    if clash := sorted(set(extra or {}) & set(manifest)):
+        raise ValueError(f"extra manifest fields would replace the manifest's own: {clash}")
+    manifest.update(extra or {})
     files[REPORT] = _write(tmp / REPORT, _report(datasets, quarantine, payload, manifest, changes).encode())
     manifest["files"] = dict(sorted(files.items()))
     _write(tmp / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))

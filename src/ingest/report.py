@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from ingest.jsonl import read_jsonl
+from ingest.models import DATASETS
 
 from ingest.report_html import (Html, bar, card, h, join, note, num, page, pct, plural, section, short, size, table,
                                 tag, tone)
@@ -35,7 +36,7 @@ EXAMPLES_PER_REASON = 5
 MAX_CLUSTERS = 50
 MAX_CONFLICTS = 50
 MAX_CHANGES = 10
-DATASET_ORDER = ("procedures", "terms", "billing", "codes")
+DATASET_ORDER = tuple(name for name in DATASETS if name != "quarantine")  # the page-type registry's order, then codes
 LEVELS = ("exact", "near_duplicate", "same_entity")
 KINDS = ("added", "removed", "changed")
 # the fields the report reads from records (the loader keeps only these: memory grows with records, not their size)
@@ -114,7 +115,7 @@ def load_release(release_dir: Path) -> dict[str, Any]:
         datasets[name] = _read_jsonl(release_dir / file, keep) or []
     quarantine = _read_jsonl(release_dir / QUARANTINE) or []
     if quality is None:
-        from ingest.quality import quality_report
+        from ingest.build.quality import quality_report
 
         try:
             quality = quality_report(datasets, quarantine)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+from typing import Any
 
 from pydantic import BaseModel, Field
+
+DEFAULT_RAW = "raw"  # the raw pages folder of `ingest build/serve/refresh` and the flows
+DEFAULT_OUT = "normalized"  # their output folder
 
 
 def usable_cpus() -> int:
@@ -23,7 +28,10 @@ def default_workers() -> int:
 
 
 class BuildSettings(BaseModel):
-    """Knobs of one build."""
+    """Knobs of one build: the one place their defaults, ranges and descriptions are written.
+
+    The CLI flags of `ingest build/serve/refresh`, the parameters of the `build` and `refresh`
+    flows and prefect.yaml's deployments are generated from (or checked against) these fields."""
 
     max_page_bytes: int = Field(5_000_000, ge=1, description="Pages larger than this are quarantined as too_large.")
     page_time_limit: float = Field(10.0, gt=0, description="Seconds one page may take to extract before it is quarantined as timeout.")
@@ -32,3 +40,27 @@ class BuildSettings(BaseModel):
     chunk_size: int = Field(25, ge=1, description="Pages sent to a worker process at a time.")
     dedup_threshold: float = Field(0.8, gt=0.0, le=1.0, description="Jaccard similarity at which two pages are near-duplicates.")
     drift_margin: float = Field(0.2, gt=0.0, le=1.0, description="Drop in a site's field coverage against the previous release that flags layout drift (0.2 = 20 points).")
+    strict: bool = Field(False, description="Refuse to publish when a site's field coverage drops by more than the drift margin (layout drift).")
+
+    @classmethod
+    def from_given(cls, values: dict[str, Any]) -> BuildSettings:
+        """Settings from the values given (None: not given, the default applies)."""
+        return cls(**given_settings(values))
+
+
+def given_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """The build settings among values that were given (not None)."""
+    return {name: value for name, value in values.items() if name in BuildSettings.model_fields and value is not None}
+
+
+def settings_default(name: str) -> Any:
+    """A setting's default as a parameter default (None when computed at run time, like `workers`)."""
+    field = BuildSettings.model_fields[name]
+    return None if field.default_factory is not None else field.default
+
+
+def settings_parameters() -> list[inspect.Parameter]:
+    """One keyword-only parameter per setting, with its default (for generated flow signatures)."""
+    return [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=settings_default(name),
+                              annotation=field.annotation if field.default_factory is None else field.annotation | None)
+            for name, field in BuildSettings.model_fields.items()]

@@ -17,7 +17,7 @@ from ingest import models
 from ingest.contract import IncompatibleRelease, SchemaContractError, check_readable, evolve, model_schemas
 from ingest.history import release_dirs
 from ingest.publish import latest_release, read_manifest, verify_release
-from ingest.release import finalize
+from ingest.build.finalize import finalize
 
 from .conftest import model_with, model_without
 

@@ -25,7 +25,7 @@ from ingest.export import ExportError, export_release
 from ingest.history import dataset_files
 from ingest.models import ProcedureRecord, QuarantineEntry, TermRecord
 from ingest.publish import latest_release, read_manifest
-from ingest.release import finalize
+from ingest.build.finalize import finalize
 
 from .conftest import model_with, model_without
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ingest.acquire import discover_pages
+from ingest.page.acquire import discover_pages
 from ingest.publish import verify_release
 from tests.conftest import RAW_SAMPLE
 from tests.distributed.conftest import Cluster

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.acquire import discover_pages
+from ingest.page.acquire import discover_pages
 from ingest.decode import decode_page, xml_safe
 from ingest.parse.html import parse_html
-from ingest.pipeline import process_page
+from ingest.page.process import process_page
 from ingest.settings import BuildSettings
 
 HOSTILE = Path(__file__).resolve().parent.parent / "fixtures" / "hostile"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ingest.crossref import RECORD_TYPE
+from ingest.models import PAGE_TYPES
 
 _NOT_GRADED = frozenset({"id", "schema_version", "page_type", "sources", "sections_recovered", "language",
                          "section_sources", "page_type_evidence", "headings_unmatched"})
@@ -29,8 +29,8 @@ def field_coverage(records: list[dict]) -> dict[str, float]:
 def quality_report(datasets: dict[str, list[dict]], quarantine: list[dict]) -> dict:
     """The release's quality summary (written as quality.json)."""
     page_types: dict[str, dict] = {}
-    for dataset, page_type in RECORD_TYPE.items():
-        records = datasets.get(dataset, [])
+    for page_type, spec in PAGE_TYPES.items():
+        records = datasets.get(spec.dataset, [])
         pages = sum(len(r["sources"]) for r in records)
         page_types[page_type] = {"pages": pages, "records": len(records), "field_coverage": field_coverage(records)}
     unsupported = Counter(q.get("page_type") or "unclassified" for q in quarantine)
@@ -80,8 +80,8 @@ def site_of(source: dict) -> str:
 def site_coverage(datasets: dict[str, list[dict]]) -> dict[str, dict[str, dict[str, float]]]:
     """Field coverage per site and page type: {site: {page_type: {field: share}}}."""
     grouped: dict[str, dict[str, list[dict]]] = {}
-    for dataset, page_type in RECORD_TYPE.items():
-        for record in datasets.get(dataset, []):
+    for page_type, spec in PAGE_TYPES.items():
+        for record in datasets.get(spec.dataset, []):
             grouped.setdefault(site_of(record["sources"][0]), {}).setdefault(page_type, []).append(record)
     return {site: {pt: field_coverage(recs) for pt, recs in sorted(types.items())} for site, types in sorted(grouped.items())}
 

@@ -10,9 +10,8 @@ import orjson
 from ingest.codes import CodeReference, build_index
 from ingest.codes.index import DescriptorIndex
 from ingest.jsonl import json_line
-from ingest.pipeline import record_id
-
-RECORD_TYPE = {"procedures": "procedure", "terms": "term", "billing": "billing"}
+from ingest.extract.ids import record_id
+from ingest.models import BY_DATASET
 
 
 @dataclass(slots=True)
@@ -32,14 +31,14 @@ def _references(items: Iterable[Item], remap: dict[str, str] | None = None) -> l
         rid = remap.get(item.record_id, item.record_id)
         for ref in item.code_refs:
             refs.append(CodeReference(system=ref["system"], code=ref["code"], description=ref["description"],
-                                      record_id=rid, record_type=RECORD_TYPE[item.dataset], field=ref["field"]))
+                                      record_id=rid, record_type=BY_DATASET[item.dataset].name, field=ref["field"]))
     return refs
 
 
 def resolve_procedure_codes(items: list[Item]) -> int:
     """Give procedure records that state no code the code whose descriptor (in another page's
     code table) equals their title exactly; returns how many were resolved. Items change in place."""
-    # a procedure's own code is always among its code references (field "code"), see pipeline.code_references
+    # a procedure's own code is always among its code references (field "code"), see ingest.extract.refs
     unresolved = [item for item in items
                   if item.dataset == "procedures" and not any(ref["field"] == "code" for ref in item.code_refs)]
     if not unresolved:

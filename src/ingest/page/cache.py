@@ -19,19 +19,19 @@ from pathlib import Path
 import orjson
 
 from ingest import EXTRACTOR_VERSIONS
-from ingest.acquire import PageRef
-from ingest.pipeline import PageResult
+from ingest.models import PAGE_TYPES
+from ingest.page.acquire import PageRef
+from ingest.page.process import PageResult
 from ingest.settings import BuildSettings
 
 CACHE_FILE = ".cache/extract.sqlite"
-_ALL_TYPES = ("procedure", "term", "billing")
 _TABLE = "page_results"
-_RESULT_FIELDS = tuple(f.name for f in fields(PageResult) if f.name != "record_json")  # the record: own column
+_RESULT_FIELDS = tuple(f.name for f in fields(PageResult) if f.name not in ("record_json", "ref"))  # record: own column
 
 
 def depends_on(page_type: str | None) -> dict[str, str]:
     """Versions of the components a result for this page type depended on."""
-    parts = ["decode", "parse", "classify"] + ([page_type] if page_type in _ALL_TYPES else list(_ALL_TYPES))
+    parts = ["decode", "parse", "classify"] + ([page_type] if page_type in PAGE_TYPES else list(PAGE_TYPES))
     return {p: EXTRACTOR_VERSIONS[p] for p in parts}
 
 
@@ -91,14 +91,18 @@ class ExtractionCache:
 def extract_with_cache(pages: list[tuple[PageRef, str | None]], settings: BuildSettings, cache: ExtractionCache | None,
                        on_progress=None) -> tuple[list[PageResult], int]:
     """PageResults for pages (sorted by path), reusing cached ones; returns (results, cache hits)."""
-    from ingest.parallel import extract_pages
+    from ingest.page.parallel import extract_pages
 
     progress = on_progress or (lambda n: None)
     if cache is None:
         return extract_pages([ref for ref, _ in pages], settings, on_progress), 0
     keys = {ref.rel_path: page_key(ref, sha, settings) for ref, sha in pages if sha}
     hits = cache.get_many(list(keys.values()))
-    cached = [hits[keys[ref.rel_path]] for ref, _ in pages if keys.get(ref.rel_path) in hits]
+    cached = []
+    for ref, _ in pages:
+        if (hit := hits.get(keys.get(ref.rel_path))) is not None:
+            hit.ref = ref
+            cached.append(hit)
     progress(len(cached))
     todo = [ref for ref, _ in pages if keys.get(ref.rel_path) not in hits]
     fresh = extract_pages(todo, settings, on_progress) if todo else []

@@ -17,9 +17,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 
 from ingest import faults
-from ingest.acquire import PageRef
+from ingest.page.acquire import PageRef
 from ingest.models import QuarantineEntry
-from ingest.pipeline import PageResult, process_page
+from ingest.page.process import PageResult, process_page
 from ingest.settings import BuildSettings
 
 _pool: ProcessPoolExecutor | None = None
@@ -31,7 +31,7 @@ def _get_pool(workers: int) -> ProcessPoolExecutor:
     if _pool is None or _pool_workers != workers:
         shutdown_pool()
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["ingest.pipeline"])
+        ctx.set_forkserver_preload(["ingest.page.process"])
         _pool, _pool_workers = ProcessPoolExecutor(max_workers=workers, mp_context=ctx), workers
     return _pool
 
@@ -111,11 +111,11 @@ def failed_batch(refs: Sequence[PageRef], detail: str) -> list[PageResult]:
     for ref in refs:
         entry = QuarantineEntry(path=ref.rel_path, size=max(ref.size, 0), reason="internal_error",
                                 detail=f"the batch holding this page failed: {detail}"[:500], uri=ref.url)
-        out.append(PageResult(ref.rel_path, None, quarantine=entry.model_dump(mode="json")))
+        out.append(PageResult(ref.rel_path, None, quarantine=entry.model_dump(mode="json"), ref=ref))
     return out
 
 
 def _crashed(ref: PageRef) -> PageResult:
     entry = QuarantineEntry(path=ref.rel_path, size=max(ref.size, 0), reason="worker_crash",
                             detail="the extraction process died twice on this page", uri=ref.url)
-    return PageResult(ref.rel_path, None, quarantine=entry.model_dump(mode="json"))
+    return PageResult(ref.rel_path, None, quarantine=entry.model_dump(mode="json"), ref=ref)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from ingest.settings import DEFAULT_OUT, DEFAULT_RAW, BuildSettings, given_settings
 
 app = typer.Typer(help="Raw medical-procedure pages -> validated, deduplicated, versioned JSONL datasets.",
                   no_args_is_help=True, add_completion=False)
@@ -31,17 +35,36 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _check_settings(**values) -> None:
-    """Fail with one line naming the option when a value is out of range (BuildSettings holds the ranges)."""
+def _check_settings(values: dict[str, Any]) -> BuildSettings:
+    """The settings given on the command line; fails with one line naming the option when a value is
+    out of range (BuildSettings holds the ranges)."""
     from pydantic import ValidationError
 
-    from ingest.settings import BuildSettings
-
     try:
-        BuildSettings(**values)
+        return BuildSettings.from_given(values)
     except ValidationError as exc:
         first = exc.errors()[0]
         _fail(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg'].lower()} (got {first['input']})")
+
+
+def _setting_option(name: str) -> inspect.Parameter:
+    """A keyword-only typer option for one BuildSettings field: its description, default and type."""
+    field = BuildSettings.model_fields[name]
+    flag = "--" + name.replace("_", "-")
+    decls = [f"{flag}/--no-{flag[2:]}"] if field.annotation is bool else [flag]
+    default = field.get_default(call_default_factory=True)
+    shown = f"{default} on this machine" if field.default_factory is not None else default
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Optional[field.annotation],
+                             default=typer.Option(None, *decls, help=f"{field.description} [default: {shown}]",
+                                                  show_default=False))
+
+
+def with_settings_options(command: Callable) -> Callable:
+    """Give command (which takes **settings) one option per BuildSettings field, after its own options."""
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values()
+           if p.kind != inspect.Parameter.VAR_KEYWORD]
+    command.__signature__ = inspect.Signature(own + [_setting_option(n) for n in BuildSettings.model_fields])
+    return command
 
 
 def _local_scheduler(address: str) -> bool:
@@ -53,29 +76,23 @@ def _local_scheduler(address: str) -> bool:
 
 
 @app.command()
+@with_settings_options
 def build(
-    raw: Annotated[Path, typer.Option(help="Folder of raw pages (.html, .htm, .txt), read recursively.")] = Path("raw"),
-    out: Annotated[Path, typer.Option(help="Output folder: releases/ and the `latest` link go here.")] = Path("normalized"),
-    workers: Annotated[int | None, typer.Option(help="Extraction processes (default: usable CPUs; 0 = in-process).")] = None,
-    batch_size: Annotated[int, typer.Option(help="Pages per Prefect task run.")] = 500,
+    raw: Annotated[Path, typer.Option(help="Folder of raw pages (.html, .htm, .txt), read recursively.")] = Path(DEFAULT_RAW),
+    out: Annotated[Path, typer.Option(help="Output folder: releases/ and the `latest` link go here.")] = Path(DEFAULT_OUT),
     force: Annotated[bool, typer.Option("--force", help="Ignore caches: re-extract every page and publish a new release.")] = False,
-    dedup_threshold: Annotated[float, typer.Option(help="Jaccard similarity at which pages are near-duplicates.")] = 0.8,
-    max_page_bytes: Annotated[int, typer.Option(help="Pages larger than this are quarantined.")] = 5_000_000,
-    page_time_limit: Annotated[float, typer.Option(help="Seconds a page may take before it is quarantined.")] = 10.0,
-    strict: Annotated[bool, typer.Option("--strict", help="Refuse to publish when a site's field coverage drops by more than the drift margin (layout drift).")] = False,
-    drift_margin: Annotated[float, typer.Option(help="Drop in a site's field coverage that flags layout drift (0.2 = 20 points).")] = 0.2,
     dask: Annotated[str | None, typer.Option(envvar="INGEST_DASK_ADDRESS", help="Run batches on a dask.distributed cluster, e.g. tcp://scheduler:8786 (needs a Prefect server: PREFECT_API_URL).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    **settings: Any,
 ) -> None:
     """Run the Prefect flow `build`: extract every raw page, publish a release, print a summary."""
     if not raw.is_dir():
         _fail(f"raw folder not found: {raw}")
-    _check_settings(batch_size=batch_size, max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
-                    dedup_threshold=dedup_threshold, drift_margin=drift_margin,
-                    **({"workers": workers} if workers is not None else {}))
+    checked = _check_settings(settings)
+    settings = given_settings(settings)
     _check_contract(out)
     started = time.perf_counter()
-    if not force and (unchanged := _unchanged(raw, out, max_page_bytes, dedup_threshold)) is not None:
+    if not force and (unchanged := _unchanged(raw, out, checked)) is not None:
         _print_summary(unchanged.as_dict(), time.perf_counter() - started)
         return
     from flows import prefect_env
@@ -92,7 +109,7 @@ def build(
             console.print("[yellow]warning:[/] --dask without PREFECT_API_URL: the flow's temporary Prefect server "
                           "listens on 127.0.0.1, which workers on other machines cannot reach (see docs/distributed.md)")
         build_flow = build_flow.with_options(task_runner=task_runner(dask))
-        workers = 0 if workers is None else workers  # each Dask worker extracts in its own process
+        settings.setdefault("workers", 0)  # each Dask worker extracts in its own process
 
     show_bar = console.is_terminal and not verbose
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -105,9 +122,7 @@ def build(
         progress.set_hook(hook)
         try:
             with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-                summary = build_flow(raw=str(raw), out=str(out), batch_size=batch_size, workers=workers, force=force,
-                                     max_page_bytes=max_page_bytes, page_time_limit=page_time_limit,
-                                     dedup_threshold=dedup_threshold, strict=strict, drift_margin=drift_margin)
+                summary = build_flow(raw=str(raw), out=str(out), force=force, **settings)
         except Exception as exc:  # noqa: BLE001 - one line for the user, details with --verbose
             _fail(f"build failed, nothing published: {type(exc).__name__}: {exc}")
         finally:
@@ -127,20 +142,13 @@ def _check_contract(out: Path) -> None:
         _fail(str(exc))
 
 
-def _unchanged(raw: Path, out: Path, max_page_bytes: int, dedup_threshold: float):
-    """The latest release's summary when inputs and settings are unchanged (no Prefect start-up)."""
-    from ingest.incremental import fingerprint_raw, unchanged_release
-    from ingest.publish import latest_release
-    from ingest.release import summary_from_manifest
-    from ingest.settings import BuildSettings
+def _unchanged(raw: Path, out: Path, settings: BuildSettings):
+    """The latest release's summary when inputs and settings are unchanged (the library's steps, no Prefect start-up)."""
+    from ingest.build import run
 
     started = time.perf_counter()
-    settings = BuildSettings(max_page_bytes=max_page_bytes, dedup_threshold=dedup_threshold)
-    fp = fingerprint_raw(raw, out)
-    manifest = unchanged_release(out, fp, settings)
-    if manifest is None:
-        return None
-    return summary_from_manifest(manifest, latest_release(out), {"discover": time.perf_counter() - started})
+    fp = run.discover(raw, out)
+    return run.unchanged(out, fp, settings, {"discover": time.perf_counter() - started})
 
 
 def _print_summary(summary: dict, elapsed: float) -> None:
@@ -168,22 +176,21 @@ def _print_summary(summary: dict, elapsed: float) -> None:
 
 
 @app.command()
+@with_settings_options
 def serve(
     cron: Annotated[str, typer.Option(help="Cron schedule, e.g. '0 3 * * *' (03:00 every day).")] = "0 3 * * *",
-    raw: Annotated[Path, typer.Option(help="Folder of raw pages.")] = Path("raw"),
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("normalized"),
+    raw: Annotated[Path, typer.Option(help="Folder of raw pages.")] = Path(DEFAULT_RAW),
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path(DEFAULT_OUT),
     name: Annotated[str, typer.Option(help="Deployment name.")] = "scheduled-build",
-    batch_size: Annotated[int, typer.Option(help="Pages per Prefect task run.")] = 500,
-    dedup_threshold: Annotated[float, typer.Option(help="Near-duplicate Jaccard threshold.")] = 0.8,
-    workers: Annotated[int | None, typer.Option(help="Extraction processes per run (default: all cores).")] = None,
     schedule_check: Annotated[float, typer.Option(help="Seconds to wait for the server to schedule a run before warning that schedules are not being created (0 = no check).")] = 60.0,
+    **settings: Any,
 ) -> None:
     """Serve the build flow on a schedule (a Prefect runner; needs a Prefect server for schedules).
 
     After registering the deployment, a background check warns in one line when the server
-    has scheduled no run for it within --schedule-check seconds; serving goes on regardless."""
-    _check_settings(batch_size=batch_size, dedup_threshold=dedup_threshold,
-                    **({"workers": workers} if workers is not None else {}))
+    has scheduled no run for it within --schedule-check seconds; serving goes on regardless.
+    The build settings given become the deployment's parameters."""
+    _check_settings(settings)
     from flows import prefect_env
 
     prefect_env.apply(quiet=False)
@@ -195,23 +202,25 @@ def serve(
         schedule_check = 0  # nothing would ever be scheduled: the note above says why
     serve_build(name=name, cron=cron, check_seconds=schedule_check,
                 say=lambda line: err.print(line, soft_wrap=True, markup=False, highlight=False),
-                parameters={"raw": str(raw.resolve()), "out": str(out.resolve()), "batch_size": batch_size,
-                            "dedup_threshold": dedup_threshold,
-                            **({"workers": workers} if workers is not None else {})})
+                parameters={"raw": str(raw.resolve()), "out": str(out.resolve()), **given_settings(settings)})
 
 
 @app.command()
+@with_settings_options
 def refresh(
     start: Annotated[list[str] | None, typer.Option(help="Start URL(s); links matching --allow are followed.")] = None,
     allow: Annotated[list[str] | None, typer.Option(help="URL glob(s) in scope, e.g. 'https://codes.example/cpt/*'.")] = None,
     sitemap: Annotated[list[str] | None, typer.Option(help="Sitemap or sitemap-index URL(s).")] = None,
     urls: Annotated[Path | None, typer.Option(help="File with one URL per line.")] = None,
     config: Annotated[Path | None, typer.Option(help="Scrape settings file (TOML), see docs/scraping.md.")] = None,
-    raw: Annotated[Path, typer.Option(help="Raw store folder.")] = Path("raw"),
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("normalized"),
+    raw: Annotated[Path, typer.Option(help="Raw store folder.")] = Path(DEFAULT_RAW),
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path(DEFAULT_OUT),
+    force: Annotated[bool, typer.Option("--force", help="Ignore caches: re-extract every page and publish a new release.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    **settings: Any,
 ) -> None:
     """Scrape, then build, as one Prefect flow (`refresh`)."""
+    _check_settings(settings)
     from flows import prefect_env
 
     prefect_env.apply(quiet=not verbose)
@@ -220,7 +229,8 @@ def refresh(
     started = time.perf_counter()
     try:
         result = refresh_flow(raw=str(raw), out=str(out), start=start, sitemap=sitemap, allow=allow,
-                              urls=str(urls) if urls else None, scrape_config=str(config) if config else None)
+                              urls=str(urls) if urls else None, scrape_config=str(config) if config else None,
+                              force=force, **given_settings(settings))
     except Exception as exc:  # noqa: BLE001
         _fail(f"refresh failed: {type(exc).__name__}: {exc}")
     scraped = result["scrape"]
@@ -230,8 +240,8 @@ def refresh(
 
 
 def _register_subcommands() -> None:
-    from ingest.contract_cli import register as register_contract
-    from ingest.eval_cli import register as register_eval
+    from ingest.cli.contract import register as register_contract
+    from ingest.cli.eval import register as register_eval
     from ingest.history_cli import register as register_history
     from ingest.report_cli import register as register_report
     from ingest.scrape.cli import register as register_scrape

@@ -11,10 +11,12 @@ from pathlib import Path
 import orjson
 
 from ingest import faults
-from ingest.assemble import assemble
-from ingest.pipeline import PageResult
+from ingest.build.assemble import assemble
+from ingest.page.process import PageResult
 from ingest.publish import jsonl_bytes, latest_release, publish_release
-from ingest.quality import headline, layout_drift, quality_report, site_coverage
+from ingest.build.incremental import Fingerprint, build_key, fingerprint
+from ingest.build.quality import headline, layout_drift, quality_report, site_coverage
+from ingest.settings import BuildSettings
 
 
 @dataclass
@@ -51,26 +53,32 @@ def _previous_sites(out_dir: Path) -> dict | None:
         return None
 
 
-def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
-             stage_seconds: dict[str, float] | None = None, dedup_threshold: float = 0.8,
-             inputs: dict | None = None, build: dict | None = None,
-             drift_margin: float = 0.2, strict: bool = False) -> BuildSummary:
-    """Assemble results and publish them as a release under out_dir (`inputs`: the input
-    fingerprint {pages, digest}; `build`: what besides inputs shaped it; both go in the manifest)."""
+def finalize(results: Sequence[PageResult], out_dir: Path, settings: BuildSettings | None = None,
+             inputs: Fingerprint | None = None, force: bool = False,
+             stage_seconds: dict[str, float] | None = None) -> BuildSummary:
+    """Assemble results and publish them as a release under out_dir.
+
+    The manifest records the inputs (`inputs`: discovery's fingerprint; without it, the pages the
+    results came from are fingerprinted here, superseded versions unknown) and what besides them
+    shaped the release (build_key(settings)): the next build on the same inputs and settings is
+    recognised as unchanged either way."""
+    settings = settings or BuildSettings()
+    if inputs is None:
+        inputs = fingerprint([r.ref for r in results if r.ref is not None])
     timings = dict(stage_seconds or {})
     started = time.perf_counter()
     faults.checkpoint("assemble")
-    assembly = assemble(results, dedup_threshold=dedup_threshold)
+    assembly = assemble(results, dedup_threshold=settings.dedup_threshold)
     faults.checkpoint("assemble.done")
     timings["assemble"] = time.perf_counter() - started
     started = time.perf_counter()
     quality = quality_report(assembly.datasets, assembly.quarantine)
     quality["sites"] = site_coverage(assembly.datasets)
-    drift = layout_drift(_previous_sites(Path(out_dir)), quality["sites"], drift_margin)
+    drift = layout_drift(_previous_sites(Path(out_dir)), quality["sites"], settings.drift_margin)
     quality["drift"] = drift
-    superseded = int((inputs or {}).get("superseded", 0))
+    superseded = inputs.superseded
     quality["superseded_versions"] = superseded
-    if drift and strict:
+    if drift and settings.strict:
         worst = max(drift, key=lambda d: d["drop"])
         raise DriftError(f"layout drift on {len(drift)} site field(s), e.g. {worst['site']} {worst['field']} "
                          f"{worst['previous']:.0%} -> {worst['current']:.0%}; nothing published (--strict)")
@@ -78,10 +86,9 @@ def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
     clusters = dict(sorted(Counter(c["level"] for c in assembly.duplicates).items()))
     extra = {"stats": assembly.stats, "quarantined": quarantined, "duplicate_clusters": clusters,
              "stage_seconds": {k: round(v, 3) for k, v in timings.items()}, "quality_headline": headline(quality),
-             "drift": drift}
-    extra.update({k: v for k, v in (("inputs", inputs), ("build", build)) if v is not None})
+             "drift": drift, "build": build_key(settings)}
     info = publish_release(out_dir, assembly.datasets, assembly.quarantine, assembly.pages, force=force,
-                           extra=extra,
+                           inputs=inputs.inputs, extra=extra,
                            extra_files={"quality.json": orjson.dumps(quality, option=orjson.OPT_INDENT_2),
                                         "duplicates.jsonl": jsonl_bytes(assembly.duplicates)})
     timings["publish"] = time.perf_counter() - started
@@ -95,7 +102,7 @@ def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
         published=info.published,
         stage_seconds={k: round(v, 3) for k, v in timings.items()},
         stats=assembly.stats,
-        quality=headline(quality) + ([("layout drift", f"{len(drift)} site field(s) dropped > {drift_margin:.0%}")]
+        quality=headline(quality) + ([("layout drift", f"{len(drift)} site field(s) dropped > {settings.drift_margin:.0%}")]
                                      if drift else []),
         superseded=superseded,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest import EXTRACTOR_VERSION, SCHEMA_VERSION
-from ingest.acquire import PageRef, discover
+from ingest.page.acquire import PageRef, discover
 from ingest.publish import latest_release, read_manifest
 from ingest.settings import BuildSettings
 
@@ -16,7 +16,7 @@ from ingest.settings import BuildSettings
 class Fingerprint:
     """Every input page with the SHA-256 of its bytes (None if unreadable), and one digest of all.
 
-    `superseded`: older versions of URLs left out of the build (see ingest.acquire);
+    `superseded`: older versions of URLs left out of the build (see ingest.page.acquire);
     `hashed`: pages whose bytes were read to hash them (the others' hash came from the
     scraper's manifest, their size and mtime unchanged)."""
 
@@ -24,6 +24,11 @@ class Fingerprint:
     digest: str
     superseded: int = 0
     hashed: int = 0
+
+    @property
+    def inputs(self) -> dict:
+        """The manifest's `inputs`: pages, digest, superseded versions."""
+        return {"pages": len(self.pages), "digest": self.digest, "superseded": self.superseded}
 
 
 def file_sha256(path: str) -> str | None:
@@ -40,7 +45,6 @@ def fingerprint(refs: list[PageRef], superseded: int = 0) -> Fingerprint:
 
     A page whose manifest hash is trusted (`ref.sha256`: same size and mtime as when the
     scraper stored it) is not read: a build's discovery costs a stat per current page."""
-    digest = hashlib.sha256()
     pages = []
     hashed = 0
     for ref in sorted(refs, key=lambda r: r.rel_path):
@@ -49,13 +53,22 @@ def fingerprint(refs: list[PageRef], superseded: int = 0) -> Fingerprint:
             sha = file_sha256(ref.path)
             hashed += 1
         pages.append((ref, sha))
+    return Fingerprint(pages, inputs_digest(pages, superseded), superseded, hashed)
+
+
+def inputs_digest(pages: list[tuple[PageRef, str | None]], superseded: int = 0) -> str:
+    """The release's input digest (manifest `inputs.digest`, the only one): SHA-256 over every page's
+    path, bytes' SHA-256 and fetch provenance (URL, fetch time, HTTP charset, earlier versions), in path
+    order, and the number of superseded versions."""
+    digest = hashlib.sha256()
+    for ref, sha in sorted(pages, key=lambda p: p[0].rel_path):
         parts = [ref.rel_path, sha or "-", ref.url or "", ref.fetched_at or "", ref.http_charset or ""]
         if ref.previous_versions:  # (only then: digests of stores without history stay as they were)
             parts.append(f"previous_versions={ref.previous_versions}")
         digest.update("\0".join(parts).encode() + b"\n")
     if superseded:
         digest.update(f"superseded {superseded}\n".encode())
-    return Fingerprint(pages, digest.hexdigest(), superseded, hashed)
+    return digest.hexdigest()
 
 
 MANIFEST_INDEX = ".cache/raw-manifest-index.json"

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from ingest.crossref import Item, code_index, resolve_procedure_codes
+from ingest.build.crossref import Item, code_index, resolve_procedure_codes
 from ingest.dedup.records import deduplicate
 from ingest.jsonl import Records
-from ingest.models import DATASETS
-from ingest.pipeline import PageResult
+from ingest.models import BY_DATASET
+from ingest.page.process import PageResult
 
 
 @dataclass
@@ -43,14 +43,13 @@ def assemble(results: Iterable[PageResult], dedup_threshold: float = 0.8) -> Ass
     by_dataset: dict[str, list[bytes]] = defaultdict(list)
     for item in items:
         by_dataset[item.dataset].append(item.line)
-    for dataset in DATASETS:
-        if dataset not in ("quarantine", "codes"):
-            lines = Records(by_dataset.get(dataset, []))
-            records, clusters, merged_ids = deduplicate(dataset, lines, dedup_threshold)
-            remap.update(merged_ids)
-            out.datasets[dataset] = records
-            out.duplicates.extend(clusters)
-            out.stats[f"{dataset}_pages_merged"] = len(lines) - len(records)
+    for dataset in BY_DATASET:  # the datasets of pages, in dataset order
+        lines = Records(by_dataset.get(dataset, []))
+        records, clusters, merged_ids = deduplicate(dataset, lines, dedup_threshold)
+        remap.update(merged_ids)
+        out.datasets[dataset] = records
+        out.duplicates.extend(clusters)
+        out.stats[f"{dataset}_pages_merged"] = len(lines) - len(records)
     out.datasets["codes"] = Records.of(code_index(items, remap))
     out.quarantine.sort(key=lambda q: q["path"])
     out.pages.sort()

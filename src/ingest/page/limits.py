@@ -1,0 +1,82 @@
+"""The per-page time limit: a page past its seconds raises PageTimeout in the thread extracting it."""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import threading
+import time
+from contextlib import contextmanager
+
+
+class PageTimeout(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise PageTimeout in this thread after `seconds`.
+
+    In the main thread a SIGALRM timer does it; in other threads (Prefect runs tasks in
+    worker threads) a timer thread raises the exception asynchronously in this one. Either
+    way it lands between two Python bytecodes, so a single C call (one lxml parse of a
+    page under the size cap) finishes first.
+    """
+    if seconds <= 0:
+        yield
+        return
+    if threading.current_thread() is threading.main_thread():
+        def _alarm(signum, frame):
+            raise PageTimeout(f"extraction exceeded {seconds:g} s")
+
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    token = _watchdog.arm(threading.get_ident(), time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _watchdog.disarm(token)
+
+
+class _Watchdog:
+    """One daemon thread that raises PageTimeout asynchronously in threads past their deadline."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._deadlines: dict[int, tuple[float, int]] = {}  # token -> (deadline, thread id)
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, thread_id: int, deadline: float) -> int:
+        with self._cond:
+            self._next += 1
+            self._deadlines[self._next] = (deadline, thread_id)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="ingest-page-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+            return self._next
+
+    def disarm(self, token: int) -> None:
+        with self._cond:  # after this, the watchdog can no longer fire for this token
+            self._deadlines.pop(token, None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for token, (deadline, thread_id) in list(self._deadlines.items()):
+                    if deadline <= now:
+                        del self._deadlines[token]
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(PageTimeout))
+                wait = min((d for d, _ in self._deadlines.values()), default=now + 60) - now
+                self._cond.wait(timeout=max(wait, 0.01))
+
+
+_watchdog = _Watchdog()
