@@ -10,7 +10,10 @@ import ingest
 import ingest.page.cache as cache_mod
 from ingest.page.acquire import discover_pages
 from ingest.page.cache import ExtractionCache, extract_with_cache
-from ingest.build.incremental import build_key, fingerprint, unchanged_release
+from ingest.build.incremental import build_key, fingerprint, fingerprint_raw, unchanged_release
+from ingest.build.run import run_build
+from ingest.page.parallel import extract_pages
+from ingest.publish import latest_release, publish_release, read_manifest
 from ingest.build.finalize import finalize
 from ingest.settings import BuildSettings
 from tests.conftest import RAW_SAMPLE
@@ -70,8 +73,28 @@ def test_unchanged_inputs_are_detected_and_any_change_is_not(raw_copy, tmp_path)
     out = tmp_path / "out"
     settings = BuildSettings(workers=0)
     fp, results, _ = _run(raw_copy, out, settings)
-    finalize(results, out, inputs={"pages": len(results), "digest": fp.digest}, build=build_key(settings))
+    finalize(results, out, settings, inputs=fp)
     assert unchanged_release(out, fingerprint(list(discover_pages(raw_copy))), settings) is not None
     assert unchanged_release(out, fp, BuildSettings(workers=0, dedup_threshold=0.9)) is None
     (raw_copy / "sample" / "exports" / "new.txt").write_text("Some new page\n")
     assert unchanged_release(out, fingerprint(list(discover_pages(raw_copy))), settings) is None
+
+
+def test_a_release_written_without_inputs_is_recognised_as_unchanged(raw_copy, tmp_path):
+    # finalize() given no fingerprint digests the pages its results came from, with the one formula
+    # discovery uses: the next build on the same raw folder and settings publishes nothing
+    out = tmp_path / "out"
+    settings = BuildSettings(workers=0)
+    results = extract_pages(list(discover_pages(raw_copy)), settings)
+    first = finalize(results, out, settings)
+    manifest = read_manifest(latest_release(out))
+    fp = fingerprint_raw(raw_copy, out)
+    assert manifest["inputs"] == fp.inputs and manifest["build"] == build_key(settings)
+    again = run_build(raw_copy, out, settings)
+    assert not again.published and again.release_id == first.release_id
+    assert run_build(raw_copy, out, BuildSettings(workers=0, max_page_bytes=1000)).published  # a setting changed
+
+
+def test_publish_refuses_extra_fields_that_replace_its_own(tmp_path):
+    with pytest.raises(ValueError, match="inputs"):
+        publish_release(tmp_path, {"procedures": []}, [], [], extra={"inputs": {"pages": 0, "digest": "x"}})

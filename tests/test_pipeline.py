@@ -9,7 +9,8 @@ import pytest
 
 from ingest.page.acquire import PageRef, discover_pages
 from ingest.page.parallel import extract_pages
-from ingest.page.process import process_page, record_id
+from ingest.extract.ids import record_id
+from ingest.page.process import process_page
 from ingest.settings import BuildSettings
 from tests.test_properties import PROCEDURE
 

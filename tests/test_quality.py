@@ -17,7 +17,8 @@ from tests.conftest import RAW_SAMPLE
 
 
 def _build(raw, out, **kw):
-    return finalize(extract_pages(list(discover_pages(raw)), BuildSettings(workers=0)), out, **kw)
+    settings = BuildSettings(workers=0, **kw)
+    return finalize(extract_pages(list(discover_pages(raw)), settings), out, settings)
 
 
 def test_quality_report_of_the_seeds(seeds_dir, tmp_path):

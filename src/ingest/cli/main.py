@@ -12,6 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -54,9 +55,9 @@ def _setting_option(name: str) -> inspect.Parameter:
     decls = [f"{flag}/--no-{flag[2:]}"] if field.annotation is bool else [flag]
     default = field.get_default(call_default_factory=True)
     shown = f"{default} on this machine" if field.default_factory is not None else default
+    help_text = f"{field.description} " + escape(f"[default: {shown}]")  # rich would take [..] for markup
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Optional[field.annotation],
-                             default=typer.Option(None, *decls, help=f"{field.description} [default: {shown}]",
-                                                  show_default=False))
+                             default=typer.Option(None, *decls, help=help_text, show_default=False))
 
 
 def with_settings_options(command: Callable) -> Callable:
