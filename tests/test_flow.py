@@ -71,6 +71,7 @@ def test_cli_fails_fast_with_one_line_cause(tmp_path, args, cause):
 @pytest.mark.slow
 def test_a_failed_batch_is_quarantined_and_the_others_publish(prefect_harness, tmp_path, monkeypatch):
     import flows.build as build_module
+    import ingest.build.run as run_module
     from ingest.page.cache import extract_with_cache
 
     def flaky(pages, *args, **kwargs):
@@ -78,7 +79,7 @@ def test_a_failed_batch_is_quarantined_and_the_others_publish(prefect_harness, t
             raise OSError("disk went away")
         return extract_with_cache(pages, *args, **kwargs)
 
-    monkeypatch.setattr(build_module, "extract_with_cache", flaky)
+    monkeypatch.setattr(run_module, "extract_with_cache", flaky)  # the step the flow's extract task wraps
     task = build_module.extract_task.with_options(retries=1, retry_delay_seconds=0)
     monkeypatch.setattr(build_module, "extract_task", task)
     summary = build_module.build(raw=str(RAW_SAMPLE), out=str(tmp_path), workers=0, batch_size=4, use_cache=False)

@@ -61,3 +61,27 @@ def test_refresh_scrapes_then_builds_and_withdraws_pages_that_disappear(prefect_
     changes = _lines(out / "latest" / "changes.jsonl")
     assert {(c["dataset"], c["id"], c["change"]) for c in changes if c["dataset"] == "procedures"} == \
            {("procedures", "procedure:cpt:64721", "removed")}
+
+
+@pytest.mark.slow
+def test_ingest_refresh_passes_the_build_settings_to_the_build(prefect_harness, site, tmp_path):
+    from typer.testing import CliRunner
+
+    from ingest.cli import app
+
+    for path, sample in PAGES.items():
+        site.page(path, (RAW_SAMPLE / sample).read_bytes())
+    site.page("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+    urls = tmp_path / "urls.txt"
+    urls.write_text("".join(f"{site.base}{p}\n" for p in PAGES))
+    config = tmp_path / "scrape.toml"
+    config.write_text(CONFIG)
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    result = CliRunner().invoke(app, ["refresh", "--urls", str(urls), "--config", str(config), "--raw", str(raw),
+                                      "--out", str(out), "--workers", "0", "--max-page-bytes", "2000",
+                                      "--page-time-limit", "5", "--drift-margin", "0.5", "--strict"])
+    assert result.exit_code == 0, result.output
+    quarantine = _lines(out / "latest" / "quarantine.jsonl")
+    assert sorted(q["reason"] for q in quarantine) == ["too_large"] * 3  # every page is over 2,000 bytes
+    manifest = json.loads((out / "latest" / "manifest.json").read_text())
+    assert manifest["build"]["max_page_bytes"] == 2000

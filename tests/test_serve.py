@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -50,7 +51,9 @@ def test_serve_registers_the_schedule_and_runs_the_build(prefect_harness, tmp_pa
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([str(INGEST), "serve", "--cron", "15 4 * * 1", "--raw", str(RAW_SAMPLE), "--out", str(out),
-                                 "--name", "nightly-test", "--batch-size", "7", "--workers", "0"],
+                                 "--name", "nightly-test", "--batch-size", "7", "--workers", "0",
+                                 "--max-page-bytes", "4000000", "--page-time-limit", "9", "--drift-margin", "0.3",
+                                 "--strict"],
                                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     proc.log_path = log_path
     try:
@@ -61,8 +64,10 @@ def test_serve_registers_the_schedule_and_runs_the_build(prefect_harness, tmp_pa
 
         served = _wait_for("deployment", deployment, 120, proc)
         assert [s["schedule"]["cron"] for s in served["schedules"]] == ["15 4 * * 1"]
+        # the settings given (the others are the flow's defaults, from BuildSettings)
         assert served["parameters"] == {"raw": str(RAW_SAMPLE.resolve()), "out": str(out.resolve()), "batch_size": 7,
-                                        "dedup_threshold": 0.8, "workers": 0}
+                                        "workers": 0, "max_page_bytes": 4_000_000, "page_time_limit": 9.0,
+                                        "drift_margin": 0.3, "strict": True}
 
         # a run of the deployment (what the schedule creates at 04:15) is picked up and publishes a release
         run = httpx.post(f"{api}/deployments/{served['id']}/create_flow_run", json={}, timeout=30).json()
@@ -75,5 +80,7 @@ def test_serve_registers_the_schedule_and_runs_the_build(prefect_harness, tmp_pa
         assert state["type"] == "COMPLETED", state
         assert (out / "latest" / "manifest.json").is_file()
         assert (out / "latest" / "procedures.jsonl").stat().st_size > 0
+        build_key = json.loads((out / "latest" / "manifest.json").read_text())["build"]
+        assert build_key["max_page_bytes"] == 4_000_000  # the served setting reached the build
     finally:
         _output(proc)
