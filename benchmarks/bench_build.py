@@ -2,6 +2,7 @@
 
     python benchmarks/bench_build.py --pages 20000 --pin          # issue 2: build vs bare parse
     python benchmarks/bench_build.py --pages 20000 --incremental  # issue 4: cold vs warm rebuild
+    python benchmarks/bench_build.py --pages 2000 --library       # also the library build, no Prefect
 
 The machines are shared and noisy, so only ratios measured in the same run mean much.
 The bare parse rate is measured on a sample of the same pages (--baseline-pages).
@@ -51,6 +52,21 @@ def run_build(raw: Path, out: Path, pin: bool, force: bool, prefect_home: Path) 
     return elapsed
 
 
+def run_library_build(raw: Path, out: Path, pin: bool) -> float:
+    """Wall-clock seconds of the Prefect-free build (ingest.build.run.run_build) in a fresh process."""
+    code = ("import sys; from pathlib import Path; from ingest.build.run import run_build; "
+            "run_build(Path(sys.argv[1]), Path(sys.argv[2]), force=True)")
+    cmd = [sys.executable, "-c", code, str(raw), str(out)]
+    if pin:
+        cmd = ["taskset", "-c", "0", *cmd]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"run_build failed:\n{proc.stdout}\n{proc.stderr}")
+    return elapsed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=2000)
@@ -58,6 +74,7 @@ def main() -> None:
     ap.add_argument("--baseline-pages", type=int, default=2000, help="pages the bare parse rate is measured on")
     ap.add_argument("--pin", action="store_true", help="pin the build and the baseline to CPU 0 (taskset -c 0)")
     ap.add_argument("--incremental", action="store_true", help="also time a warm rebuild and a 1%% change")
+    ap.add_argument("--library", action="store_true", help="also time the Prefect-free library build (run_build)")
     ap.add_argument("--workdir", type=Path, default=None, help="keep the corpus here (reused if present)")
     args = ap.parse_args()
 
@@ -84,6 +101,10 @@ def main() -> None:
     print(f"{label:44s} {len(sample) / bare:9.1f} {bare:9.1f}")
     print(f"{'ingest build, cold (Prefect start-up incl.)':44s} {cold:9.1f} {rate:9.1f}")
     print(f"ratio build/bare parse: {rate / bare:.2f}x")
+    if args.library:
+        library = run_library_build(raw, work / "out-library", args.pin)
+        print(f"{'library run_build, no Prefect (forced)':44s} {library:9.1f} {len(pages) / library:9.1f}")
+        print(f"ratio CLI build/library build (Prefect's share): {cold / library:.2f}x")
     if args.incremental:
         warm = run_build(raw, out, args.pin, False, prefect_home)
         print(f"{'ingest build, nothing changed':44s} {warm:9.1f}")

@@ -13,6 +13,7 @@ from ingest.dedup.records import deduplicate
 from ingest.jsonl import Records
 from ingest.models import BY_DATASET
 from ingest.page.process import PageResult
+from ingest.settings import settings_default
 
 
 @dataclass
@@ -26,9 +27,12 @@ class Assembly:
     duplicates: list[dict] = field(default_factory=list)  # duplicate clusters (duplicates.jsonl)
 
 
-def assemble(results: Iterable[PageResult], dedup_threshold: float = 0.8) -> Assembly:
+def assemble(results: Iterable[PageResult], dedup_threshold: float | None = None) -> Assembly:
     """Group records by dataset and id (after resolving codes across pages), merge same-id
-    records, build the code index, and sort everything deterministically."""
+    records, build the code index, and sort everything deterministically
+    (dedup_threshold: BuildSettings' default when None)."""
+    if dedup_threshold is None:
+        dedup_threshold = settings_default("dedup_threshold")
     out = Assembly()
     items: list[Item] = []
     for result in results:

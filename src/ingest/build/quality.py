@@ -86,7 +86,7 @@ def site_coverage(datasets: dict[str, list[dict]]) -> dict[str, dict[str, dict[s
     return {site: {pt: field_coverage(recs) for pt, recs in sorted(types.items())} for site, types in sorted(grouped.items())}
 
 
-def layout_drift(previous: dict | None, current: dict, margin: float = 0.2) -> list[dict]:
+def layout_drift(previous: dict | None, current: dict, margin: float) -> list[dict]:
     """Fields whose coverage on a site dropped by more than `margin` against the previous release."""
     drift = []
     for site, types in current.items():

@@ -33,7 +33,7 @@ def eval_command(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the whole report (every page) as JSON here.")] = None,
     worst: Annotated[int, typer.Option(min=0, help="How many of the worst pages to list.")] = 10,
     per_site: Annotated[bool, typer.Option("--per-site/--no-per-site", help="Show the per-site table.")] = True,
-    page_time_limit: Annotated[float, typer.Option(help="Seconds one page may take (as in `ingest build`).")] = 10.0,
+    page_time_limit: Annotated[float | None, typer.Option(help="Seconds one page may take (as in `ingest build`; default: its default).")] = None,
 ) -> None:
     """Score extraction on labelled pages: page type, items per section, summary; per site and overall.
 
@@ -46,7 +46,7 @@ def eval_command(
         floor_values = load_floors(floors) if floors else {}
     except (OSError, ValueError) as exc:
         _fail(str(exc))
-    report = evaluate(raw, truth_data, BuildSettings(workers=0, page_time_limit=page_time_limit))
+    report = evaluate(raw, truth_data, BuildSettings.from_given({"workers": 0, "page_time_limit": page_time_limit}))
     if json_out:
         json_out.write_bytes(orjson.dumps(report.as_dict(worst), option=orjson.OPT_INDENT_2))
     _print(report, worst, per_site)
