@@ -1,5 +1,6 @@
 """The `build` flow: raw pages -> validated records -> a published JSONL release.
 
+Thin Prefect tasks around the steps of ingest.build.run (the same build without Prefect).
 Pages are processed in batches (one task run per batch, never per page: a task run
 costs milliseconds of orchestration, far more than extracting a page); inside a
 batch the library spreads pages over worker processes and reuses cached results.
@@ -104,10 +105,12 @@ def _build(raw: str = DEFAULT_RAW, out: str = DEFAULT_OUT, force: bool = False, 
     return summary
 
 
-def flow_signature(fn, *leading: inspect.Parameter) -> inspect.Signature:
-    """fn's parameters before its **settings, then `leading`, then one keyword per BuildSettings field."""
-    own = [p for p in inspect.signature(fn).parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
-    return inspect.Signature([*own, *leading, *settings_parameters()], return_annotation=dict)
+def flow_signature(fn) -> inspect.Signature:
+    """fn's own parameters, then one keyword per BuildSettings field (its **settings) with the model's default:
+    what Prefect shows, validates and stores as the flow's parameters."""
+    own = [p for p in inspect.signature(fn, eval_str=True).parameters.values()
+           if p.kind != inspect.Parameter.VAR_KEYWORD]
+    return inspect.Signature([*own, *settings_parameters()], return_annotation=dict)
 
 
 _build.__signature__ = flow_signature(_build)  # type: ignore[attr-defined]
