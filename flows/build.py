@@ -29,9 +29,9 @@ from ingest.cache import ExtractionCache, extract_with_cache  # noqa: E402
 from ingest.incremental import Fingerprint, build_key, fingerprint_raw, unchanged_release  # noqa: E402
 from ingest.parallel import failed_batch, shutdown_pool  # noqa: E402
 from ingest.pipeline import PageResult  # noqa: E402
-from ingest.publish import latest_release  # noqa: E402
-from ingest.contract import SchemaContractError  # noqa: E402
-from ingest.release import DriftError, finalize, summary_from_manifest  # noqa: E402
+from ingest.build.finalize import DriftError, finalize, summary_from_manifest  # noqa: E402
+from ingest.release.contract import SchemaContractError  # noqa: E402
+from ingest.release.layout import latest_release  # noqa: E402
 from ingest.settings import BuildSettings  # noqa: E402
 
 DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5}

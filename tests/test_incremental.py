@@ -11,7 +11,7 @@ import ingest.cache as cache_mod
 from ingest.acquire import discover_pages
 from ingest.cache import ExtractionCache, extract_with_cache
 from ingest.incremental import build_key, fingerprint, unchanged_release
-from ingest.release import finalize
+from ingest.build.finalize import finalize
 from ingest.settings import BuildSettings
 from tests.conftest import RAW_SAMPLE
 

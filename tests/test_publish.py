@@ -7,8 +7,9 @@ import os
 
 from ingest.acquire import discover_pages
 from ingest.parallel import extract_pages
-from ingest.publish import LATEST, latest_release, publish_release, verify_release
-from ingest.release import finalize
+from ingest.release.layout import LATEST, latest_release, verify_release
+from ingest.release.publish import publish_release
+from ingest.build.finalize import finalize
 from ingest.settings import BuildSettings
 
 RECORDS = {"procedures": [{"id": "procedure:cpt:29881", "title": "Knee scope"},

@@ -10,8 +10,8 @@ import pytest
 
 from ingest.acquire import discover_pages
 from ingest.parallel import extract_pages
-from ingest.publish import latest_release
-from ingest.release import DriftError, finalize
+from ingest.release.layout import latest_release
+from ingest.build.finalize import DriftError, finalize
 from ingest.settings import BuildSettings
 from tests.conftest import RAW_SAMPLE
 

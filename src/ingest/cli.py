@@ -118,8 +118,8 @@ def build(
 def _check_contract(out: Path) -> None:
     """Refuse before extracting anything when the models break the latest release's schema (publish
     would refuse too, after the whole extraction): one line per broken field."""
-    from ingest.contract import SchemaContractError, evolve, model_schemas
-    from ingest.publish import latest_release
+    from ingest.release.contract import SchemaContractError, evolve, model_schemas
+    from ingest.release.layout import latest_release
 
     try:
         evolve(latest_release(out), model_schemas())
@@ -130,8 +130,8 @@ def _check_contract(out: Path) -> None:
 def _unchanged(raw: Path, out: Path, max_page_bytes: int, dedup_threshold: float):
     """The latest release's summary when inputs and settings are unchanged (no Prefect start-up)."""
     from ingest.incremental import fingerprint_raw, unchanged_release
-    from ingest.publish import latest_release
-    from ingest.release import summary_from_manifest
+    from ingest.build.finalize import summary_from_manifest
+    from ingest.release.layout import latest_release
     from ingest.settings import BuildSettings
 
     started = time.perf_counter()

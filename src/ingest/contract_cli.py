@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ingest.history import ReleaseNotFound, resolve_release
 from ingest.history_cli import DEFAULT_OUT, _echo_json, _fail
+from ingest.release.layout import ReleaseNotFound, resolve_release
 
 schema_app = typer.Typer(help="The datasets' JSON Schemas across releases.", no_args_is_help=True)
 VERDICT_STYLE = {"identical": "green", "compatible": "cyan", "breaking": "bold red"}
@@ -44,8 +44,8 @@ def schema_diff(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Field-level schema differences between two releases, each judged compatible or breaking."""
-    from ingest.contract import release_version
-    from ingest.schema_diff import diff_schemas, read_schemas
+    from ingest.release.contract import release_version
+    from ingest.release.schema_diff import diff_schemas, read_schemas
 
     try:
         old_dir, new_dir = release_dir(old, out), release_dir(new, out)
@@ -79,7 +79,7 @@ def export(
     batch_rows: Annotated[int, typer.Option(min=1, help="Records per row batch (memory grows with it).")] = 2000,
 ) -> None:
     r"""Write a release's datasets as Parquet files typed from its JSON Schemas (needs pip install 'ingest\[parquet]')."""
-    from ingest.export import ExportError, export_release
+    from ingest.release.export import ExportError, export_release
 
     try:
         written = export_release(release_dir(release, source), out, fmt, batch_rows=batch_rows)

@@ -11,7 +11,7 @@ from pydantic import create_model
 from ingest import models
 from ingest.acquire import discover_pages
 from ingest.parallel import extract_pages
-from ingest.release import finalize
+from ingest.build.finalize import finalize
 from ingest.settings import BuildSettings
 
 RAW = Path(__file__).resolve().parents[2] / "raw"

@@ -13,7 +13,7 @@ from pathlib import Path
 def main() -> None:
     from ingest.acquire import discover_pages
     from ingest.parallel import extract_pages, shutdown_pool
-    from ingest.release import finalize
+    from ingest.build.finalize import finalize
     from ingest.settings import BuildSettings
 
     raw, out = Path(sys.argv[1]), Path(sys.argv[2])

@@ -12,10 +12,12 @@ import time
 import orjson
 import pytest
 
-from ingest import history
-from ingest.history import FieldChange, ReleaseNotFound, diff_releases, field_changes, list_releases, resolve_release
-from ingest.retention import gc_releases
-from ingest.publish import latest_release, publish_release, read_manifest, switch_latest, verify_release
+from ingest.release import layout
+from ingest.release.diff import FieldChange, diff_releases, field_changes
+from ingest.release.layout import (ReleaseNotFound, latest_release, list_releases, read_manifest, resolve_release,
+                                   switch_latest, verify_release)
+from ingest.release.publish import publish_release
+from ingest.release.retention import gc_releases
 
 A = {"id": "procedure:cpt:29881", "title": "Knee scope", "risks": ["infection", "bleeding"], "code": "29881"}
 B = {"id": "procedure:cpt:45378", "title": "Colonoscopy", "risks": [], "code": "45378"}
@@ -215,7 +217,7 @@ def test_gc_keeps_latest_and_cleans_stale_temporaries(tmp_path):
     names = {p.name for p in removed}
     assert names == {infos[0].release_id, infos[2].release_id, infos[3].release_id,
                      f".tmp-20260101T000000000Z-deadbeef-{dead}", old_live.name, f".tmp-latest-{dead}"}
-    assert [p.name for p in history.release_dirs(tmp_path)] == [infos[1].release_id]
+    assert [p.name for p in layout.release_dirs(tmp_path)] == [infos[1].release_id]
     assert latest_release(tmp_path) == infos[1].path.resolve() and verify_release(infos[1].path) == []
     assert fresh_live.exists() and (tmp_path / f".tmp-latest-{live}").is_symlink()  # in use: kept
     assert not [p for p in releases.iterdir() if p.name.startswith(".tmp-gc-")]
@@ -231,7 +233,7 @@ def test_gc_keep_n_removes_oldest_first(tmp_path):
         time.sleep(0.002)
     removed = gc_releases(tmp_path, keep=2)
     assert [p.name for p in removed] == [infos[0].release_id, infos[1].release_id]
-    assert [p.name for p in history.release_dirs(tmp_path)] == [infos[2].release_id, infos[3].release_id]
+    assert [p.name for p in layout.release_dirs(tmp_path)] == [infos[2].release_id, infos[3].release_id]
     assert gc_releases(tmp_path, keep=5) == []
 
 
@@ -249,7 +251,7 @@ def test_diff_of_100k_records_streams(tmp_path):
     script = (
         "import sys, resource\n"
         "from pathlib import Path\n"
-        "from ingest.history import diff_releases\n"
+        "from ingest.release.diff import diff_releases\n"
         "def rss(key):\n"
         "    return int(next(l for l in open('/proc/self/status') if l.startswith(key)).split()[1]) // 1024\n"
         "before = rss('VmRSS:')\n"

@@ -11,7 +11,8 @@ import typer
 from typer.testing import CliRunner
 
 from ingest.history_cli import register
-from ingest.publish import latest_release, publish_release, switch_latest
+from ingest.release.layout import latest_release, switch_latest
+from ingest.release.publish import publish_release
 
 from .test_history import release_one, release_two
 

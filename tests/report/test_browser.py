@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.report import render_report_from, write_report
+from ingest.release.report import render_report_from, write_report
 
 from .pagecheck import Page
 from .png import read_png

@@ -11,7 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from ingest.report import REPORT, render_report, render_report_from, write_report
+from ingest.release.layout import REPORT
+from ingest.release.report import render_report, render_report_from, write_report
 from ingest.report_cli import register
 
 from .pagecheck import Page, resource_problems

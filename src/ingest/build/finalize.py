@@ -13,7 +13,8 @@ import orjson
 from ingest import faults
 from ingest.assemble import assemble
 from ingest.pipeline import PageResult
-from ingest.publish import jsonl_bytes, latest_release, publish_release
+from ingest.release.layout import latest_release
+from ingest.release.publish import jsonl_bytes, publish_release
 from ingest.quality import headline, layout_drift, quality_report, site_coverage
 
 
@@ -32,6 +33,10 @@ class BuildSummary:
     stats: dict[str, int] = field(default_factory=dict)
     quality: list[tuple[str, str]] = field(default_factory=list)
     superseded: int = 0  # older versions of scraped URLs in the raw store, left out (snapshot semantics)
+    # what publish had in memory, for the run's artifacts (nothing is read back from the release)
+    drift: list[dict] = field(default_factory=list)  # manifest.json's `drift`
+    schema_evolution: dict | None = None  # manifest.json's `schema_evolution`
+    biggest_changes: list[dict] = field(default_factory=list)  # ReleaseDiff.largest(): none when nothing was published
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -98,6 +103,9 @@ def finalize(results: Sequence[PageResult], out_dir: Path, force: bool = False,
         quality=headline(quality) + ([("layout drift", f"{len(drift)} site field(s) dropped > {drift_margin:.0%}")]
                                      if drift else []),
         superseded=superseded,
+        drift=info.manifest.get("drift") or [],
+        schema_evolution=info.manifest.get("schema_evolution"),
+        biggest_changes=info.changes.largest() if info.changes is not None else [],
     )
 
 
@@ -117,4 +125,6 @@ def summary_from_manifest(manifest: dict, release_path: Path, stage_seconds: dic
         stats={"unchanged": 1},
         quality=[tuple(x) for x in manifest.get("quality_headline", [])],
         superseded=int(manifest.get("inputs", {}).get("superseded", 0)),
+        drift=manifest.get("drift") or [],
+        schema_evolution=manifest.get("schema_evolution"),
     )
