@@ -284,3 +284,26 @@ def test_extra_jsonl_files_and_keyless_or_repeated_records(tmp_path):
     assert sorted((c["dataset"], c["change"], c["id"][:4]) for c in changes[1:]) == [("notes", "added", "sha:"),
                                                                                      ("notes", "removed", "sha:")]
     assert diff_releases(first.path, second.path).changes_jsonl() == (second.path / "changes.jsonl").read_bytes()
+
+
+def test_largest_changes_come_from_publish_and_rank_as_the_change_feed_on_disk(tmp_path):
+    first = release_one(tmp_path)
+    assert first.changes is not None and first.changes.summary()["procedures"]["added"] == 3
+    a3 = {**A, "title": "Knee arthroscopy", "risks": ["infection"]}  # two fields change
+    second = publish_release(tmp_path, {"procedures": [a3, C, D], "codes": [{**CODE, "valid": True}]}, [Q1, Q2],
+                             [("a.html", "ab")])
+    assert second.changes.largest() == [
+        {"dataset": "procedures", "id": "procedure:cpt:29881", "change": "changed", "fields": ["risks", "title"]},
+        {"dataset": "codes", "id": "CPT:29881", "change": "changed", "fields": ["valid"]},
+        {"dataset": "procedures", "id": "procedure:cpt:66984", "change": "added", "fields": []},
+        {"dataset": "quarantine", "id": "other/logo.png.html", "change": "added", "fields": []},
+        {"dataset": "procedures", "id": "procedure:cpt:45378", "change": "removed", "fields": []},
+    ]
+    assert [c["id"] for c in second.changes.largest(2)] == ["procedure:cpt:29881", "CPT:29881"]
+    feed = sorted(lines(second.path / "changes.jsonl"),
+                  key=lambda c: (-len(c.get("fields") or {}), c["change"], c["dataset"], c["id"]))
+    assert [(c["dataset"], c["id"], c["change"], sorted(c.get("fields") or {})) for c in feed] == \
+        [(c["dataset"], c["id"], c["change"], c["fields"]) for c in second.changes.largest()]
+    again = publish_release(tmp_path, {"procedures": [a3, C, D], "codes": [{**CODE, "valid": True}]}, [Q1, Q2],
+                            [("a.html", "ab")])
+    assert not again.published and again.changes is None  # nothing published: nothing changed in this run

@@ -179,7 +179,7 @@ def conflicts(conflicts: list[dict]) -> Html:
 
 
 def change_summary(changes: list[dict] | None, manifest: dict) -> dict[str, dict[str, int]] | None:
-    """{dataset: {added, removed, changed}} from changes.jsonl, else the manifest's summary (None: no comparison)."""
+    """{dataset: {added, removed, changed}} from changes.jsonl, else the manifest's (None: no comparison)."""
     if changes is None:
         got = manifest.get("changes")
         return got if isinstance(got, dict) and got else None
