@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ingest.history_cli import DEFAULT_OUT, _echo_json, _fail
-from ingest.release.layout import ReleaseNotFound, resolve_release
+from ingest.release.layout import LATEST, MANIFEST, ReleaseNotFound, resolve_release
 
 schema_app = typer.Typer(help="The datasets' JSON Schemas across releases.", no_args_is_help=True)
 VERDICT_STYLE = {"identical": "green", "compatible": "cyan", "breaking": "bold red"}
@@ -29,9 +29,9 @@ def register(app: typer.Typer) -> None:
 def release_dir(ref: str, out: Path) -> Path:
     """A release named by a folder path (one holding manifest.json) or by a reference inside `out`."""
     path = Path(ref)
-    if (path / "manifest.json").is_file():
+    if (path / MANIFEST).is_file():
         return path.resolve()
-    if path.is_dir() and (path / "latest").exists():  # an output folder: its latest release
+    if path.is_dir() and (path / LATEST).exists():  # an output folder: its latest release
         return resolve_release(path, "latest")
     return resolve_release(out, ref)
 

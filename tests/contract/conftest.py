@@ -25,7 +25,7 @@ def sample_results():
 
 @pytest.fixture(scope="session")
 def built_release(sample_results, tmp_path_factory) -> Path:
-    """An output folder with one release of raw/, published by ingest.release.finalize (do not modify)."""
+    """An output folder with one release of raw/, published by ingest.build.finalize.finalize (do not modify)."""
     out = tmp_path_factory.mktemp("built") / "normalized"
     finalize(sample_results, out)
     return out
