@@ -34,7 +34,7 @@ import orjson
 import psutil
 
 from ingest import SCHEMA_VERSION
-from ingest.contract import model_schemas
+from ingest.release.contract import model_schemas
 from ingest.models import ProcedureRecord
 
 INGEST = str(Path(sys.executable).with_name("ingest"))

@@ -29,7 +29,7 @@ from ingest import progress  # noqa: E402
 from ingest.build import run  # noqa: E402
 from ingest.build.finalize import DriftError  # noqa: E402
 from ingest.build.incremental import Fingerprint  # noqa: E402
-from ingest.contract import SchemaContractError  # noqa: E402
+from ingest.release.contract import SchemaContractError  # noqa: E402
 from ingest.page.parallel import shutdown_pool  # noqa: E402
 from ingest.page.process import PageResult  # noqa: E402
 from ingest.settings import DEFAULT_OUT, DEFAULT_RAW, BuildSettings, settings_parameters  # noqa: E402

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from ingest.page.acquire import discover_pages
-from ingest.publish import verify_release
+from ingest.release.layout import verify_release
 from tests.conftest import RAW_SAMPLE
 
 

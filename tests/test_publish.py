@@ -7,7 +7,8 @@ import os
 
 from ingest.page.acquire import discover_pages
 from ingest.page.parallel import extract_pages
-from ingest.publish import LATEST, latest_release, publish_release, verify_release
+from ingest.release.layout import LATEST, latest_release, verify_release
+from ingest.release.publish import publish_release
 from ingest.build.finalize import finalize
 from ingest.settings import BuildSettings
 
@@ -65,3 +66,17 @@ def test_two_builds_of_the_same_input_are_byte_identical(tmp_path, seeds_dir):
         outs.append(summary.release_path)
     for name in ("procedures.jsonl", "quarantine.jsonl"):
         assert (tmp_path / "a" / "latest" / name).read_bytes() == (tmp_path / "b" / "latest" / name).read_bytes()
+
+
+def test_the_summary_carries_what_the_artifacts_show_as_the_release_on_disk_holds_it(tmp_path, seeds_dir):
+    from flows.artifacts import change_rows, summary_markdown
+
+    results = extract_pages(list(discover_pages(seeds_dir)), BuildSettings(workers=0))
+    summary = finalize(results, tmp_path).as_dict()
+    manifest = json.loads((tmp_path / LATEST / "manifest.json").read_text())
+    assert summary["schema_evolution"] == manifest["schema_evolution"] and summary["drift"] == manifest["drift"]
+    assert summary_markdown(summary) == summary_markdown(summary, manifest)
+    feed = [json.loads(line) for line in (tmp_path / LATEST / "changes.jsonl").read_text().splitlines()]
+    rows = change_rows(summary["biggest_changes"])
+    assert len(rows) == min(25, len(feed)) and all(r["change"] == "added" for r in rows)  # a first release
+    assert {(r["dataset"], r["id"]) for r in rows} <= {(c["dataset"], c["id"]) for c in feed}

@@ -234,7 +234,7 @@ def _line(url: str, path: str | None, at: str, event: str = "fetched") -> dict:
 def test_gc_plan_by_count_age_and_shared_bodies():
     from datetime import datetime, timedelta, timezone
 
-    from ingest.raw_retention import parse_age, plan
+    from ingest.scrape.retention import parse_age, plan
 
     a, b = "https://s.example/a", "https://s.example/b"
     lines = [_line(a, "pages/a1", "2026-01-01T00:00:00Z"), _line(a, "pages/a2", "2026-03-01T00:00:00Z"),
@@ -258,7 +258,7 @@ def test_gc_plan_by_count_age_and_shared_bodies():
 
 def test_the_manifest_index_reads_only_appended_lines_and_notices_a_rewrite(tmp_path):
     from ingest.page.acquire import read_fetch_manifest
-    from ingest.raw_retention import gc_raw
+    from ingest.scrape.retention import gc_raw
 
     raw, index = tmp_path / "raw", tmp_path / "out" / ".cache" / "index.json"
     (raw / "pages").mkdir(parents=True)

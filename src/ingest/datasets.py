@@ -23,9 +23,9 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from ingest import SCHEMA_VERSION
-from ingest.contract import IncompatibleRelease, check_readable, parse_version
-from ingest.history import CHANGES, ReleaseNotFound, dataset_files, resolve_release
-from ingest.publish import MANIFEST, read_manifest, verify_release
+from ingest.release.contract import IncompatibleRelease, check_readable, parse_version
+from ingest.release.layout import (CHANGES, MANIFEST, ReleaseNotFound, dataset_files, read_manifest, resolve_release,
+                                   verify_release)
 
 __all__ = ["IncompatibleRelease", "Release", "ReleaseNotFound", "open_release"]
 

@@ -14,9 +14,8 @@ from pydantic import Field
 
 import ingest
 from ingest import models
-from ingest.contract import IncompatibleRelease, SchemaContractError, check_readable, evolve, model_schemas
-from ingest.history import release_dirs
-from ingest.publish import latest_release, read_manifest, verify_release
+from ingest.release.contract import IncompatibleRelease, SchemaContractError, check_readable, evolve, model_schemas
+from ingest.release.layout import latest_release, read_manifest, release_dirs, verify_release
 from ingest.build.finalize import finalize
 
 from .conftest import model_with, model_without
@@ -149,7 +148,7 @@ DRIVER = textwrap.dedent("""
         from flows import prefect_env
         prefect_env.apply(quiet=True)
         from flows.build import build
-        from ingest import publish
+        from ingest.release import publish
         calls = []
         evolve = publish.evolve
         publish.evolve = lambda *a, **k: calls.append(1) or evolve(*a, **k)

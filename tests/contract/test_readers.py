@@ -21,10 +21,9 @@ import ingest
 from ingest import models
 from ingest.cli import app
 from ingest.datasets import IncompatibleRelease, ReleaseNotFound, open_release
-from ingest.export import ExportError, export_release
-from ingest.history import dataset_files
+from ingest.release.export import ExportError, export_release
 from ingest.models import ProcedureRecord, QuarantineEntry, TermRecord
-from ingest.publish import latest_release, read_manifest
+from ingest.release.layout import dataset_files, latest_release, read_manifest
 from ingest.build.finalize import finalize
 
 from .conftest import model_with, model_without

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.contract import model_schemas
+from ingest.release.contract import model_schemas
 from ingest.models import ProcedureRecord
-from ingest.schema_diff import diff_schemas, rules
+from ingest.release.schema_diff import diff_schemas, rules
 
 from .conftest import model_with, model_without
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from ingest.page.acquire import discover_pages
-from ingest.publish import verify_release
+from ingest.release.layout import verify_release
 from tests.conftest import RAW_SAMPLE
 from tests.distributed.conftest import Cluster
 

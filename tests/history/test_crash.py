@@ -24,10 +24,10 @@ import typer
 from typer.testing import CliRunner
 
 from ingest import faults
-from ingest.history import diff_releases, release_dirs, resolve_release
-from ingest.history_cli import register
+from ingest.release.diff import diff_releases
+from ingest.cli.releases import register
 from ingest.models import DATASETS
-from ingest.publish import LATEST, RELEASES, read_manifest, verify_release
+from ingest.release.layout import LATEST, RELEASES, read_manifest, release_dirs, resolve_release, verify_release
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "raw" / "sample"

@@ -12,10 +12,12 @@ import time
 import orjson
 import pytest
 
-from ingest import history
-from ingest.history import FieldChange, ReleaseNotFound, diff_releases, field_changes, list_releases, resolve_release
-from ingest.retention import gc_releases
-from ingest.publish import latest_release, publish_release, read_manifest, switch_latest, verify_release
+from ingest.release import layout
+from ingest.release.diff import FieldChange, diff_releases, field_changes
+from ingest.release.layout import (ReleaseNotFound, latest_release, list_releases, read_manifest, resolve_release,
+                                   switch_latest, verify_release)
+from ingest.release.publish import publish_release
+from ingest.release.retention import gc_releases
 
 A = {"id": "procedure:cpt:29881", "title": "Knee scope", "risks": ["infection", "bleeding"], "code": "29881"}
 B = {"id": "procedure:cpt:45378", "title": "Colonoscopy", "risks": [], "code": "45378"}
@@ -215,7 +217,7 @@ def test_gc_keeps_latest_and_cleans_stale_temporaries(tmp_path):
     names = {p.name for p in removed}
     assert names == {infos[0].release_id, infos[2].release_id, infos[3].release_id,
                      f".tmp-20260101T000000000Z-deadbeef-{dead}", old_live.name, f".tmp-latest-{dead}"}
-    assert [p.name for p in history.release_dirs(tmp_path)] == [infos[1].release_id]
+    assert [p.name for p in layout.release_dirs(tmp_path)] == [infos[1].release_id]
     assert latest_release(tmp_path) == infos[1].path.resolve() and verify_release(infos[1].path) == []
     assert fresh_live.exists() and (tmp_path / f".tmp-latest-{live}").is_symlink()  # in use: kept
     assert not [p for p in releases.iterdir() if p.name.startswith(".tmp-gc-")]
@@ -231,7 +233,7 @@ def test_gc_keep_n_removes_oldest_first(tmp_path):
         time.sleep(0.002)
     removed = gc_releases(tmp_path, keep=2)
     assert [p.name for p in removed] == [infos[0].release_id, infos[1].release_id]
-    assert [p.name for p in history.release_dirs(tmp_path)] == [infos[2].release_id, infos[3].release_id]
+    assert [p.name for p in layout.release_dirs(tmp_path)] == [infos[2].release_id, infos[3].release_id]
     assert gc_releases(tmp_path, keep=5) == []
 
 
@@ -249,7 +251,7 @@ def test_diff_of_100k_records_streams(tmp_path):
     script = (
         "import sys, resource\n"
         "from pathlib import Path\n"
-        "from ingest.history import diff_releases\n"
+        "from ingest.release.diff import diff_releases\n"
         "def rss(key):\n"
         "    return int(next(l for l in open('/proc/self/status') if l.startswith(key)).split()[1]) // 1024\n"
         "before = rss('VmRSS:')\n"
@@ -282,3 +284,26 @@ def test_extra_jsonl_files_and_keyless_or_repeated_records(tmp_path):
     assert sorted((c["dataset"], c["change"], c["id"][:4]) for c in changes[1:]) == [("notes", "added", "sha:"),
                                                                                      ("notes", "removed", "sha:")]
     assert diff_releases(first.path, second.path).changes_jsonl() == (second.path / "changes.jsonl").read_bytes()
+
+
+def test_largest_changes_come_from_publish_and_rank_as_the_change_feed_on_disk(tmp_path):
+    first = release_one(tmp_path)
+    assert first.changes is not None and first.changes.summary()["procedures"]["added"] == 3
+    a3 = {**A, "title": "Knee arthroscopy", "risks": ["infection"]}  # two fields change
+    second = publish_release(tmp_path, {"procedures": [a3, C, D], "codes": [{**CODE, "valid": True}]}, [Q1, Q2],
+                             [("a.html", "ab")])
+    assert second.changes.largest() == [
+        {"dataset": "procedures", "id": "procedure:cpt:29881", "change": "changed", "fields": ["risks", "title"]},
+        {"dataset": "codes", "id": "CPT:29881", "change": "changed", "fields": ["valid"]},
+        {"dataset": "procedures", "id": "procedure:cpt:66984", "change": "added", "fields": []},
+        {"dataset": "quarantine", "id": "other/logo.png.html", "change": "added", "fields": []},
+        {"dataset": "procedures", "id": "procedure:cpt:45378", "change": "removed", "fields": []},
+    ]
+    assert [c["id"] for c in second.changes.largest(2)] == ["procedure:cpt:29881", "CPT:29881"]
+    feed = sorted(lines(second.path / "changes.jsonl"),
+                  key=lambda c: (-len(c.get("fields") or {}), c["change"], c["dataset"], c["id"]))
+    assert [(c["dataset"], c["id"], c["change"], sorted(c.get("fields") or {})) for c in feed] == \
+        [(c["dataset"], c["id"], c["change"], c["fields"]) for c in second.changes.largest()]
+    again = publish_release(tmp_path, {"procedures": [a3, C, D], "codes": [{**CODE, "valid": True}]}, [Q1, Q2],
+                            [("a.html", "ab")])
+    assert not again.published and again.changes is None  # nothing published: nothing changed in this run

@@ -10,8 +10,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from ingest.history_cli import register
-from ingest.publish import latest_release, publish_release, switch_latest
+from ingest.cli.releases import register
+from ingest.release.layout import latest_release, switch_latest
+from ingest.release.publish import publish_release
 
 from .test_history import release_one, release_two
 
@@ -128,7 +129,7 @@ def test_python_m_ingest_cli_releases(tmp_path):
 
     names = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
     if not {"releases", "diff", "gc"} <= names:
-        pytest.skip("history_cli.register(app) is not wired into ingest.cli yet")
+        pytest.skip("cli.releases.register(app) is not wired into ingest.cli yet")
     info = release_one(tmp_path)
     done = subprocess.run([sys.executable, "-m", "ingest.cli", "releases", "--out", str(tmp_path), "--json"],
                           capture_output=True, text=True, timeout=60)

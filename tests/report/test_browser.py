@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.report import render_report_from, write_report
+from ingest.release.report import render_report_from, write_report
 
 from .pagecheck import Page
 from .png import read_png
 from .test_report import HOSTILE, hostile_data
 
 WIDTH, HEIGHT = 1280, 2000
-HEADER_RGB = (0x1D, 0x24, 0x33)  # the header band's background (report_html.CSS)
+HEADER_RGB = (0x1D, 0x24, 0x33)  # the header band's background (release/report/html.py CSS)
 GOOD_RGB = (0x2F, 0x9E, 0x44)  # a full coverage bar
 BROWSER_TIMEOUT = 120
 

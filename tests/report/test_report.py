@@ -11,8 +11,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from ingest.report import REPORT, render_report, render_report_from, write_report
-from ingest.report_cli import register
+from ingest.release.layout import REPORT
+from ingest.release.report import render_report, render_report_from, write_report
+from ingest.cli.report import register
 
 from .pagecheck import Page, resource_problems
 

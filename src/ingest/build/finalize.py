@@ -12,10 +12,11 @@ import orjson
 
 from ingest import faults
 from ingest.build.assemble import assemble
-from ingest.page.process import PageResult
-from ingest.publish import jsonl_bytes, latest_release, publish_release
 from ingest.build.incremental import Fingerprint, build_key, fingerprint
 from ingest.build.quality import headline, layout_drift, quality_report, site_coverage
+from ingest.page.process import PageResult
+from ingest.release.layout import DUPLICATES, QUALITY, latest_release
+from ingest.release.publish import jsonl_bytes, publish_release
 from ingest.settings import BuildSettings
 
 
@@ -34,6 +35,10 @@ class BuildSummary:
     stats: dict[str, int] = field(default_factory=dict)
     quality: list[tuple[str, str]] = field(default_factory=list)
     superseded: int = 0  # older versions of scraped URLs in the raw store, left out (snapshot semantics)
+    # what publish had in memory, for the run's artifacts (nothing is read back from the release)
+    drift: list[dict] = field(default_factory=list)  # manifest.json's `drift`
+    schema_evolution: dict | None = None  # manifest.json's `schema_evolution`
+    biggest_changes: list[dict] = field(default_factory=list)  # ReleaseDiff.largest(): none when nothing was published
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -45,10 +50,10 @@ class DriftError(RuntimeError):
 
 def _previous_sites(out_dir: Path) -> dict | None:
     latest = latest_release(out_dir)
-    if latest is None or not (latest / "quality.json").exists():
+    if latest is None or not (latest / QUALITY).exists():
         return None
     try:
-        return orjson.loads((latest / "quality.json").read_bytes()).get("sites")
+        return orjson.loads((latest / QUALITY).read_bytes()).get("sites")
     except (OSError, ValueError):
         return None
 
@@ -89,8 +94,8 @@ def finalize(results: Sequence[PageResult], out_dir: Path, settings: BuildSettin
              "drift": drift, "build": build_key(settings)}
     info = publish_release(out_dir, assembly.datasets, assembly.quarantine, assembly.pages, force=force,
                            inputs=inputs.inputs, extra=extra,
-                           extra_files={"quality.json": orjson.dumps(quality, option=orjson.OPT_INDENT_2),
-                                        "duplicates.jsonl": jsonl_bytes(assembly.duplicates)})
+                           extra_files={QUALITY: orjson.dumps(quality, option=orjson.OPT_INDENT_2),
+                                        DUPLICATES: jsonl_bytes(assembly.duplicates)})
     timings["publish"] = time.perf_counter() - started
     return BuildSummary(
         pages=len(assembly.pages),
@@ -105,6 +110,9 @@ def finalize(results: Sequence[PageResult], out_dir: Path, settings: BuildSettin
         quality=headline(quality) + ([("layout drift", f"{len(drift)} site field(s) dropped > {settings.drift_margin:.0%}")]
                                      if drift else []),
         superseded=superseded,
+        drift=info.manifest.get("drift") or [],
+        schema_evolution=info.manifest.get("schema_evolution"),
+        biggest_changes=info.changes.largest() if info.changes is not None else [],
     )
 
 
@@ -124,4 +132,6 @@ def summary_from_manifest(manifest: dict, release_path: Path, stage_seconds: dic
         stats={"unchanged": 1},
         quality=[tuple(x) for x in manifest.get("quality_headline", [])],
         superseded=int(manifest.get("inputs", {}).get("superseded", 0)),
+        drift=manifest.get("drift") or [],
+        schema_evolution=manifest.get("schema_evolution"),
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ingest import EXTRACTOR_VERSION, SCHEMA_VERSION
 from ingest.page.acquire import PageRef, discover
-from ingest.publish import latest_release, read_manifest
+from ingest.release.layout import latest_release, read_manifest
 from ingest.settings import BuildSettings
 
 
@@ -92,7 +92,7 @@ def schema_digest() -> str:
     bytes alone, like an added enum value) is a change to publish."""
     import orjson
 
-    from ingest.contract import model_schemas
+    from ingest.release.contract import model_schemas
 
     return hashlib.sha256(orjson.dumps(model_schemas(), option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 

@@ -1,6 +1,6 @@
 """`ingest schema diff A B` and `ingest export RELEASE`: the data contract on the command line.
 
-`register(app)` adds both to a typer app (wired into ingest.cli like history_cli).
+`register(app)` adds both to a typer app (wired into ingest.cli.main like cli/releases.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ingest.history import ReleaseNotFound, resolve_release
-from ingest.history_cli import DEFAULT_OUT, _echo_json, _fail
+from ingest.cli.releases import DEFAULT_OUT, _echo_json, _fail
+from ingest.release.layout import LATEST, MANIFEST, ReleaseNotFound, resolve_release
 
 schema_app = typer.Typer(help="The datasets' JSON Schemas across releases.", no_args_is_help=True)
 VERDICT_STYLE = {"identical": "green", "compatible": "cyan", "breaking": "bold red"}
@@ -29,9 +29,9 @@ def register(app: typer.Typer) -> None:
 def release_dir(ref: str, out: Path) -> Path:
     """A release named by a folder path (one holding manifest.json) or by a reference inside `out`."""
     path = Path(ref)
-    if (path / "manifest.json").is_file():
+    if (path / MANIFEST).is_file():
         return path.resolve()
-    if path.is_dir() and (path / "latest").exists():  # an output folder: its latest release
+    if path.is_dir() and (path / LATEST).exists():  # an output folder: its latest release
         return resolve_release(path, "latest")
     return resolve_release(out, ref)
 
@@ -44,8 +44,8 @@ def schema_diff(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Field-level schema differences between two releases, each judged compatible or breaking."""
-    from ingest.contract import release_version
-    from ingest.schema_diff import diff_schemas, read_schemas
+    from ingest.release.contract import release_version
+    from ingest.release.schema_diff import diff_schemas, read_schemas
 
     try:
         old_dir, new_dir = release_dir(old, out), release_dir(new, out)
@@ -79,7 +79,7 @@ def export(
     batch_rows: Annotated[int, typer.Option(min=1, help="Records per row batch (memory grows with it).")] = 2000,
 ) -> None:
     r"""Write a release's datasets as Parquet files typed from its JSON Schemas (needs pip install 'ingest\[parquet]')."""
-    from ingest.export import ExportError, export_release
+    from ingest.release.export import ExportError, export_release
 
     try:
         written = export_release(release_dir(release, source), out, fmt, batch_rows=batch_rows)

@@ -134,8 +134,8 @@ def build(
 def _check_contract(out: Path) -> None:
     """Refuse before extracting anything when the models break the latest release's schema (publish
     would refuse too, after the whole extraction): one line per broken field."""
-    from ingest.contract import SchemaContractError, evolve, model_schemas
-    from ingest.publish import latest_release
+    from ingest.release.contract import SchemaContractError, evolve, model_schemas
+    from ingest.release.layout import latest_release
 
     try:
         evolve(latest_release(out), model_schemas())
@@ -243,11 +243,11 @@ def refresh(
 def _register_subcommands() -> None:
     from ingest.cli.contract import register as register_contract
     from ingest.cli.eval import register as register_eval
-    from ingest.history_cli import register as register_history
-    from ingest.report_cli import register as register_report
+    from ingest.cli.releases import register as register_releases
+    from ingest.cli.report import register as register_report
     from ingest.scrape.cli import register as register_scrape
 
-    for register in (register_scrape, register_history, register_report, register_contract, register_eval):
+    for register in (register_scrape, register_releases, register_report, register_contract, register_eval):
         register(app)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import tempfile
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -14,6 +13,7 @@ from typing import IO, Any, Iterator
 
 import orjson
 
+from ingest.atomic import TMP_PREFIX, replace_file
 from ingest.jsonl import read_jsonl  # noqa: F401 - part of this module's API
 
 from .urls import url_key
@@ -23,7 +23,6 @@ MANIFEST = "manifest.jsonl"
 FAILURES = "failures.jsonl"
 STATE_DIR = ".scrape-state"
 LOCK_FILE = f"{STATE_DIR}/lock"  # held by a running scrape and by `ingest gc --raw`
-_TMP_PREFIX = ".tmp-"
 SUFFIXES = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt"}
 
 
@@ -89,7 +88,7 @@ class RawStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         (root / PAGES_DIR).mkdir(parents=True, exist_ok=True)
-        for stale in (root / PAGES_DIR).glob(f"*/{_TMP_PREFIX}*"):
+        for stale in (root / PAGES_DIR).glob(f"*/{TMP_PREFIX}*"):
             stale.unlink(missing_ok=True)  # leftovers of a killed run, never complete pages
         self.manifest = JsonlLog(root / MANIFEST)
         self.failures = JsonlLog(root / FAILURES)
@@ -121,16 +120,7 @@ class RawStore:
         if dest.is_file() and dest.stat().st_size == len(body):
             return sha, rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=dest.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(body)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_file(dest, body, sync_dir=False)  # no fsync of the folder per page (as before)
         return sha, rel
 
     def mtime_ns(self, rel: str | None) -> int | None:

@@ -7,8 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
-from ingest.history import release_dirs
-from ingest.publish import RELEASES, TMP_PREFIX, latest_release
+from ingest.release.layout import RELEASES, TMP_PREFIX, latest_release, release_dirs
 
 TMP_MAX_AGE = 3600.0  # seconds after which a leftover temporary directory is stale whatever its pid
 

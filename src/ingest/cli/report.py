@@ -1,6 +1,6 @@
 """`ingest report`: the path of a release's report.html, rendering it when missing.
 
-`register(app)` adds the command to a typer app (the lead wires it into ingest.cli).
+`register(app)` adds the command to a typer app (ingest.cli.main registers it).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from ingest.history import ReleaseNotFound, resolve_release
-from ingest.publish import read_manifest
-from ingest.report import REPORT, render_report, write_report
+from ingest.release.layout import REPORT, ReleaseNotFound, read_manifest, resolve_release
+from ingest.release.report import render_report, write_report
 
 DEFAULT_OUT = Path("normalized")
 

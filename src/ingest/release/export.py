@@ -19,9 +19,8 @@ from typing import Any
 
 import orjson
 
-from ingest.history import dataset_files
-from ingest.publish import read_manifest
-from ingest.schema_diff import json_type, read_schemas, variants
+from ingest.release.layout import dataset_files, read_manifest
+from ingest.release.schema_diff import json_type, read_schemas, variants
 
 FORMATS = ("parquet",)
 Convert = Callable[[Any], Any] | None  # None: the JSON value is already what pyarrow takes

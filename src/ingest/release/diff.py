@@ -1,8 +1,8 @@
-"""Release history: list releases, resolve references, diff two releases, garbage-collect old ones.
+"""Diff two releases (or a release and datasets in memory, as publish does): records added, removed, changed.
 
-A pure library (the commands are in history_cli). Dataset files are streamed line
-by line: a diff indexes one side as record key -> (digest, byte offset), streams
-the other side, and parses a record of the indexed side only when the bytes
+A pure library (the commands are in cli/releases.py; where releases are, in release.layout). Dataset
+files are streamed line by line: a diff indexes one side as record key -> (digest, byte offset),
+streams the other side, and parses a record of the indexed side only when the bytes
 differ, so memory grows with the number of records, not with their size.
 Records are matched by `id`; quarantine entries by `path`; codes by system+code; duplicate
 clusters by dataset+record_id+level; a key seen again in the same file gets `#2`, `#3`, ...
@@ -11,6 +11,7 @@ clusters by dataset+record_id+level; a key seen again in the same file gets `#2`
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,89 +21,10 @@ from typing import Any
 import orjson
 
 from ingest.jsonl import Records, json_line
-from ingest.publish import RELEASES, latest_release, read_manifest, verify_release
+from ingest.release.layout import dataset_files
 
-CHANGES = "changes.jsonl"
 KEY_FIELDS: dict[str, tuple[str, ...]] = {"quarantine": ("path",), "codes": ("system", "code"),
                                           "duplicates": ("dataset", "record_id", "level")}
-
-
-class ReleaseNotFound(LookupError):
-    """A release reference that matches no release, or more than one."""
-
-
-
-@dataclass(frozen=True)
-class ReleaseSummary:
-    """One release directory as `ingest releases` shows it."""
-
-    release_id: str
-    path: Path
-    created_at: str | None
-    counts: dict[str, int]
-    changes: dict[str, dict[str, int]] | None  # manifest's per-dataset change summary, when present
-    previous_release: str | None
-    is_latest: bool
-    problems: list[str] = field(default_factory=list)  # [] when valid (or not verified)
-
-    @property
-    def valid(self) -> bool:
-        return not self.problems
-
-
-def release_dirs(out_dir: Path) -> list[Path]:
-    """Published release directories under out_dir/releases, oldest first (ids start with the UTC time)."""
-    root = Path(out_dir) / RELEASES
-    if not root.is_dir():
-        return []
-    return sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
-
-
-def list_releases(out_dir: Path, verify: bool = True) -> list[ReleaseSummary]:
-    """Every release under out_dir, oldest first, checked against its manifest's checksums."""
-    latest = latest_release(out_dir)
-    out = []
-    for path in release_dirs(out_dir):
-        try:
-            manifest = read_manifest(path)
-        except (OSError, ValueError) as exc:
-            manifest, problems = {}, [f"manifest unreadable: {exc}"]
-        else:
-            problems = verify_release(path) if verify else []
-        out.append(ReleaseSummary(
-            release_id=path.name, path=path, created_at=manifest.get("created_at"),
-            counts=dict(manifest.get("counts") or {}), changes=manifest.get("changes"),
-            previous_release=manifest.get("previous_release"),
-            is_latest=latest is not None and path.resolve() == latest, problems=problems))
-    return out
-
-
-def resolve_release(out_dir: Path, ref: str) -> Path:
-    """The release directory `ref` names: `latest`, `previous`, a release id or a unique id prefix."""
-    out_dir = Path(out_dir)
-    dirs = release_dirs(out_dir)
-    if ref in ("latest", "previous"):
-        latest = latest_release(out_dir)
-        if latest is None:
-            raise ReleaseNotFound(f"no `latest` release in {out_dir}")
-        if ref == "latest":
-            return latest
-        try:
-            prev = read_manifest(latest).get("previous_release")
-        except (OSError, ValueError):
-            prev = None
-        if prev and not prev.startswith(".") and (out_dir / RELEASES / prev).is_dir():
-            return out_dir / RELEASES / prev
-        older = [d for d in dirs if d.name < latest.name]  # the predecessor was removed: the next older one
-        if not older:
-            raise ReleaseNotFound(f"the latest release {latest.name} has no previous release in {out_dir}")
-        return older[-1]
-    matches = [d for d in dirs if d.name == ref] or [d for d in dirs if ref and d.name.startswith(ref)]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise ReleaseNotFound(f"{ref!r} is ambiguous: " + ", ".join(d.name for d in matches))
-    raise ReleaseNotFound(f"no release {ref!r} in {out_dir / RELEASES}")
 
 
 @dataclass(frozen=True)
@@ -176,6 +98,17 @@ class ReleaseDiff:
         """changes.jsonl: one compact JSON object per changed record, deterministic bytes."""
         return b"".join(orjson.dumps(line) + b"\n" for line in self.change_records())
 
+    def largest(self, limit: int = 25) -> list[dict]:
+        """The `limit` changed records with the most changed fields, then added and removed ones:
+        {dataset, id, change, fields (sorted names; [] unless changed)}."""
+        entries = ((name, rid, kind, sorted(c.fields) if c is not None else [])
+                   for name, d in self.datasets.items()
+                   for rid, kind, c in [*((i, "added", None) for i in d.added),
+                                        *((i, "removed", None) for i in d.removed),
+                                        *((c.id, "changed", c) for c in d.changed)])
+        top = heapq.nsmallest(limit, entries, key=lambda e: (-len(e[3]), e[2], e[0], e[1]))
+        return [{"dataset": name, "id": rid, "change": kind, "fields": fields} for name, rid, kind, fields in top]
+
     def to_json(self) -> dict:
         """Machine form for `ingest diff --json` (list fields as items added/removed)."""
         return {
@@ -232,15 +165,6 @@ def diff_datasets(old_dir: Path | None, new: Mapping[str, Iterable[dict] | bytes
         return _MemoryIndex(name, new.get(name, ()))
 
     return _diff(old_dir, new_id, new, index)
-
-
-def dataset_files(release_dir: Path) -> dict[str, Path]:
-    """{dataset: path} of a release's JSONL datasets (from its manifest; *.jsonl if that is unreadable)."""
-    release_dir = Path(release_dir)
-    try:
-        return {name: release_dir / meta["file"] for name, meta in read_manifest(release_dir)["datasets"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {p.stem: p for p in sorted(release_dir.glob("*.jsonl")) if p.name != CHANGES}
 
 
 def iter_records(path: Path, warnings: list[str] | None = None) -> Iterator[tuple[int, bytes, dict]]:

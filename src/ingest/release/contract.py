@@ -1,7 +1,7 @@
 """The data contract: which schema version a release gets, and who may read it.
 
 `evolve(previous_release, new_schemas)` compares the schemas a build is about to publish
-with those of the release `latest` points to (`ingest.schema_diff`) and decides:
+with those of the release `latest` points to (`ingest.release.schema_diff`) and decides:
 
 - identical: the release keeps the previous release's version;
 - compatible (optional field added, enum value added, constraint loosened): minor + 1;
@@ -16,13 +16,13 @@ reads; another major fails with a clear message. Pure: no Prefect, no writes.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ingest import SCHEMA_VERSION
-from ingest.schema_diff import SchemaDiff, diff_schemas, read_schemas
+from ingest.release.layout import read_manifest
+from ingest.release.schema_diff import SchemaDiff, diff_schemas, read_schemas
 
 VERSION_FILE = "src/ingest/__init__.py"  # where SCHEMA_VERSION is set (named in messages)
 
@@ -75,7 +75,7 @@ def model_schemas() -> dict[str, dict]:
 
 def release_version(release_dir: Path) -> str:
     """manifest.json's schema_version of a release ("1.0" when absent)."""
-    manifest = json.loads((Path(release_dir) / "manifest.json").read_text("utf-8"))
+    manifest = read_manifest(release_dir)
     return str(manifest.get("schema_version") or "1.0")
 
 

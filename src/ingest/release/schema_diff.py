@@ -19,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ingest.release.layout import SCHEMAS
+
 _LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties")
 _UPPER_BOUNDS = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties")
 _EXACT = ("pattern", "format", "multipleOf")
@@ -102,7 +104,7 @@ def diff_schemas(old: dict[str, dict], new: dict[str, dict]) -> SchemaDiff:
 def read_schemas(release_dir: Path) -> dict[str, dict]:
     """{dataset: JSON Schema} of a published release: every schemas/<dataset>.schema.json (a release
     holds the schema of every dataset the code defines, even one with no file of records)."""
-    paths = sorted((Path(release_dir) / "schemas").glob("*.schema.json"))
+    paths = sorted((Path(release_dir) / SCHEMAS).glob("*.schema.json"))
     return {p.name.removesuffix(".schema.json"): json.loads(p.read_text("utf-8")) for p in paths}
 
 

@@ -1,6 +1,6 @@
 """`ingest releases`, `ingest diff`, `ingest gc`: the release history (and raw retention) on the command line.
 
-`register(app)` adds the three commands to a typer app (the lead wires it into ingest.cli).
+`register(app)` adds the three commands to a typer app (ingest.cli.main registers them).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ingest.history import ReleaseDiff, ReleaseNotFound, diff_releases, list_releases, resolve_release
-from ingest.retention import TMP_MAX_AGE, gc_releases
+from ingest.release.diff import ReleaseDiff, diff_releases
+from ingest.release.layout import ReleaseNotFound, list_releases, resolve_release
+from ingest.release.retention import TMP_MAX_AGE, gc_releases
 
 OutOption = Annotated[Path, typer.Option("--out", help="Output folder holding releases/ and the `latest` link.")]
 DEFAULT_OUT = Path("normalized")
@@ -125,7 +126,7 @@ def gc(
 
 
 def _gc_raw(raw: Path, keep_versions: int | None, older_than: str | None, dry_run: bool, verb: str) -> None:
-    from ingest.raw_retention import gc_raw, parse_age
+    from ingest.scrape.retention import gc_raw, parse_age
     from ingest.scrape.store import StoreBusy
 
     try:

@@ -1,37 +1,18 @@
-"""report.html: a self-contained, human-readable page about one release.
+"""The sections of report.html, each a function of in-memory release data returning `Html`.
 
-`render_report_from(...)` renders from in-memory data (what publish has at hand);
-`render_report(release_dir)` loads a published release and calls it;
-`write_report(release_dir)` writes report.html into the release atomically.
-
-The page has inline CSS and pure-CSS bar charts: no JavaScript, no external
-resources (a Content-Security-Policy forbids both). Every value from the data is
-HTML-escaped. The output is a function of the release alone (no clock is read:
-the time shown is the manifest's created_at), so rendering twice gives the same bytes.
+Every value from the data goes through `html` helpers, which escape it; nothing here reads a file.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-import orjson
-
-from ingest.jsonl import read_jsonl
 from ingest.models import DATASETS
+from ingest.release.report.html import (Html, bar, card, h, join, note, num, pct, plural, short, size, table, tag,
+                                        tone)
 
-from ingest.report_html import (Html, bar, card, h, join, note, num, page, pct, plural, section, short, size, table,
-                                tag, tone)
-
-REPORT = "report.html"
-MANIFEST = "manifest.json"
-QUALITY = "quality.json"
-QUARANTINE = "quarantine.jsonl"
-DUPLICATES = "duplicates.jsonl"
-CHANGES = "changes.jsonl"
 EXAMPLES_PER_REASON = 5
 MAX_CLUSTERS = 50
 MAX_CONFLICTS = 50
@@ -39,111 +20,11 @@ MAX_CHANGES = 10
 DATASET_ORDER = tuple(name for name in DATASETS if name != "quarantine")  # the page-type registry's order, then codes
 LEVELS = ("exact", "near_duplicate", "same_entity")
 KINDS = ("added", "removed", "changed")
-# the fields the report reads from records (the loader keeps only these: memory grows with records, not their size)
-_SLIM = ("id", "page_type", "title", "term", "code", "code_system", "system", "official_title", "descriptors",
-         "conflicts")
-_NOT_DATASETS = frozenset({"quarantine", "changes", "duplicates"})
+NOT_DATASETS = frozenset({"quarantine", "changes", "duplicates"})  # JSONL files of a release that hold no records
 
 
-# --------------------------------------------------------------------------- API
-
-
-def render_report(release_dir: Path) -> str:
-    """report.html for the published release in release_dir."""
-    return render_report_from(**load_release(Path(release_dir)))
-
-
-def write_report(release_dir: Path) -> Path:
-    """Render report.html and write it into release_dir atomically (temp file, fsync, os.replace)."""
-    release_dir = Path(release_dir)
-    data = render_report(release_dir).encode("utf-8")
-    target = release_dir / REPORT
-    tmp = release_dir / f".{REPORT}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
-
-
-def render_report_from(datasets: dict[str, list[dict]], quarantine: list[dict], quality: dict, manifest: dict,
-                       duplicates: list[dict] | None = None, changes: list[dict] | None = None) -> str:
-    """report.html from in-memory data. duplicates / changes: None when the release has no such file."""
-    datasets, quarantine, quality, manifest = datasets or {}, quarantine or [], quality or {}, manifest or {}
-    titles = _titles(datasets)
-    conflicts = sorted(({**c, "system": c.get("system") or e.get("system"), "code": c.get("code") or e.get("code")}
-                        for e in datasets.get("codes", []) for c in e.get("conflicts") or []),
-                       key=lambda c: (str(c["system"]), str(c["code"]), str(c.get("kind"))))
-    summary = _change_summary(changes, manifest)
-    sections = [
-        ("overview", "Overview", _overview(datasets, quarantine, manifest, conflicts, duplicates, changes, summary)),
-        ("coverage", "Field coverage", _coverage(quality)),
-        ("headings", "Unmatched headings", _headings(quality)),
-        ("quarantine", "Quarantine", _quarantine(quarantine)),
-        ("duplicates", "Duplicates", _duplicates(duplicates, titles)),
-        ("conflicts", "Code conflicts", _conflicts(conflicts)),
-        ("changes", "Changes", _changes(changes, summary, manifest, titles)),
-    ]
-    if "drift" in manifest:
-        sections.append(("drift", "Layout drift", _drift(manifest.get("drift"))))
-    if isinstance(manifest.get("schema_evolution"), dict):
-        sections.append(("schema", "Schema", _schema(manifest["schema_evolution"])))
-    sections.append(("timings", "Timings", _timings(manifest.get("stage_seconds"))))
-    release_id = manifest.get("release_id") or "unpublished"
-    body = join(section(anchor, title, content) for anchor, title, content in sections)
-    footer = (f"Generated by ingest {manifest.get('ingest_version', '?')} from release {release_id}"
-              f" (created {manifest.get('created_at') or '?'}). A static page: no scripts, no external resources.")
-    return page(f"ingest release {release_id}", _header(manifest), [(a, t) for a, t, _ in sections], body, footer)
-
-
-def load_release(release_dir: Path) -> dict[str, Any]:
-    """The keyword arguments of render_report_from, read from a published release."""
-    manifest = json.loads((release_dir / MANIFEST).read_text("utf-8"))
-    listed = manifest.get("datasets") or {}
-    names = [n for n in listed if n not in _NOT_DATASETS] or sorted(
-        p.stem for p in release_dir.glob("*.jsonl") if p.stem not in _NOT_DATASETS)
-    quality = _read_json(release_dir / QUALITY)
-    keep = _SLIM if quality is not None else None  # without quality.json it is computed: that needs whole records
-    datasets = {}
-    for name in names:
-        file = Path(str((listed.get(name) or {}).get("file") or f"{name}.jsonl")).name
-        datasets[name] = _read_jsonl(release_dir / file, keep) or []
-    quarantine = _read_jsonl(release_dir / QUARANTINE) or []
-    if quality is None:
-        from ingest.build.quality import quality_report
-
-        try:
-            quality = quality_report(datasets, quarantine)
-        except (KeyError, TypeError, AttributeError):
-            quality = {}
-    return {"datasets": datasets, "quarantine": quarantine, "quality": quality, "manifest": manifest,
-            "duplicates": _read_jsonl(release_dir / DUPLICATES), "changes": _read_jsonl(release_dir / CHANGES)}
-
-
-def _read_json(path: Path) -> dict | None:
-    try:
-        value = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _read_jsonl(path: Path, keep: tuple[str, ...] | None = None) -> list[dict] | None:
-    """The objects of a JSONL file (None when absent; unreadable lines skipped), optionally only some keys."""
-    if not path.is_file():
-        return None
-    return [{k: obj[k] for k in keep if k in obj} if keep else obj for obj in read_jsonl(path)]
-
-
-# --------------------------------------------------------------------------- sections
-
-
-def _header(m: dict) -> Html:
+def header(m: dict) -> Html:
+    """The page header: release id and its manifest facts."""
     meta = [("Created", m.get("created_at")), ("Previous release", m.get("previous_release") or "none (first release)"),
             ("Schema", m.get("schema_version")), ("ingest", m.get("ingest_version")),
             ("Extractor", m.get("extractor_version")), ("Content digest", short(m.get("content_digest"), 13))]
@@ -152,9 +33,10 @@ def _header(m: dict) -> Html:
     return tag("header", join([tag("h1", title), tag("div", items, "meta")]))
 
 
-def _overview(datasets: dict, quarantine: list, manifest: dict, conflicts: list, duplicates: list | None,
+def overview(datasets: dict, quarantine: list, manifest: dict, conflicts: list, duplicates: list | None,
               changes: list | None, summary: dict | None) -> Html:
-    counts = {k: v for k, v in (manifest.get("counts") or {}).items() if k not in _NOT_DATASETS}
+    """Cards (pages, records, quarantined, conflicts, duplicates, changes) and the table of files."""
+    counts = {k: v for k, v in (manifest.get("counts") or {}).items() if k not in NOT_DATASETS}
     counts.update({k: len(v) for k, v in datasets.items()})
     pages = (manifest.get("inputs") or {}).get("pages")
     if not isinstance(pages, int):
@@ -186,7 +68,8 @@ def _overview(datasets: dict, quarantine: list, manifest: dict, conflicts: list,
                  table(["file", "records", "size", "sha256"], rows, num_cols=(1, 2))])
 
 
-def _coverage(quality: dict) -> Html:
+def coverage(quality: dict) -> Html:
+    """Field coverage bars per page type (quality.json)."""
     page_types = quality.get("page_types") or {}
     if not page_types:
         return note("No quality.json data in this release.")
@@ -203,7 +86,8 @@ def _coverage(quality: dict) -> Html:
     return join([lead, tag("div", join(panels), "grid2")])
 
 
-def _headings(quality: dict) -> Html:
+def headings(quality: dict) -> Html:
+    """Unmatched headings and suspicious list items (quality.json)."""
     rows = [[h.get("heading", ""), num(h.get("pages", 0))] for h in quality.get("headings_unmatched") or []]
     items = [[i.get("id", ""), i.get("field", ""), i.get("kind", ""), short(i.get("item", ""), 100)]
              for i in (quality.get("suspicious_items") or [])[:50]]
@@ -215,7 +99,8 @@ def _headings(quality: dict) -> Html:
     return join(parts)
 
 
-def _quarantine(quarantine: list[dict]) -> Html:
+def quarantine(quarantine: list[dict]) -> Html:
+    """Quarantined pages by reason, with a few examples each."""
     if not quarantine:
         return note("No page was quarantined.")
     by_reason = Counter(str(q.get("reason") or "unknown") for q in quarantine)
@@ -236,7 +121,8 @@ def _quarantine(quarantine: list[dict]) -> Html:
     return join(parts)
 
 
-def _duplicates(duplicates: list[dict] | None, titles: dict[str, str]) -> Html:
+def duplicates(duplicates: list[dict] | None, titles: dict[str, str]) -> Html:
+    """Duplicate clusters by level, with their members and why the primary was picked."""
     if duplicates is None:
         return note("This release has no duplicates.jsonl (duplicate detection did not run).")
     if not duplicates:
@@ -272,7 +158,8 @@ def _member_note(m: dict) -> str:
     return " · ".join(bits)
 
 
-def _conflicts(conflicts: list[dict]) -> Html:
+def conflicts(conflicts: list[dict]) -> Html:
+    """Codes whose sources disagree on what they mean."""
     if not conflicts:
         return note("No code conflicts: every source agrees on what each code means.")
     kinds = Counter(str(c.get("kind")) for c in conflicts)
@@ -292,7 +179,8 @@ def _conflicts(conflicts: list[dict]) -> Html:
     return join([*parts, note(f"… and {num(more)} more in codes.jsonl") if more > 0 else ""])
 
 
-def _change_summary(changes: list[dict] | None, manifest: dict) -> dict[str, dict[str, int]] | None:
+def change_summary(changes: list[dict] | None, manifest: dict) -> dict[str, dict[str, int]] | None:
+    """{dataset: {added, removed, changed}} from changes.jsonl, else the manifest's (None: no comparison)."""
     if changes is None:
         got = manifest.get("changes")
         return got if isinstance(got, dict) and got else None
@@ -304,7 +192,8 @@ def _change_summary(changes: list[dict] | None, manifest: dict) -> dict[str, dic
     return dict(sorted(summary.items()))
 
 
-def _changes(changes: list[dict] | None, summary: dict | None, manifest: dict, titles: dict[str, str]) -> Html:
+def changes(changes: list[dict] | None, summary: dict | None, manifest: dict, titles: dict[str, str]) -> Html:
+    """What changed against the previous release: counts, the biggest changes, records added and removed."""
     if summary is None:
         return note("This release has no changes.jsonl: no comparison with a previous release.")
     prev = manifest.get("previous_release")
@@ -353,7 +242,8 @@ def _value(value: Any) -> str:
     return short(text, 120)
 
 
-def _drift(drift: Any) -> Html:
+def drift(drift: Any) -> Html:
+    """Site fields whose coverage dropped against the previous release."""
     flags = [d for d in drift if isinstance(d, dict)] if isinstance(drift, list) else []
     if not flags:
         return note("No layout drift flagged: no site's field coverage dropped against the previous release.")
@@ -365,7 +255,8 @@ def _drift(drift: Any) -> Html:
     return join([lead, table(["site", "page type", "field", "previous", "current", "drop"], rows, num_cols=(3, 4))])
 
 
-def _schema(evo: dict) -> Html:
+def schema(evo: dict) -> Html:
+    """The schema version and each field change against the previous release."""
     verdict, changes = evo.get("verdict"), [c for c in evo.get("changes") or [] if isinstance(c, dict)]
     against = "" if verdict == "first" else f" against release {evo.get('compared_with')} (schema {evo.get('previous_version')})"
     lead = note(f"Schema {evo.get('version')}: {verdict}{against}. Compatible changes raise the minor version; "
@@ -376,7 +267,8 @@ def _schema(evo: dict) -> Html:
     return join([lead, table(["field", "change", "verdict"], rows)] if rows else [lead])
 
 
-def _timings(stage_seconds: Any) -> Html:
+def timings(stage_seconds: Any) -> Html:
+    """Seconds per build stage (the manifest's stage_seconds)."""
     stages = {str(k): float(v) for k, v in stage_seconds.items()
               if isinstance(v, int | float)} if isinstance(stage_seconds, dict) else {}
     if not stages:
@@ -389,7 +281,7 @@ def _timings(stage_seconds: Any) -> Html:
 # --------------------------------------------------------------------------- helpers
 
 
-def _titles(datasets: dict[str, list[dict]]) -> dict[str, str]:
+def titles(datasets: dict[str, list[dict]]) -> dict[str, str]:
     """Record id (codes: SYSTEM:code) -> a human label, for naming records in changes and duplicates."""
     out = {}
     for name, records in datasets.items():

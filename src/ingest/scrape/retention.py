@@ -14,15 +14,14 @@ without its manifest line (that would read as a plain page and come back as a re
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import orjson
 
+from ingest.atomic import replace_file
 from ingest.scrape.store import MANIFEST, store_lock
 from ingest.scrape.urls import url_key
 
@@ -113,24 +112,5 @@ def gc_raw(raw_dir: Path, keep_versions: int | None = None, older_than: timedelt
             return result
         for rel in result.removed:
             (raw_dir / rel).unlink(missing_ok=True)
-        _rewrite(manifest, keep_lines)
+        replace_file(manifest, (line if line.endswith(b"\n") else line + b"\n" for line in keep_lines))
     return result
-
-
-def _rewrite(path: Path, lines: list[bytes]) -> None:
-    """Replace a file's content atomically and durably."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-manifest-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.writelines(line if line.endswith(b"\n") else line + b"\n" for line in lines)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

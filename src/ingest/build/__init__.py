@@ -1,0 +1,1 @@
+"""One build: discover -> extract -> assemble -> publish, Prefect-free (flows/ wraps these steps)."""

@@ -1,0 +1,97 @@
+"""One build, Prefect-free: discover -> (unchanged?) -> extract batches -> finalize and publish.
+
+`run_build` runs the steps in this process; flows/build.py wraps the same steps as Prefect
+tasks (one task run per batch) and adds retries and artifacts, nothing else. The CLI's
+no-Prefect fast path, tests/history/crash_driver.py and benchmarks call these functions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ingest import progress
+from ingest.build.finalize import BuildSummary, finalize, summary_from_manifest
+from ingest.build.incremental import Fingerprint, fingerprint_raw, unchanged_release
+from ingest.page.acquire import PageRef
+from ingest.page.cache import ExtractionCache, extract_with_cache
+from ingest.page.parallel import failed_batch, shutdown_pool
+from ingest.page.process import PageResult
+from ingest.release.layout import latest_release
+from ingest.settings import BuildSettings
+
+Batch = list[tuple[PageRef, str | None]]  # pages with the SHA-256 discovery found
+
+
+def discover(raw: Path, out: Path) -> Fingerprint:
+    """Step 1: every current page under raw with the SHA-256 of its bytes (superseded versions counted)."""
+    return fingerprint_raw(Path(raw), Path(out))
+
+
+def unchanged(out: Path, fp: Fingerprint, settings: BuildSettings,
+              stage_seconds: dict[str, float]) -> BuildSummary | None:
+    """Step 2: the latest release's summary when it was built from these inputs and settings, else None."""
+    manifest = unchanged_release(Path(out), fp, settings)
+    if manifest is None:
+        return None
+    return summary_from_manifest(manifest, latest_release(Path(out)), stage_seconds)
+
+
+def batches(fp: Fingerprint, settings: BuildSettings) -> list[Batch]:
+    """Step 3a: the pages in batches of settings.batch_size (the flow's unit of work)."""
+    return [fp.pages[i:i + settings.batch_size] for i in range(0, len(fp.pages), settings.batch_size)]
+
+
+def extract_batch(pages: Batch, settings: BuildSettings, out: Path, use_cache: bool) -> list[PageResult]:
+    """Step 3b: extract one batch, reusing cached results (never raises for a bad page: it is quarantined)."""
+    cache = ExtractionCache.for_output(Path(out)) if use_cache else None
+    try:
+        results, hits = extract_with_cache(pages, settings, cache, on_progress=lambda n: progress.report("extract", n))
+    finally:
+        if cache is not None:
+            cache.close()
+    progress.report("cache_hits", hits)
+    return results
+
+
+def collect(outcomes: Iterable[tuple[Batch, list[PageResult] | None, str]]) -> list[PageResult]:
+    """Step 3c: every batch's results; a batch that failed as a whole (None, with why) is quarantined page by page."""
+    results: list[PageResult] = []
+    for batch, batch_results, why in outcomes:
+        if batch_results is not None:
+            results.extend(batch_results)
+        else:
+            results.extend(failed_batch([ref for ref, _ in batch], why or "batch failed"))
+    return results
+
+
+def publish(results: list[PageResult], out: Path, settings: BuildSettings, fp: Fingerprint, force: bool,
+            stage_seconds: dict[str, float]) -> BuildSummary:
+    """Step 4: assemble the datasets and publish the release atomically (ingest.build.finalize)."""
+    return finalize(results, Path(out), settings, inputs=fp, force=force, stage_seconds=stage_seconds)
+
+
+def run_build(raw: Path, out: Path, settings: BuildSettings | None = None, force: bool = False,
+              use_cache: bool = True, on_unchanged: Callable[[BuildSummary], None] | None = None) -> BuildSummary:
+    """Build and publish a release from the pages under raw into out, in this process (no Prefect).
+
+    Unchanged inputs and settings publish nothing (the latest release's summary comes back);
+    `force` rebuilds and publishes anyway, without the cache; `use_cache=False` re-extracts every page."""
+    settings = settings or BuildSettings()
+    raw, out = Path(raw).resolve(), Path(out).resolve()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    fp = discover(raw, out)
+    timings["discover"] = time.perf_counter() - started
+    if not force and (summary := unchanged(out, fp, settings, timings)) is not None:
+        return summary
+    progress.report("extract", 0, len(fp.pages))
+    started = time.perf_counter()
+    try:
+        results = collect((batch, extract_batch(batch, settings, out, use_cache and not force), "")
+                          for batch in batches(fp, settings))
+    finally:
+        shutdown_pool()
+    timings["extract"] = time.perf_counter() - started
+    return publish(results, out, settings, fp, force, timings)

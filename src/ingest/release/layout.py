@@ -1,0 +1,193 @@
+"""The release store's layout, in one place: what is where under an output folder, and how it changes.
+
+    <out>/latest -> releases/<id>          a symlink, replaced in one rename (switch_latest)
+    <out>/releases/<id>/                   one published release (ids start with the UTC time)
+        manifest.json                      every file's SHA-256 and size, counts, versions, inputs
+        <dataset>.jsonl, quarantine.jsonl  the records; duplicates.jsonl, changes.jsonl, quality.json
+        schemas/<dataset>.schema.json      README.md (the dataset card), report.html
+    <out>/releases/.tmp-<id>-<pid>/        a release being written (renamed into place when complete)
+
+Publish, diff, retention, the report and the readers stand on this module; it imports none of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest import faults
+from ingest.atomic import TMP_PREFIX, fsync_dir
+
+RELEASES = "releases"
+LATEST = "latest"
+MANIFEST = "manifest.json"
+REPORT = "report.html"
+CARD = "README.md"
+QUALITY = "quality.json"
+QUARANTINE = "quarantine.jsonl"
+DUPLICATES = "duplicates.jsonl"
+CHANGES = "changes.jsonl"
+SCHEMAS = "schemas"
+
+
+
+class ReleaseNotFound(LookupError):
+    """A release reference that matches no release, or more than one."""
+
+
+def schema_file(dataset: str) -> str:
+    """A dataset's JSON Schema file, relative to its release folder."""
+    return f"{SCHEMAS}/{dataset}.schema.json"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def latest_release(out_dir: Path) -> Path | None:
+    """The release directory `latest` points to, if any."""
+    link = Path(out_dir) / LATEST
+    if not link.exists():
+        return None
+    return link.resolve()
+
+
+def read_manifest(release_dir: Path) -> dict:
+    """A release's manifest.json (OSError / ValueError when missing or unreadable)."""
+    return json.loads((Path(release_dir) / MANIFEST).read_text("utf-8"))
+
+
+def release_dirs(out_dir: Path) -> list[Path]:
+    """Published release directories under out_dir/releases, oldest first (ids start with the UTC time)."""
+    root = Path(out_dir) / RELEASES
+    if not root.is_dir():
+        return []
+    return sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+
+
+def resolve_release(out_dir: Path, ref: str) -> Path:
+    """The release directory `ref` names: `latest`, `previous`, a release id or a unique id prefix."""
+    out_dir = Path(out_dir)
+    dirs = release_dirs(out_dir)
+    if ref in ("latest", "previous"):
+        latest = latest_release(out_dir)
+        if latest is None:
+            raise ReleaseNotFound(f"no `latest` release in {out_dir}")
+        if ref == "latest":
+            return latest
+        try:
+            prev = read_manifest(latest).get("previous_release")
+        except (OSError, ValueError):
+            prev = None
+        if prev and not prev.startswith(".") and (out_dir / RELEASES / prev).is_dir():
+            return out_dir / RELEASES / prev
+        older = [d for d in dirs if d.name < latest.name]  # the predecessor was removed: the next older one
+        if not older:
+            raise ReleaseNotFound(f"the latest release {latest.name} has no previous release in {out_dir}")
+        return older[-1]
+    matches = [d for d in dirs if d.name == ref] or [d for d in dirs if ref and d.name.startswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ReleaseNotFound(f"{ref!r} is ambiguous: " + ", ".join(d.name for d in matches))
+    raise ReleaseNotFound(f"no release {ref!r} in {out_dir / RELEASES}")
+
+
+def dataset_files(release_dir: Path) -> dict[str, Path]:
+    """{dataset: path} of a release's JSONL datasets (from its manifest; *.jsonl if that is unreadable)."""
+    release_dir = Path(release_dir)
+    try:
+        return {name: release_dir / meta["file"] for name, meta in read_manifest(release_dir)["datasets"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {p.stem: p for p in sorted(release_dir.glob("*.jsonl")) if p.name != CHANGES}
+
+
+def verify_release(release_dir: Path) -> list[str]:
+    """Problems found checking a release against its manifest's checksums ([] when valid)."""
+    problems = []
+    try:
+        manifest = read_manifest(release_dir)
+    except (OSError, ValueError) as exc:
+        return [f"manifest unreadable: {exc}"]
+    for name, meta in manifest.get("files", {}).items():
+        path = release_dir / name
+        if not path.exists():
+            problems.append(f"{name}: missing")
+            continue
+        with open(path, "rb") as fh:  # streamed: a dataset may be larger than memory
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        if digest != meta["sha256"] or path.stat().st_size != meta["bytes"]:
+            problems.append(f"{name}: checksum mismatch")
+    return problems
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    """One release directory as `ingest releases` shows it."""
+
+    release_id: str
+    path: Path
+    created_at: str | None
+    counts: dict[str, int]
+    changes: dict[str, dict[str, int]] | None  # manifest's per-dataset change summary, when present
+    previous_release: str | None
+    is_latest: bool
+    problems: list[str] = field(default_factory=list)  # [] when valid (or not verified)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def list_releases(out_dir: Path, verify: bool = True) -> list[ReleaseSummary]:
+    """Every release under out_dir, oldest first, checked against its manifest's checksums."""
+    latest = latest_release(out_dir)
+    out = []
+    for path in release_dirs(out_dir):
+        try:
+            manifest = read_manifest(path)
+        except (OSError, ValueError) as exc:
+            manifest, problems = {}, [f"manifest unreadable: {exc}"]
+        else:
+            problems = verify_release(path) if verify else []
+        out.append(ReleaseSummary(
+            release_id=path.name, path=path, created_at=manifest.get("created_at"),
+            counts=dict(manifest.get("counts") or {}), changes=manifest.get("changes"),
+            previous_release=manifest.get("previous_release"),
+            is_latest=latest is not None and path.resolve() == latest, problems=problems))
+    return out
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_file(path: Path, data: bytes) -> dict:
+    """Write one file of a release being assembled (in its temporary folder: the folder's rename is
+    what publishes it) and fsync it; return its manifest entry {sha256, bytes}."""
+    faults.checkpoint(f"write.before:{path.name}")
+    with open(path, "wb") as fh:
+        if faults.armed():  # crash tests only: two halves with a kill point between
+            fh.write(data[:len(data) // 2])
+            fh.flush()
+            faults.checkpoint(f"write.mid:{path.name}")
+            fh.write(data[len(data) // 2:])
+        else:
+            fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    faults.checkpoint(f"write.after:{path.name}")
+    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def switch_latest(out_dir: Path, release_dir: Path) -> None:
+    """Point out_dir/latest at release_dir in one atomic rename."""
+    link_tmp = Path(out_dir) / f"{TMP_PREFIX}latest-{os.getpid()}"
+    if link_tmp.is_symlink() or link_tmp.exists():
+        link_tmp.unlink()
+    os.symlink(Path(RELEASES) / release_dir.name, link_tmp)
+    faults.checkpoint("latest.link")
+    os.replace(link_tmp, Path(out_dir) / LATEST)
+    faults.checkpoint("latest.switched")
+    fsync_dir(Path(out_dir))
