@@ -153,3 +153,10 @@ def test_markup_without_an_element_is_a_parse_error_not_a_crash(tmp_path, doc):
         return
     assert all(block.text for block in page.blocks)
     extract_procedure(page)
+
+
+# A small procedure page (also used by tests/test_pipeline.py).
+PROCEDURE = """<html><body><main><h1>Trigger finger release</h1><h2>Summary</h2><p>A tendon sheath is opened.</p>
+<h2>Indications</h2><ul><li>Locking finger</li></ul><h2>Preparation</h2><ul><li>Stop blood thinners</li></ul>
+<h2>Procedure Description</h2><ol><li>Numb the palm</li><li>Cut the pulley</li></ol><h2>Risks</h2><ul><li>Infection</li>
+</ul><h2>Recovery</h2><ul><li>Move the finger</li></ul></main></body></html>"""
