@@ -60,6 +60,7 @@ def test_build_flow_on_sample_raw(prefect_harness, tmp_path):
     (["--raw", str(RAW_SAMPLE), "--batch-size", "0"], "--batch-size: input should be greater than or equal to 1"),
     (["--raw", str(RAW_SAMPLE), "--workers", "-1"], "--workers: input should be greater than or equal to 0"),
 ])
+@pytest.mark.slow  # a real `python -m ingest.cli` process each
 def test_cli_fails_fast_with_one_line_cause(tmp_path, args, cause):
     proc = subprocess.run([sys.executable, "-m", "ingest.cli", "build", *args, "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)

@@ -52,8 +52,24 @@ def test_heading_forms_and_blocks():
     assert rows == [("Code", "Description"), ("29881", "Knee scope with trim")]
 
 
-def test_chrome_never_reaches_blocks():
-    text = " ".join(b.text for b in parse_html(PAGE).blocks)
+# The main content of PAGE, block by block, in reading order: exactly this, and nothing of the chrome around it.
+CONTENT = [
+    ("heading", "Knee arthroscopy"), ("heading", "Overview"),
+    ("paragraph", "A camera is put into the knee joint, e.g. through small cuts."),
+    ("heading", "Why is it done?"), ("paragraph", "To look at and repair the joint."),
+    ("heading", "How long does it take?"), ("paragraph", "About an hour."),
+    ("heading", "Aftercare"), ("item", "Rest the leg."), ("item", "Use ice."),
+    ("heading", "Step by step"), ("item", "You lie on your back."), ("item", "The knee is cleaned."),
+    ("row", "Code | Description"), ("row", "29881 | Knee scope with trim"),
+]
+
+
+def test_main_content_is_kept_whole_and_chrome_never_reaches_blocks():
+    blocks = parse_html(PAGE).blocks
+    assert [(b.kind.value, b.text) for b in blocks] == CONTENT
+    lists = [b.list_id for b in blocks if b.kind is BlockKind.ITEM]
+    assert lists[0] == lists[1] != lists[2] == lists[3]  # two lists, each kept together
+    text = " ".join(b.text for b in blocks)
     for chrome in ("Logo", "Conditions", "cookies", "Share on Facebook", "Similar Codes", "29880",
                    "Contact us", "Example Health"):
         assert chrome not in text

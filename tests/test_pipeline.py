@@ -57,6 +57,7 @@ def test_time_limit_quarantines_a_slow_page(tmp_path, monkeypatch):
     assert result.quarantine["reason"] == "timeout"
 
 
+@pytest.mark.slow  # real worker processes
 def test_worker_processes_give_the_same_results_as_in_process(tmp_path):
     for i in range(30):
         (tmp_path / f"p{i:02d}.html").write_text(PROCEDURE.replace("Trigger finger", f"Trigger finger {i}"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.decode import decode_page
+from ingest.parse.decode import decode_page
 from ingest.extract.billing import extract_billing, is_billing_page
 from ingest.extract.classify import classify_and_extract
 from ingest.extract.term import extract_term, is_term_page

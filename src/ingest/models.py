@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest import SCHEMA_VERSION
+from ingest.errors import QUARANTINE_REASONS
 
 PageType = Literal["procedure", "term", "billing", "unsupported"]
 SourceRole = Literal["primary", "exact_duplicate", "near_duplicate", "merged"]
@@ -148,8 +149,7 @@ class BillingRecord(_Model):
     sources: list[Source] = Field(description="Every raw page this record came from.")
 
 
-QuarantineReason = Literal["empty", "unreadable", "binary", "undecodable", "too_large", "timeout", "parse_error",
-                           "unsupported_page_type", "validation_error", "worker_crash", "internal_error", "gone"]
+QuarantineReason = Literal[tuple(QUARANTINE_REASONS)]  # the reason codes of errors.py, in their order
 
 
 class QuarantineEntry(_Model):

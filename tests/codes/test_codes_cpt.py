@@ -13,6 +13,7 @@ from ingest.codes import (
     find_codes,
     is_add_on,
     is_cpt,
+    system_of,
 )
 
 from .seed_pages import GLOSSARY, PROCEDURES
@@ -36,10 +37,21 @@ def test_add_on_from_seed_descriptors(seed):
     assert not is_add_on(seed(PROCEDURES[0]).splitlines()[2])
 
 
-@pytest.mark.parametrize("text", ["X, each additional level", "X (add‑on)", "X add-on code",
-                                  "X (List separately in addition to code for primary procedure)"])
+@pytest.mark.parametrize("text", ["X, each additional level", "X (add‑on)", "X add-on code", "X (add on)",
+                                  "X addon code", "X (List separately in addition to code for primary procedure)"])
 def test_add_on_markers(text):
     assert is_add_on(text)
+
+
+@pytest.mark.parametrize("text", ["Knee arthroscopy", "Reach additional goals", "Address only", "", None])
+def test_not_add_on(text):
+    assert not is_add_on(text)
+
+
+@pytest.mark.parametrize("code,system", [("64721", "CPT"), ("0213T", "CPT"), ("3008F", "CPT"), ("J1100", "HCPCS"),
+                                         ("G0283", "HCPCS")])
+def test_system_of(code, system):
+    assert system_of(code) == system
 
 
 DESC = "Destruction by neurolytic agent; other peripheral nerve or branch"

@@ -51,6 +51,21 @@ def test_find_codes_on_code_like_text(text, context):
     _check(text, context)
 
 
+PLANTED = [("CPT", "64721", "CPT 64721"), ("CPT", "0213T", "CPT® code 0213T"), ("HCPCS", "J1100", "HCPCS code J1100"),
+           ("ICD-10-CM", "G89.29", "ICD-10-CM G89.29")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(codeish | st.text(max_size=200), codeish | st.text(max_size=200), st.sampled_from(["prose", "table", "title"]),
+       st.sampled_from(PLANTED))
+def test_a_code_stated_on_its_own_line_is_found_whatever_surrounds_it(before, after, context, planted):
+    """Code-like noise on the lines around a plainly stated code never hides it (and the output stays well formed)."""
+    system, code, line = planted
+    text = f"{before}\n{line}\n{after}"
+    _check(text, context)
+    assert (system, code) in {(m.system, m.code) for m in find_codes(text, context) if m.kind == "code"}
+
+
 @settings(max_examples=150, deadline=None)
 @given(codeish | st.text(max_size=80), st.sampled_from([None, "", "CPT", "HCPCS", "ICD-10-CM", "MODIFIER"]))
 def test_split_code_cell_is_total(cell, system):

@@ -193,6 +193,7 @@ def test_ingest_build_refuses_a_dropped_field_end_to_end(tmp_path):
     assert latest_release(out) == published and len(release_dirs(out)) == 1
 
 
+@pytest.mark.slow  # imports Prefect (~5 s)
 def test_prefect_summary_artifact_shows_the_schema_verdict():
     from flows.artifacts import summary_markdown
 

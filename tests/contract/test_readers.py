@@ -130,6 +130,7 @@ def big_release(built_release, tmp_path_factory) -> Path:
     return release
 
 
+@pytest.mark.slow
 def test_reading_streams_in_constant_memory(big_release):
     """The reader's peak Python allocation stays a small fraction of the file."""
     size = (big_release / "procedures.jsonl").stat().st_size
@@ -142,6 +143,7 @@ def test_reading_streams_in_constant_memory(big_release):
     assert peak < size / 20, f"peak {peak:,} bytes for a {size:,}-byte file"
 
 
+@pytest.mark.slow
 def test_export_streams_in_row_batches(big_release, tmp_path):
     """Peak memory (Python objects and Arrow buffers) does not grow with the file: a quarter of the
     records and all of them peak alike, and both stay a small fraction of the file."""

@@ -133,42 +133,101 @@ def names(out: Path) -> set[str]:
     return {p.name for p in release_dirs(out)}
 
 
-@pytest.mark.slow
-def test_builds_killed_at_every_stage_leave_latest_valid(tmp_path):
-    v1 = copy_corpus(tmp_path / "raw-v1", V1)
-    v2 = copy_corpus(tmp_path / "raw-v2", V2, edit=EDITED)
-    out = tmp_path / "out"
+def gc(out: Path) -> str:
+    """`ingest gc --keep 2` on out, as the CLI runs it; returns its output."""
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register(app)
+    result = CliRunner().invoke(app, ["gc", "--keep", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def leftovers(out: Path) -> list[Path]:
+    """What killed builds leave behind: temporary release folders and `latest` links."""
+    return [p for p in (out / RELEASES).iterdir() if p.name.startswith(".tmp-")] + list(out.glob(".tmp-latest-*"))
+
+
+def assert_gc_cleans_up(out: Path) -> None:
+    """gc removes the leftovers of killed builds (their pids are gone), never `latest`."""
+    latest, left = assert_consistent(out), leftovers(out)
+    output = gc(out)
+    assert all(f"removed {p}" in output for p in left), output
+    assert not [p for p in (out / RELEASES).iterdir() if p.name.startswith(".")]
+    assert not list(out.glob(".tmp-*"))
+    assert assert_consistent(out) == latest
+
+
+@pytest.fixture(scope="module")
+def v1_release(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """(V1 pages, V2 pages, an output folder whose `latest` is the V1 release): each kill starts from a copy."""
+    base = tmp_path_factory.mktemp("crash")
+    v1 = copy_corpus(base / "raw-v1", V1)
+    v2 = copy_corpus(base / "raw-v2", V2, edit=EDITED)
+    out = base / "out-v1"
     first = build(v1, out)
     assert assert_consistent(out).name == first
+    return v1, v2, out
 
-    partial: dict[str, int] = {}  # file -> bytes on disk when killed mid-write
-    for point, outcome in KILLS:
-        before, before_names = (out / LATEST).resolve(), names(out)
-        proc = start(v2, out, kill=point)
-        _, stderr = proc.communicate(timeout=60)
-        assert proc.returncode == -signal.SIGKILL, f"{point}: not killed (rc {proc.returncode}): {stderr}"
-        now, new = assert_consistent(out), names(out) - before_names
-        assert (now == before) == (outcome != "new"), point
-        assert len(new) == (0 if outcome == "old" else 1), (point, new)
-        if outcome == "new":
-            assert {now.name} == new
-        tmp = list((out / RELEASES).glob(f".tmp-*-{proc.pid}"))
-        assert len(tmp) == (1 if point.startswith(("publish.begin", "write.")) else 0), (point, tmp)
-        if point.startswith("write.mid:"):
-            name = point.split(":", 1)[1]
-            partial[name] = (tmp[0] / ("schemas/" if name.endswith(".schema.json") else "") / name).stat().st_size
-        if point == "latest.link":
-            assert (out / f".tmp-latest-{proc.pid}").is_symlink()
 
-    complete = (out / LATEST).resolve()  # the V2 release published by the `latest.switched` run
-    for name, size in partial.items():
-        full = (complete / ("schemas/" if name.endswith(".schema.json") else "") / name).stat().st_size
+@pytest.fixture(scope="module")
+def v2_release(v1_release, tmp_path_factory) -> Path:
+    """The V2 release built to the end over V1: the sizes that files killed mid-write are compared with."""
+    _, v2, out_v1 = v1_release
+    out = tmp_path_factory.mktemp("crash-v2") / "out"
+    shutil.copytree(out_v1, out, symlinks=True)
+    build(v2, out)
+    complete = assert_consistent(out)
+    assert (complete / "changes.jsonl").read_bytes(), "V2 differs from V1: changes expected"
+    return complete
+
+
+def _file(release: Path, name: str) -> Path:
+    return release / ("schemas/" if name.endswith(".schema.json") else "") / name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point,outcome", KILLS, ids=[p.replace("#", "-") for p, _ in KILLS])
+def test_build_killed_at(point, outcome, v1_release, v2_release, tmp_path):
+    """One build SIGKILLed at `point`: `latest` stays valid, the next build succeeds, gc cleans up."""
+    _, v2, out_v1 = v1_release
+    out = tmp_path / "out"
+    shutil.copytree(out_v1, out, symlinks=True)
+    before, before_names = (out / LATEST).resolve(), names(out)
+    proc = start(v2, out, kill=point)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, f"{point}: not killed (rc {proc.returncode}): {stderr}"
+    now, new = assert_consistent(out), names(out) - before_names
+    assert (now == before) == (outcome != "new")
+    assert len(new) == (0 if outcome == "old" else 1), new
+    if outcome == "new":
+        assert {now.name} == new
+    tmp = list((out / RELEASES).glob(f".tmp-*-{proc.pid}"))
+    assert len(tmp) == (1 if point.startswith(("publish.begin", "write.")) else 0), tmp
+    if point.startswith("write.mid:"):
+        name = point.split(":", 1)[1]
+        size, full = _file(tmp[0], name).stat().st_size, _file(v2_release, name).stat().st_size
         assert 0 < size < full, name
         if name in HALVED:
             assert size == full // 2, name  # killed with exactly the first half on disk
-    assert (complete / "changes.jsonl").read_bytes(), "V2 differs from V1: changes expected"
+    if point == "latest.link":
+        assert (out / f".tmp-latest-{proc.pid}").is_symlink()
 
-    # Random moments, real SIGKILL from outside, on a bigger corpus with worker processes.
+    # The next build succeeds; its changes.jsonl is the diff against what `latest` was.
+    previous = (out / LATEST).resolve()
+    final = build(v2, out)
+    latest = assert_consistent(out)
+    assert latest.name == final
+    assert read_manifest(latest)["previous_release"] == previous.name
+    assert (latest / "changes.jsonl").read_bytes() == diff_releases(previous, latest).changes_jsonl()
+    assert_gc_cleans_up(out)
+
+
+@pytest.mark.slow
+def test_builds_killed_at_random_moments_leave_latest_valid(tmp_path):
+    """Random moments, real SIGKILL from outside, on a bigger corpus with worker processes."""
+    out = tmp_path / "out"
+    build(copy_corpus(tmp_path / "raw-v1", V1), out)
     big = big_corpus(tmp_path / "raw-big")
     started = time.monotonic()
     build(big, out, workers=2)
@@ -192,23 +251,12 @@ def test_builds_killed_at_every_stage_leave_latest_valid(tmp_path):
     assert killed == 4, f"seed {SEED}"
 
     # The next build succeeds; its changes.jsonl is the diff against what `latest` was.
-    final = build(v1, out)
+    final = build(tmp_path / "raw-v1", out)
     latest = assert_consistent(out)
     assert latest.name == final
     previous = resolve_release(out, "previous")
     assert previous.name == read_manifest(latest)["previous_release"]
     assert (latest / "changes.jsonl").read_bytes() == diff_releases(previous, latest).changes_jsonl()
-
-    # gc removes the leftovers of the killed builds (their pids are gone), never `latest`.
-    leftovers = [p for p in (out / RELEASES).iterdir() if p.name.startswith(".tmp-")]
-    assert len(leftovers) >= 15 and list(out.glob(".tmp-latest-*"))
-    app = typer.Typer()
-    app.callback()(lambda: None)
-    register(app)
-    result = CliRunner().invoke(app, ["gc", "--keep", "2", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert all(f"removed {p}" in result.output for p in leftovers)
-    assert not [p for p in (out / RELEASES).iterdir() if p.name.startswith(".")]
-    assert not list(out.glob(".tmp-*"))
-    assert len(release_dirs(out)) == 2 and assert_consistent(out) == latest
+    assert_gc_cleans_up(out)
+    assert len(release_dirs(out)) == 2
     shutil.rmtree(tmp_path / "raw-big", ignore_errors=True)

@@ -124,6 +124,7 @@ def test_gc_command(app, tmp_path):
     assert run(app, "gc", "--out", tmp_path).exit_code == 2  # --keep is required
 
 
+@pytest.mark.slow  # a real `python -m` process
 def test_python_m_ingest_cli_releases(tmp_path):
     from ingest import cli
 

@@ -42,6 +42,9 @@ class Crawl:
     hits: list[Hit]
 
 
+# Every test here reads one real crawl of the fixture site (a server with crawl delays): ~15 s.
+pytestmark = pytest.mark.slow
+
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Crawl, Crawl]]:
     """First crawl of the site, then a refresh run after /cpt/removed starts answering 410."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from ingest.codes import CodeReference, build_index
+from ingest.codes import CodeReference, build_index, system_of
 from ingest.codes.index import DescriptorIndex
 from ingest.jsonl import json_line
 from ingest.extract.ids import record_id
@@ -55,7 +55,7 @@ def resolve_procedure_codes(items: list[Item]) -> int:
         if found is None:
             continue
         code, how = found
-        system = "HCPCS" if code[0].isalpha() else "CPT"
+        system = system_of(code)
         record.update(code=code, code_system=system, code_source=how,
                       id=record_id("procedure", code, system, record["title"]))
         item.line, item.record_id = json_line(record), record["id"]

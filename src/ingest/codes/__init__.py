@@ -1,7 +1,7 @@
 """Medical codes: recognise CPT / HCPCS / ICD-10-CM / modifiers in page text, check them
 against the official ICD-10-CM code set and against each other, and build the code index."""
 
-from .cpt import compare_descriptors, cpt_category, cpt_conflicts, is_add_on, is_cpt
+from .cpt import compare_descriptors, cpt_category, cpt_conflicts, is_add_on, is_cpt, system_of
 from .icd10 import describe_conflict, expand_icd_range, is_valid, lookup, normalise_icd
 from .index import (
     CodeEntry,
@@ -44,4 +44,5 @@ __all__ = [
     "parse_header",
     "resolve_code_by_descriptor",
     "split_code_cell",
+    "system_of",
 ]

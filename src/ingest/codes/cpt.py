@@ -24,6 +24,11 @@ def is_cpt(code: str) -> bool:
     return bool(P.CODE_FORMAT["CPT"].fullmatch(code.strip()))
 
 
+def system_of(code: str) -> str:
+    """The system of a procedure code: "HCPCS" if it starts with a letter (J1100), else "CPT" (64721, 0213T)."""
+    return "HCPCS" if code[:1].isalpha() else "CPT"
+
+
 def cpt_category(code: str) -> str | None:
     """"I", "II", "III" or "PLA" by format; None if not a CPT code."""
     code = code.strip()

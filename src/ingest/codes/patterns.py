@@ -190,8 +190,8 @@ DESCRIPTOR_QUALIFIER_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 #: Descriptor phrases that mark a CPT add-on code.
-ADD_ON_MARKERS = re.compile(
-    r"\beach additional\b|\blist separately in addition\b|\badd-on\b|\(add on\)",
+ADD_ON_MARKERS = re.compile(  # matched on clean text (unicode hyphens already ASCII)
+    r"\beach additional\b|\blist separately in addition\b|\badd[- ]?on\b",
     re.IGNORECASE,
 )
 

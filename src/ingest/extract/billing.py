@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.codes import system_of
 from ingest.extract import meta
 from ingest.extract.page_types import page_type_vocabulary
 from ingest.extract.vocabulary import normalize_heading
@@ -66,7 +67,7 @@ def extract_billing(page: ParsedPage) -> dict:
     match, title_block = _title(page)
     fields: dict = {"code": match["code"].upper() if match else None, "title": match["title"].strip() if match else None,
                     "service_type": None, "site_of_service": None, "modifiers": []}
-    fields["code_system"] = None if not fields["code"] else ("HCPCS" if fields["code"][0].isalpha() else "CPT")
+    fields["code_system"] = system_of(fields["code"]) if fields["code"] else None
     sections: dict[str, list[str]] = {}
     current: str | None = "summary"
     header: list[str] | None = None

@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 
+from ingest.codes import is_add_on as _descriptor_is_add_on
+from ingest.codes import system_of
+from ingest.codes.patterns import CPT4X, CPT5, HCPCS
 from ingest.parse.blocks import Block, ParsedPage
 
-_CODE = r"(?P<code>\d{4}[0-9FTU])"
+_CPT = rf"(?:{CPT5}|{CPT4X})"  # code formats from codes/patterns.py
 _CODE_PATTERNS = (  # (how, pattern) tried on title and preamble text, in order
-    ("title", re.compile(r"\bCPT(?:®|\(R\)|4)?\s*(?:code\s*)?[:#]?\s*" + _CODE + r"\b", re.I)),
-    ("title", re.compile(r"\bHCPCS(?:\s*code)?\s*[:#]?\s*(?P<code>[A-V]\d{4})\b", re.I)),
+    ("title", re.compile(r"\bCPT(?:®|\(R\)|4)?\s*(?:code\s*)?[:#]?\s*" + rf"(?P<code>{_CPT})\b", re.I)),
+    ("title", re.compile(r"\bHCPCS(?:\s*code)?\s*[:#]?\s*" + rf"(?P<code>{HCPCS})\b", re.I)),
 )
-_URL_CODE = re.compile(r"/(?:cpt|codes?|procedures?|hcpcs)[-_/](?:code[-_/])?(?P<code>\d{4}[0-9FTU]|[A-V]\d{4})(?:[/.?#-]|$)", re.I)
-_CODE_PREFIX = re.compile(r"^(?:CPT(?:®|\(R\)|4)?\s*(?:code\s*)?)?\d{4}[0-9FTU]\s*[–—:|-]\s*", re.I)
-_ADD_ON = re.compile(r"each additional|list separately in addition|\badd[-\u2011 ]?on\b", re.I)
+_URL_CODE = re.compile(r"/(?:cpt|codes?|procedures?|hcpcs)[-_/](?:code[-_/])?" + rf"(?P<code>{_CPT}|{HCPCS})(?:[/.?#-]|$)", re.I)
+_CODE_PREFIX = re.compile(r"^(?:CPT(?:®|\(R\)|4)?\s*(?:code\s*)?)?" + _CPT + r"\s*[–—:|-]\s*", re.I)
 _COMMON_NAMES = re.compile(r"(?:common names?(?:\s*\(s\))?|also known as|other names|also called|a\.?k\.?a\.?)\s*:\s*(?P<names>.+)$", re.I)
 _SITE_SUFFIX = re.compile(r"\s+[|\-–—·]\s+[^|\-–—·]{2,40}$")
 
@@ -71,18 +73,18 @@ def stated_code(texts: list[str], url: str | None) -> tuple[str, str, str] | Non
             m = pattern.search(text)
             if m:
                 code = m["code"].upper()
-                return code, ("HCPCS" if code[0].isalpha() else "CPT"), how
+                return code, system_of(code), how
     if url:
         m = _URL_CODE.search(url)
         if m:
             code = m["code"].upper()
-            return code, ("HCPCS" if code[0].isalpha() else "CPT"), "url"
+            return code, system_of(code), "url"
     return None
 
 
 def is_add_on(*texts: str | None) -> bool:
-    """True when a descriptor marks an add-on code."""
-    return any(t and _ADD_ON.search(t) for t in texts)
+    """True when any of the texts (title, name line) marks an add-on code (the rule: codes.is_add_on)."""
+    return any(_descriptor_is_add_on(t) for t in texts)
 
 
 def common_names(text: str) -> list[str] | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import orjson
 
 from ingest import EXTRACTOR_VERSIONS
+from ingest.errors import TRANSIENT_REASONS
 from ingest.models import PAGE_TYPES
 from ingest.page.acquire import PageRef
 from ingest.page.process import PageResult
@@ -75,7 +76,7 @@ class ExtractionCache:
         """Store results (one transaction)."""
         rows = []
         for key, result in items:
-            if result.quarantine and result.quarantine["reason"] in ("timeout", "worker_crash", "internal_error"):
+            if result.quarantine and result.quarantine["reason"] in TRANSIENT_REASONS:
                 continue  # environmental or a bug: try again next time
             fields = {name: getattr(result, name) for name in _RESULT_FIELDS}
             rows.append((key, result.page_type, orjson.dumps(depends_on(result.page_type)).decode(),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import orjson
 from pydantic import ValidationError
 
-from ingest.decode import Decoded, decode_page
+from ingest.parse.decode import Decoded, decode_page
 from ingest.errors import PageError
 from ingest.extract.classify import classify_and_extract
 from ingest.extract.ids import record_id_of

@@ -19,7 +19,7 @@ import re
 
 from bs4 import BeautifulSoup
 
-from ingest.decode import strip_xml_declaration
+from ingest.parse.decode import strip_xml_declaration
 from ingest.parse.tree import parse_document, text_of, to_html
 from ingest.parse.blocks import ParsedPage, clean_text
 from ingest.parse.chrome import chrome_rules
