@@ -101,19 +101,36 @@ def detect_language(text: str) -> str:
     sample = text[:_DETECT_CHARS]
     if code := _by_script(sample):
         return code
-    words = Counter(w.lower() for w in _WORD.findall(sample))
-    scores = {code: sum(words[w] for w in lang_data(code).stopwords) for code in languages()}
+    scores = _stopword_scores(sample)
     best = max(scores, key=lambda c: (scores[c], c == DEFAULT))
     return best if scores[best] > 0 else DEFAULT
 
 
+# The text overrides a declared language we have data for when another file's stop words occur this
+# many times and this many times more often than the declared language's ("lang=en" on a Portuguese page).
+OVERRIDE_MIN_HITS = 12
+OVERRIDE_RATIO = 4
+
+
+def _stopword_scores(text: str) -> dict[str, int]:
+    words = Counter(w.lower() for w in _WORD.findall(text[:_DETECT_CHARS]))
+    return {code: sum(words[w] for w in lang_data(code).stopwords) for code in languages()}
+
+
 def page_language(declared: str | None, text: str) -> str:
     """The page's language: the text's script when a data file names it, else the language the
-    markup declares (primary subtag), else the one detected from stop words."""
+    markup declares (primary subtag) unless its stop words clearly do not fit the text (another
+    language's are many times more frequent), else the one detected from stop words."""
     if code := _by_script(text[:_DETECT_CHARS]):
         return code
     if declared:
         primary = declared.strip().lower().replace("_", "-").split("-")[0]
         if re.fullmatch(r"[a-z]{2,3}", primary):
+            if primary in languages():
+                scores = _stopword_scores(text)
+                best = max(scores, key=lambda c: (scores[c], c == primary))
+                if best != primary and scores[best] >= OVERRIDE_MIN_HITS \
+                        and scores[best] >= OVERRIDE_RATIO * max(scores[primary], 1):
+                    return best
             return primary
     return detect_language(text)
