@@ -77,6 +77,21 @@ def _is_card(blocks: list[Block], index: int) -> bool:
     return body > 0
 
 
+def _labelled_list(blocks: list[Block], index: int, vocab: Vocabulary) -> str | None:
+    """The list field named by the labels of every item under the heading at index ("Step 01",
+    "Step 02", ... cards under "Compassionate care at every step"), or None."""
+    names = set()
+    items = 0
+    for b in blocks[index + 1:]:
+        if b.kind is BlockKind.HEADING:
+            break
+        if b.kind is BlockKind.ITEM:
+            items += 1
+            names.add(vocab.match(b.label) if b.label else None)
+    name = names.pop() if items >= 2 and len(names) == 1 else None
+    return name if name in _LIST_SECTIONS else None
+
+
 def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None) -> list[_Run]:
     """Cut the block stream into runs: one per section heading, headless runs, chrome runs.
 
@@ -120,7 +135,7 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
             if _is_faq(block.text, lang):
                 runs.append(_Run(UNKNOWN, heading=block.text, level=level, faq=True))
                 continue
-            section = vocab.match(block.text)
+            section = vocab.match(block.text) or _labelled_list(blocks, index, vocab)
             weak = section is None and allow_weak and (section := vocab.match(block.text, weak=True)) is not None
             if section is None and block.text.rstrip().endswith(":") and (section := vocab.lead_in(block.text)):
                 weak = True  # a lead-in heading ("The advantages of X are:") names its list by keyword
