@@ -106,6 +106,8 @@ def detect_language(text: str) -> str:
     return best if scores[best] > 0 else DEFAULT
 
 
+# Codes that name no language: "zxx" (no linguistic content), "und" (undetermined), "mul", "mis".
+NO_LANGUAGE = frozenset({"zxx", "und", "mul", "mis"})
 # The text overrides a declared language we have data for when another file's stop words occur this
 # many times and this many times more often than the declared language's ("lang=en" on a Portuguese page).
 OVERRIDE_MIN_HITS = 12
@@ -125,7 +127,7 @@ def page_language(declared: str | None, text: str) -> str:
         return code
     if declared:
         primary = declared.strip().lower().replace("_", "-").split("-")[0]
-        if re.fullmatch(r"[a-z]{2,3}", primary):
+        if re.fullmatch(r"[a-z]{2,3}", primary) and primary not in NO_LANGUAGE:
             if primary in languages():
                 scores = _stopword_scores(text)
                 best = max(scores, key=lambda c: (scores[c], c == primary))
