@@ -77,6 +77,14 @@ def _is_card(blocks: list[Block], index: int) -> bool:
     return body > 0
 
 
+SENTENCE_MIN_WORDS = 13  # a heading of this many words ending a sentence is styled text, not a heading
+
+
+def _is_sentence(text: str) -> bool:
+    text = text.rstrip()
+    return text.endswith((".", "!")) and len(text.split()) >= SENTENCE_MIN_WORDS
+
+
 def _labelled_list(blocks: list[Block], index: int, vocab: Vocabulary) -> str | None:
     """The list field named by the labels of every item under the heading at index ("Step 01",
     "Step 02", ... cards under "Compassionate care at every step"), or None."""
@@ -127,6 +135,11 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                 if rest:
                     runs[-1].blocks.append(Block(BlockKind.PARAGRAPH, rest))
                 continue
+        if block.kind is BlockKind.HEADING and current.section in _LIST_SECTIONS and _is_sentence(block.text):
+            # a whole instruction styled as a heading ("Know when to stop eating ... before surgery.") does not
+            # end the section: what follows it is a further part of the same field
+            runs.append(_Run(current.section, heading=current.heading, weak=current.weak, level=current.level))
+            continue
         if block.kind is BlockKind.HEADING:
             level = block.level
             nested = bool(level and current.level and level > current.level)
