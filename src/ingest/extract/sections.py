@@ -48,6 +48,7 @@ class _Run:
     level: int = 0  # level of the heading that opened it (0: unknown)
     faq: bool = False  # an FAQ block: its questions are not section headings
     peer: bool = False  # an unknown heading at the level of the page's section headings
+    cell: bool = False  # a label of a label/value grid: its section is its one value
 
 
 def _is_faq(text: str, lang: LangData) -> bool:
@@ -164,7 +165,7 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                 current.blocks.append(block)  # a sub-heading stays inside its section (unless it names another field)
                 continue
             if section is not None:
-                runs.append(_Run(section, heading=block.text, weak=weak, level=level))
+                runs.append(_Run(section, heading=block.text, weak=weak, level=level, cell=_grid_cell(blocks, index)))
                 continue
             if (block.form in ("h1", "h2", "h3", "h4") or level in section_levels) and current.section is not None:
                 runs.append(_Run(UNKNOWN, heading=block.text, level=level,
@@ -180,8 +181,32 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
         if current.section in (CHROME, UNKNOWN) and block.gap_before >= LOST_HEADING_GAP:
             current = _Run(None)
             runs.append(current)
+        if current.cell and current.blocks:
+            current = _Run(None)  # after a grid cell's value ("Recuperación" / "3 días"): no heading of its own
+            runs.append(current)
         current.blocks.append(block)
     return [r for r in runs if r.blocks or r.section not in (None, CHROME, UNKNOWN)]
+
+
+GRID_VALUE_MAX_WORDS = 4
+
+
+def _grid_value(blocks: list[Block], index: int) -> bool:
+    b = blocks[index] if 0 <= index < len(blocks) else None
+    return b is not None and b.kind is BlockKind.PARAGRAPH and len(b.text.split()) <= GRID_VALUE_MAX_WORDS \
+        and not _SENTENCE_END.search(b.text)
+
+
+_SENTENCE_END = re.compile(r"[.!?:]\s*$")
+
+
+def _grid_cell(blocks: list[Block], index: int) -> bool:
+    """A heading in a label/value grid: it and the heading before it (same form) each hold one short
+    value ("Tiempo de la cirugía" / "1 hora", "Recuperación" / "3 días")."""
+    head = blocks[index]
+    prev = blocks[index - 2] if index >= 2 else None
+    return head.form in ("bold", "dt") and prev is not None and prev.kind is BlockKind.HEADING \
+        and prev.form == head.form and _grid_value(blocks, index - 1) and _grid_value(blocks, index + 1)
 
 
 _LIST_SECTIONS = frozenset(s.name for s in vocabulary().sections if s.kind == "list")
