@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.extract.lang import LangData, lang_data
+from ingest.extract.shapes import grid_cell, is_sentence, labelled_list
 from ingest.extract.vocabulary import Vocabulary, normalize_heading, vocabulary
 from ingest.parse.blocks import Block, BlockKind
 from ingest.parse.chrome import chrome_rules
@@ -78,29 +79,6 @@ def _is_card(blocks: list[Block], index: int) -> bool:
     return body > 0
 
 
-SENTENCE_MIN_WORDS = 13  # a heading of this many words ending a sentence is styled text, not a heading
-
-
-def _is_sentence(text: str) -> bool:
-    text = text.rstrip()
-    return text.endswith((".", "!")) and len(text.split()) >= SENTENCE_MIN_WORDS
-
-
-def _labelled_list(blocks: list[Block], index: int, vocab: Vocabulary) -> str | None:
-    """The list field named by the labels of every item under the heading at index ("Step 01",
-    "Step 02", ... cards under "Compassionate care at every step"), or None."""
-    names = set()
-    items = 0
-    for b in blocks[index + 1:]:
-        if b.kind is BlockKind.HEADING:
-            break
-        if b.kind is BlockKind.ITEM:
-            items += 1
-            names.add(vocab.match(b.label) if b.label else None)
-    name = names.pop() if items >= 2 and len(names) == 1 else None
-    return name if name in _LIST_SECTIONS else None
-
-
 def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None) -> list[_Run]:
     """Cut the block stream into runs: one per section heading, headless runs, chrome runs.
 
@@ -136,7 +114,7 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                 if rest:
                     runs[-1].blocks.append(Block(BlockKind.PARAGRAPH, rest))
                 continue
-        if block.kind is BlockKind.HEADING and current.section in _LIST_SECTIONS and _is_sentence(block.text):
+        if block.kind is BlockKind.HEADING and current.section in _LIST_SECTIONS and is_sentence(block.text):
             # a whole instruction styled as a heading ("Know when to stop eating ... before surgery.") does not
             # end the section: what follows it is a further part of the same field
             runs.append(_Run(current.section, heading=current.heading, weak=current.weak, level=current.level))
@@ -149,7 +127,7 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
             if _is_faq(block.text, lang):
                 runs.append(_Run(UNKNOWN, heading=block.text, level=level, faq=True))
                 continue
-            section = vocab.match(block.text) or _labelled_list(blocks, index, vocab)
+            section = vocab.match(block.text) or labelled_list(blocks, index, vocab)
             weak = section is None and allow_weak and (section := vocab.match(block.text, weak=True)) is not None
             if section is None and block.text.rstrip().endswith(":") and (section := vocab.lead_in(block.text)):
                 weak = True  # a lead-in heading ("The advantages of X are:") names its list by keyword
@@ -165,7 +143,7 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                 current.blocks.append(block)  # a sub-heading stays inside its section (unless it names another field)
                 continue
             if section is not None:
-                runs.append(_Run(section, heading=block.text, weak=weak, level=level, cell=_grid_cell(blocks, index)))
+                runs.append(_Run(section, heading=block.text, weak=weak, level=level, cell=grid_cell(blocks, index)))
                 continue
             if (block.form in ("h1", "h2", "h3", "h4") or level in section_levels) and current.section is not None:
                 runs.append(_Run(UNKNOWN, heading=block.text, level=level,
@@ -187,26 +165,6 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
         current.blocks.append(block)
     return [r for r in runs if r.blocks or r.section not in (None, CHROME, UNKNOWN)]
 
-
-GRID_VALUE_MAX_WORDS = 4
-
-
-def _grid_value(blocks: list[Block], index: int) -> bool:
-    b = blocks[index] if 0 <= index < len(blocks) else None
-    return b is not None and b.kind is BlockKind.PARAGRAPH and len(b.text.split()) <= GRID_VALUE_MAX_WORDS \
-        and not _SENTENCE_END.search(b.text)
-
-
-_SENTENCE_END = re.compile(r"[.!?:]\s*$")
-
-
-def _grid_cell(blocks: list[Block], index: int) -> bool:
-    """A heading in a label/value grid: it and the heading before it (same form) each hold one short
-    value ("Tiempo de la cirugía" / "1 hora", "Recuperación" / "3 días")."""
-    head = blocks[index]
-    prev = blocks[index - 2] if index >= 2 else None
-    return head.form in ("bold", "dt") and prev is not None and prev.kind is BlockKind.HEADING \
-        and prev.form == head.form and _grid_value(blocks, index - 1) and _grid_value(blocks, index + 1)
 
 
 _LIST_SECTIONS = frozenset(s.name for s in vocabulary().sections if s.kind == "list")
