@@ -133,7 +133,10 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                 weak = True  # a lead-in heading ("The advantages of X are:") names its list by keyword
             in_list = current.section in _LIST_SECTIONS
             if in_list and (vocab.is_group_label(current.section, block.text)
-                            or (section == current.section and block.form in ("bold", "line", "dt"))):
+                            or (section == current.section and block.form in ("bold", "line", "dt"))
+                            or (section == current.section and current.heading is not None
+                                and normalize_heading(block.text) == normalize_heading(current.heading))):
+                # (a panel restating its tab's title is the same heading, not a second part of the field)
                 current.blocks.append(block)  # a sub-group label inside the section
                 continue
             other_field = section is not None and not weak and current.section not in (None, CHROME, UNKNOWN, section) \
