@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from ingest.parse.blocks import Block, BlockKind, clean_text
+from ingest.parse.text import looks_like_heading
 
 HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # Tags whose boundaries separate words when flattening inline text.
@@ -118,7 +119,7 @@ class _Walker:
             self._paragraph(text, bold)
 
     def _paragraph(self, text: str, bold: bool, label: str = "") -> None:
-        if bold and len(text) <= 120 and not text.endswith("."):
+        if bold and looks_like_heading(text):
             self._heading(text, "bold")
         else:
             self.blocks.append(Block(BlockKind.PARAGRAPH, text, label=label))
