@@ -78,7 +78,7 @@ def _summary(blocks: list[Block], vocab: Vocabulary) -> str | None:
         return first
     at = next(i for i, b in enumerate(blocks) if b.kind is BlockKind.PARAGRAPH and b.text == first)
     nxt = blocks[at + 1] if at + 1 < len(blocks) else None
-    if nxt is not None and nxt.kind is BlockKind.HEADING and vocab.match(nxt.text) == "summary" \
+    if nxt is not None and nxt.kind is BlockKind.HEADING and vocab.match(nxt.text, weak=True) == "summary" \
             and at + 2 < len(blocks) and blocks[at + 2].kind is BlockKind.PARAGRAPH:
         return _first_paragraph(blocks[at + 2:]) or first
     return first
