@@ -19,6 +19,7 @@ DEFAULT = "en"
 _DETECT_CHARS = 4000  # text sampled for detection
 _SCRIPT_CHARS = 1500  # ... and for the script check
 _WORD = re.compile(r"\w+", re.U)
+_DIACRITIC = re.compile("[\u00df-\u00ff\u0100-\u017f]")  # a lower-case Latin letter with a diacritic (ß, é, ã, ą, ...)
 _BEYOND_LATIN = re.compile("[^\x00-\u02ff]")  # letters of scripts other than Latin (and punctuation past it)
 
 
@@ -110,13 +111,29 @@ def detect_language(text: str) -> str:
 NO_LANGUAGE = frozenset({"zxx", "und", "mul", "mis"})
 # The text overrides a declared language we have data for when another file's stop words occur this
 # many times and this many times more often than the declared language's ("lang=en" on a Portuguese page).
-OVERRIDE_MIN_HITS = 12
+OVERRIDE_MIN_HITS = 8
 OVERRIDE_RATIO = 4
 
 
+@lru_cache(maxsize=1)
+def _stopword_index() -> dict[str, tuple[str, ...]]:
+    """Stop word -> the languages whose stop word it is."""
+    index: dict[str, list[str]] = {}
+    for code in languages():
+        for w in lang_data(code).stopwords:
+            index.setdefault(w, []).append(code)
+    return {w: tuple(codes) for w, codes in index.items()}
+
+
 def _stopword_scores(text: str) -> dict[str, int]:
-    words = Counter(w.lower() for w in _WORD.findall(text[:_DETECT_CHARS]))
-    return {code: sum(words[w] for w in lang_data(code).stopwords) for code in languages()}
+    """Occurrences of each language's stop words in text."""
+    words = Counter(_WORD.findall(text.lower()))
+    scores = dict.fromkeys(languages(), 0)
+    for w, codes in _stopword_index().items():
+        if n := words.get(w):
+            for code in codes:
+                scores[code] += n
+    return scores
 
 
 def page_language(declared: str | None, text: str) -> str:
@@ -128,8 +145,9 @@ def page_language(declared: str | None, text: str) -> str:
     if declared:
         primary = declared.strip().lower().replace("_", "-").split("-")[0]
         if re.fullmatch(r"[a-z]{2,3}", primary) and primary not in NO_LANGUAGE:
-            if primary in languages():
-                scores = _stopword_scores(text)
+            sample = text[:_SCRIPT_CHARS]
+            if primary in languages() and _DIACRITIC.search(sample):  # (text of other Latin-script languages has them)
+                scores = _stopword_scores(sample)
                 best = max(scores, key=lambda c: (scores[c], c == primary))
                 if best != primary and scores[best] >= OVERRIDE_MIN_HITS \
                         and scores[best] >= OVERRIDE_RATIO * max(scores[primary], 1):
