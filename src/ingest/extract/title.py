@@ -83,6 +83,10 @@ def _heading_sharing(page: ParsedPage, own: str) -> str | None:
     return best if words and best_n >= OWN_WORDS * len(words) else None
 
 
+def _names_procedure(text: str, lang: LangData) -> bool:
+    return any(p.search(text) for p in lang.evidence.get("procedure_lexicon", ()))
+
+
 def site_name_h1(page: ParsedPage, lang: LangData) -> bool:
     """True when the h1 is the site's name, not the page's: it equals og:site_name, or a head-title part
     that is not the page's own (the " | Clinic" suffix), or the whole head title when neither names a
@@ -99,7 +103,7 @@ def site_name_h1(page: ParsedPage, lang: LangData) -> bool:
     parts = split_title(head, lang.separators)
     if len(parts) > 1:
         return any(_tokens(p) == h1 for p in parts[1:]) and _tokens(parts[0]) != h1
-    return _tokens(head) == h1 and not any(p.search(head) for p in lang.evidence.get("procedure_lexicon", ()))
+    return _tokens(head) == h1 and not _names_procedure(head, lang)
 
 
 def page_title(page: ParsedPage, lang: LangData) -> tuple[str | None, str]:
@@ -119,9 +123,13 @@ def page_title(page: ParsedPage, lang: LangData) -> tuple[str | None, str]:
         named = next((b.text for b in page.blocks if b.kind is BlockKind.HEADING and own
                       and _tokens(own) <= _tokens(b.text)), None) or (_heading_sharing(page, own) if own else None)
         return (named, "heading") if named else (page.title, "h1")
+    heading = top_heading(page, skip)
     for how, candidate in (("og:title", page.og_title), ("title", page.head_title)):
         if candidate and (own := own_part(candidate, heading_words, site, lang.separators)):
             named = _heading_within(page, own)
-            return (named, "heading") if named else (own, how)
-    heading = top_heading(page, skip)
+            if named:
+                return named, "heading"
+            if heading and not _names_procedure(own, lang) and _names_procedure(heading, lang):
+                return heading, "heading"  # a head title naming no procedure is the site's name
+            return own, how
     return (heading, "heading") if heading else (None, "")
