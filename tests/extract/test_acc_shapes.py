@@ -155,8 +155,8 @@ def test_text_exports_read_the_bullet_glyphs_of_the_markup_data():
 
 
 def test_head_title_naming_no_procedure_gives_way_to_the_heading_that_names_one():
-    page = doc("""<h3>Hernia Repair at Lakeside Surgical Partners</h3>
+    page = doc("""<h3>Hernia Repair at Lakeside Health Partners</h3>
 <p>Hernia repair is a surgical procedure that returns tissue to its place and strengthens the wall.</p>
 <h4>Risks</h4><ul><li>Infection</li><li>Return of the hernia</li></ul>
-<h4>Recovery</h4><p>Light work after two weeks.</p>""", head="<title>Lakeside Surgical Partners</title>")
-    assert run(page).fields["title"] == "Hernia Repair at Lakeside Surgical Partners"
+<h4>Recovery</h4><p>Light work after two weeks.</p>""", head="<title>Lakeside Health Partners</title>")
+    assert run(page).fields["title"] == "Hernia Repair at Lakeside Health Partners"
