@@ -19,7 +19,7 @@ DEFAULT = "en"
 _DETECT_CHARS = 4000  # text sampled for detection
 _SCRIPT_CHARS = 1500  # ... and for the script check
 _WORD = re.compile(r"\w+", re.U)
-_DIACRITIC = re.compile("[\u00df-\u00ff\u0100-\u017f]")  # a lower-case Latin letter with a diacritic (ß, é, ã, ą, ...)
+_DIACRITIC = re.compile("[\u00df-\u00ff\u0100-\u017f]")  # a Latin letter with a diacritic (ß, é, ã, Ą, ...)
 _BEYOND_LATIN = re.compile("[^\x00-\u02ff]")  # letters of scripts other than Latin (and punctuation past it)
 
 
