@@ -42,8 +42,9 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=16384)
 def content_tokens(normalized: str) -> frozenset[str]:
-    """Stemmed words of a normalized heading, stop words removed."""
+    """Stemmed words of a normalized heading, stop words removed (cached: headings repeat)."""
     return frozenset(_stem(w) for w in normalized.split() if w not in _STOPWORDS)
 
 
@@ -67,8 +68,14 @@ class Vocabulary:
     stop: frozenset[str] = frozenset()  # the language's own stop words (beyond English ones)
     not_fields: tuple[str, ...] = ()  # phrases of headings that name no field ("why choose us")
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {s.name: s for s in self.sections})
+
     def section(self, name: str) -> Section:
-        return next(s for s in self.sections if s.name == name)
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise StopIteration from None  # (as the former linear search raised)
 
     def match(self, heading: str, weak: bool = False) -> str | None:
         """The section a heading names, or None: exact, then word-subset, then fuzzy match;
@@ -112,6 +119,10 @@ class Vocabulary:
 
     def lead_in(self, heading: str) -> str | None:
         """The section a lead-in heading names by keyword ("The advantages of X are:"), or None."""
+        return self._lead_in(heading)
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one vocabulary per language and process
+    def _lead_in(self, heading: str) -> str | None:
         norm = normalize_heading(heading)
         if not norm or len(norm.split()) > LEAD_IN_MAX_WORDS:
             return None

@@ -7,6 +7,7 @@ Order in parse_html: content_root -> prune (invisible content and chrome) -> nor
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -18,7 +19,7 @@ _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 # Inline styles that hide an element (display:none, visibility:hidden).
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
 # Elements that may be chrome beyond their tag name: the only ones _is_chrome inspects.
-_CANDIDATES = ".//*[@class or @id or @role or @hidden or @aria-hidden or @style or self::header]"
+_CANDIDATES = etree.XPath(".//*[@class or @id or @role or @hidden or @aria-hidden or @style or self::header]")
 # A class/id-token chrome match is overruled for a container that holds at least this share
 # of the content root's text with few links (e.g. class="blog-detailed-sidebar" around the article).
 _MAIN_SHARE = 0.5
@@ -86,12 +87,22 @@ def _chrome_by(el: etree._Element, rules: ChromeRules) -> str:
     # across names ("pi-section footer-wrap" is a footer).
     why = ""
     for name in attrs.split():
-        tokens = set(_TOKEN_SPLIT.split(name))
-        if tokens & rules.drop_tokens:
-            if tokens & rules.keep_tokens:
-                return ""
+        verdict = _name_verdict(name, rules.drop_tokens, rules.keep_tokens)
+        if verdict == "keep":
+            return ""
+        if verdict:
             why = "tokens"
     return why
+
+
+@lru_cache(maxsize=16384)
+def _name_verdict(name: str, drop_tokens: frozenset[str], keep_tokens: frozenset[str]) -> str:
+    """'drop' when one class name or id holds a drop token, 'keep' when it also holds a keep token,
+    else '' (cached: sites repeat their class names)."""
+    tokens = set(_TOKEN_SPLIT.split(name))
+    if tokens & drop_tokens:
+        return "keep" if tokens & keep_tokens else "drop"
+    return ""
 
 
 def prune(content: etree._Element, rules: ChromeRules) -> None:
@@ -102,7 +113,7 @@ def prune(content: etree._Element, rules: ChromeRules) -> None:
     etree.strip_elements(content, *rules.drop_tags, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     total = None
     doomed = []
-    for el in content.xpath(_CANDIDATES):
+    for el in _CANDIDATES(content):
         cls = el.get("class")
         if cls and "material" in cls and not rules.icon_font_classes.isdisjoint(cls.lower().split()):
             for child in list(el):
