@@ -34,6 +34,12 @@ def normalize_heading(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text).replace("'", "").split())
 
 
+def _length_ratio(la: int, lb: int) -> float:
+    """difflib.SequenceMatcher.real_quick_ratio() of strings of these lengths (its upper bound
+    from the lengths alone), computed as difflib does, without building a matcher."""
+    return 2.0 * min(la, lb) / (la + lb) if la + lb else 1.0
+
+
 def _stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -99,9 +105,9 @@ class Vocabulary:
                 score = 50 + 10 * len(vtokens) - (len(tokens) - len(vtokens))
                 if f" {variant} " in f" {norm} ":
                     score += 5  # the wording as one phrase beats its words scattered
-            else:
+            elif _length_ratio(len(norm), len(variant)) >= _FUZZY_CUTOFF:  # (difflib's real_quick_ratio, no matcher)
                 matcher = difflib.SequenceMatcher(None, norm, variant)
-                if matcher.real_quick_ratio() >= _FUZZY_CUTOFF and matcher.quick_ratio() >= _FUZZY_CUTOFF:
+                if matcher.quick_ratio() >= _FUZZY_CUTOFF:
                     ratio = matcher.ratio()
                     if ratio >= _FUZZY_CUTOFF:
                         score = 40 * ratio
