@@ -230,7 +230,13 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     if len(others) >= w["many_procedures_min"] or _sibling_names(page, langs, title_words, vocab) >= w["many_procedures_min"]:
         ev.add("many_procedures", w["many_procedures"])
     listing_cues = _patterns(tuple(lg.code for lg in langs), "listing_cues")
-    listing = sum(1 for b in page.blocks if len(b.text) < 40 and any(p.search(b.text) for p in listing_cues))
+    listing = 0
+    for b in page.blocks:
+        if len(b.text) < 40:
+            for p in listing_cues:
+                if p.search(b.text):
+                    listing += 1
+                    break
     if listing >= w["listing_min"]:
         ev.add("listing", w["listing"])
     if _any(langs, "person_title", title) or len(_heading_hits(langs, "person_headings", headings)) >= w["person_headings_min"]:
