@@ -59,6 +59,7 @@ def _is_faq(text: str, lang: LangData) -> bool:
 
 
 QUESTION_MAX_WORDS = 8
+_QUESTION_ENDS = ("?", "\uff1f")
 
 
 def _question_line(block: Block, vocab: Vocabulary) -> bool:
@@ -66,8 +67,12 @@ def _question_line(block: Block, vocab: Vocabulary) -> bool:
     wording names a field: a heading the markup lost."""
     if block.label or (block.kind is not BlockKind.PARAGRAPH and block.kind is not BlockKind.ITEM):
         return False
-    text = block.text.rstrip()
-    return text.endswith(("?", "\uff1f")) and len(text.split()) <= QUESTION_MAX_WORDS and vocab.match(text) is not None
+    text = block.text
+    if not text.endswith(_QUESTION_ENDS):
+        text = text.rstrip()  # (block texts are stripped already: this copy is rarely needed)
+        if not text.endswith(_QUESTION_ENDS):
+            return False
+    return len(text.split()) <= QUESTION_MAX_WORDS and vocab.match(text) is not None
 
 
 def _is_card(blocks: list[Block], index: int) -> bool:

@@ -26,6 +26,7 @@ _MAIN_SHARE = 0.5
 # A content-root candidate must hold at least this share of the body's text.
 _ROOT_SHARE = 0.2
 _MAX_LINK_DENSITY = 0.3
+_WITH_ATTRIBUTES = etree.XPath("descendant-or-self::*[@*]")
 # Attributes that survive slimming: ol/@start and the normaliser's canonical markers.
 KEEP_ATTRS = ("start", "data-ingest-form", "data-ingest-label", "data-ingest-level")
 
@@ -198,14 +199,14 @@ def _holds_main_text(el: etree._Element, total: int) -> bool:
 def slim(content: etree._Element, block_tags: frozenset[str]) -> None:
     """Drop what BeautifulSoup would only pay for: attributes (but KEEP_ATTRS) and
     whitespace-only text between block elements (about half of all text nodes)."""
-    for el in content.iter():
-        if el.attrib:
-            kept = [(k, el.get(k)) for k in KEEP_ATTRS if k in el.attrib]
-            el.attrib.clear()
-            for k, v in kept:
-                el.set(k, v)
-        if el.tag in block_tags:
-            if el.tail is not None and not el.tail.strip():
-                el.tail = None
-            if el.text is not None and len(el) and el[0].tag in block_tags and not el.text.strip():
-                el.text = None
+    for el in _WITH_ATTRIBUTES(content):  # (XPath picks the few elements that have any)
+        attrib = el.attrib
+        kept = [(k, attrib[k]) for k in KEEP_ATTRS if k in attrib]
+        attrib.clear()
+        for k, v in kept:
+            el.set(k, v)
+    for el in content.iter(*block_tags):
+        if el.tail is not None and not el.tail.strip():
+            el.tail = None
+        if el.text is not None and len(el) and el[0].tag in block_tags and not el.text.strip():
+            el.text = None
