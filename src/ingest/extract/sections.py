@@ -25,6 +25,10 @@ UNKNOWN = "__unknown__"
 _GLUED_SENTENCE = re.compile(r"^(?P<head>\S+(?:\s+\S+)+?[a-z)])\s+(?P<tail>[A-Z][a-z]+(?:\s+\S+){3,}[.!])$")
 # "Bruising or swelling Rare complications:": a group label glued onto an item.
 _GLUED_LABEL = re.compile(r"^(?P<head>\S+(?:\s+\S+)+?[a-z)])\s+(?P<tail>[A-Z][a-z]+(?:\s+[a-z]+){0,3}):$")
+# What the two patterns must end with ('$' also matches before a final newline): a cheap test first.
+_LABEL_ENDS = (":", ":\n")
+_SENTENCE_ENDS = (".", "!", ".\n", "!\n")
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit: str.isalnum() for one character
 
 
 @dataclass
@@ -57,14 +61,20 @@ def _is_faq(text: str, lang: LangData) -> bool:
 
 
 QUESTION_MAX_WORDS = 8
+_QUESTION_ENDS = ("?", "\uff1f")
 
 
 def _question_line(block: Block, vocab: Vocabulary) -> bool:
     """A short question standing alone as a paragraph or list entry ("What Are the Benefits?") whose
     wording names a field: a heading the markup lost."""
-    text = block.text.rstrip()
-    return (block.kind in (BlockKind.PARAGRAPH, BlockKind.ITEM) and not block.label and text.endswith(("?", "\uff1f"))
-            and len(text.split()) <= QUESTION_MAX_WORDS and vocab.match(text) is not None)
+    if block.label or (block.kind is not BlockKind.PARAGRAPH and block.kind is not BlockKind.ITEM):
+        return False
+    text = block.text
+    if not text.endswith(_QUESTION_ENDS):
+        text = text.rstrip()  # (block texts are stripped already: this copy is rarely needed)
+        if not text.endswith(_QUESTION_ENDS):
+            return False
+    return len(text.split()) <= QUESTION_MAX_WORDS and vocab.match(text) is not None
 
 
 def _is_card(blocks: list[Block], index: int) -> bool:
@@ -341,7 +351,7 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
     while i < len(blocks):
         block = blocks[i]
         i += 1
-        if not any(ch.isalnum() for ch in block.text) and block.kind is not BlockKind.ROW:
+        if block.kind is not BlockKind.ROW and not _ALNUM.search(block.text):
             continue  # a stray BOM or ornament
         if block.kind is BlockKind.HEADING:
             body = []
@@ -404,10 +414,10 @@ def _fragment_style(items: list[str]) -> bool:
 
 def repair_item(text: str, fragment_style: bool) -> tuple[str, str | None, str | None]:
     """Split export damage off a list item: returns (item, glued group label, glued note)."""
-    m = _GLUED_LABEL.match(text)
+    m = _GLUED_LABEL.match(text) if text.endswith(_LABEL_ENDS) else None
     if m and len(m["tail"].split()) <= 4:
         return m["head"], m["tail"], None
-    if fragment_style:
+    if fragment_style and text.endswith(_SENTENCE_ENDS):
         m = _GLUED_SENTENCE.match(text)
         if m:
             return m["head"], None, m["tail"]

@@ -9,6 +9,7 @@ og:site_name.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest.extract.lang import LangData
 from ingest.extract.vocabulary import content_tokens, normalize_heading
@@ -22,10 +23,16 @@ def _tokens(text: str) -> frozenset[str]:
     return content_tokens(normalize_heading(text))
 
 
+@lru_cache(maxsize=64)
+def _separator_pattern(separators: tuple[str, ...]) -> re.Pattern[str] | None:
+    pattern = "|".join(re.escape(s) for s in sorted(separators, key=len, reverse=True))
+    return re.compile(pattern) if pattern else None
+
+
 def split_title(title: str, separators: tuple[str, ...]) -> list[str]:
     """A head title cut into its parts at the separators (" | ", " - ", ...)."""
-    pattern = "|".join(re.escape(s) for s in sorted(separators, key=len, reverse=True))
-    return [p.strip() for p in re.split(pattern, title) if p.strip()] if pattern else [title.strip()]
+    pattern = _separator_pattern(separators)
+    return [p.strip() for p in pattern.split(title) if p.strip()] if pattern else [title.strip()]
 
 
 def own_part(title: str, heading_words: frozenset[str], site_name: str | None, separators: tuple[str, ...]) -> str | None:

@@ -34,6 +34,12 @@ def normalize_heading(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text).replace("'", "").split())
 
 
+def _length_ratio(la: int, lb: int) -> float:
+    """difflib.SequenceMatcher.real_quick_ratio() of strings of these lengths (its upper bound
+    from the lengths alone), computed as difflib does, without building a matcher."""
+    return 2.0 * min(la, lb) / (la + lb) if la + lb else 1.0
+
+
 def _stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -42,8 +48,9 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=16384)
 def content_tokens(normalized: str) -> frozenset[str]:
-    """Stemmed words of a normalized heading, stop words removed."""
+    """Stemmed words of a normalized heading, stop words removed (cached: headings repeat)."""
     return frozenset(_stem(w) for w in normalized.split() if w not in _STOPWORDS)
 
 
@@ -67,8 +74,14 @@ class Vocabulary:
     stop: frozenset[str] = frozenset()  # the language's own stop words (beyond English ones)
     not_fields: tuple[str, ...] = ()  # phrases of headings that name no field ("why choose us")
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {s.name: s for s in self.sections})
+
     def section(self, name: str) -> Section:
-        return next(s for s in self.sections if s.name == name)
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise StopIteration from None  # (as the former linear search raised)
 
     def match(self, heading: str, weak: bool = False) -> str | None:
         """The section a heading names, or None: exact, then word-subset, then fuzzy match;
@@ -92,9 +105,9 @@ class Vocabulary:
                 score = 50 + 10 * len(vtokens) - (len(tokens) - len(vtokens))
                 if f" {variant} " in f" {norm} ":
                     score += 5  # the wording as one phrase beats its words scattered
-            else:
+            elif _length_ratio(len(norm), len(variant)) >= _FUZZY_CUTOFF:  # (difflib's real_quick_ratio, no matcher)
                 matcher = difflib.SequenceMatcher(None, norm, variant)
-                if matcher.real_quick_ratio() >= _FUZZY_CUTOFF and matcher.quick_ratio() >= _FUZZY_CUTOFF:
+                if matcher.quick_ratio() >= _FUZZY_CUTOFF:
                     ratio = matcher.ratio()
                     if ratio >= _FUZZY_CUTOFF:
                         score = 40 * ratio
@@ -112,6 +125,10 @@ class Vocabulary:
 
     def lead_in(self, heading: str) -> str | None:
         """The section a lead-in heading names by keyword ("The advantages of X are:"), or None."""
+        return self._lead_in(heading)
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one vocabulary per language and process
+    def _lead_in(self, heading: str) -> str | None:
         norm = normalize_heading(heading)
         if not norm or len(norm.split()) > LEAD_IN_MAX_WORDS:
             return None

@@ -23,6 +23,7 @@ BREAKING_TAGS = frozenset(
 BLOCK_TAGS = BREAKING_TAGS | {"dl", "main", "body", "html", "figure", "hr", "thead", "tbody", "tfoot"}
 BOLD_TAGS = frozenset({"strong", "b"})
 _NESTED_BLOCKS = frozenset({"ul", "ol", "table", "p", "div"})
+_LISTS = frozenset({"ul", "ol"})
 SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 FORM_ATTR = "data-ingest-form"
 LABEL_ATTR = "data-ingest-label"
@@ -187,7 +188,7 @@ class _Walker:
         self.next_list += 1
         n = 0
         for li in items:
-            text = inline_text(li, skip=frozenset({"ul", "ol"}))
+            text = inline_text(li, skip=_LISTS)
             if not text:
                 continue
             self.blocks.append(Block(BlockKind.ITEM, text, list_id=self.next_list,
