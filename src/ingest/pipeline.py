@@ -25,7 +25,7 @@ from ingest.errors import PageError
 from ingest.codes import find_codes
 from ingest.extract.classify import classify_and_extract
 from ingest.extract.meta import page_date
-from ingest.extract.vocabulary import normalize_heading
+from ingest.extract.wording import normalize_heading
 from ingest.jsonl import json_line
 from ingest.models import PAGE_DATASETS, BillingRecord, ProcedureRecord, QuarantineEntry, Source, TermRecord
 from ingest.parse.blocks import ParsedPage

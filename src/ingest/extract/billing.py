@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from ingest.extract import meta
 from ingest.extract.page_types import page_type_vocabulary
-from ingest.extract.vocabulary import normalize_heading
+from ingest.extract.wording import normalize_heading
 from ingest.parse.blocks import Block, BlockKind, ParsedPage
 
 _LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+")

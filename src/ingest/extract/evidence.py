@@ -13,7 +13,8 @@ from functools import lru_cache
 from importlib import resources
 
 from ingest.extract.lang import LangData, lang_data
-from ingest.extract.vocabulary import content_tokens, normalize_heading, vocabulary
+from ingest.extract.vocabulary import vocabulary
+from ingest.extract.wording import content_tokens, normalize_heading
 from ingest.parse.blocks import BlockKind, ParsedPage
 
 CORE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks"})

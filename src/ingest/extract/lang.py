@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from ingest.extract.wording import normalize_heading
+
 DEFAULT = "en"
 _DETECT_CHARS = 4000  # text sampled for detection
 _SCRIPT_CHARS = 1500  # ... and for the script check
@@ -59,8 +61,6 @@ def languages() -> tuple[str, ...]:
 @lru_cache(maxsize=None)
 def lang_data(code: str) -> LangData:
     """The compiled data of language `code` (English when there is no file for it)."""
-    from ingest.extract.vocabulary import normalize_heading
-
     files = _files()
     data = tomllib.loads(files.get(code) or files[DEFAULT])
     ev = data.get("evidence", {})

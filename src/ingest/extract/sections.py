@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from ingest.extract.lang import LangData, lang_data
 from ingest.extract.shapes import grid_cell, is_sentence, labelled_list
-from ingest.extract.vocabulary import Vocabulary, normalize_heading, vocabulary
+from ingest.extract.vocabulary import Vocabulary, vocabulary
+from ingest.extract.wording import normalize_heading
 from ingest.parse.blocks import Block, BlockKind
 from ingest.parse.chrome import chrome_rules
 

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 from ingest.extract.lang import LangData
-from ingest.extract.vocabulary import content_tokens, normalize_heading
+from ingest.extract.wording import content_tokens, normalize_heading
 from ingest.parse.blocks import BlockKind, ParsedPage
 from ingest.parse.chrome import chrome_rules
 

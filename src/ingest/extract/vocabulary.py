@@ -5,53 +5,22 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-_STOPWORDS = frozenset("the a an your my of is it are this to for and or you be will do does i can "
-                       "what how me we our its on in with".split())
-_CONTRACTIONS = (("it's", "it is"), ("what's", "what is"), ("i'll", "i will"), ("you'll", "you will"),
-                 ("don't", "do not"), ("can't", "cannot"))
-_NON_WORD = re.compile(r"[^\w' ]+|_")
-_GLUED_NUMBER = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")  # "Step1" -> "Step 1"
-_LEADING_NUMBER = re.compile(r"^\s*(?:step\s+)?(?:\d+|[ivx]+|[a-z])[.):]\s+", re.I)
+from ingest.extract.lang import lang_data
+from ingest.extract.wording import content_tokens, normalize_heading, stem
+
 _FUZZY_CUTOFF = 0.86
 _KEYWORD_MAX_WORDS = 5  # content words: longer lines are sentences, not headings
 LEAD_IN_MAX_WORDS = 20  # ... except lead-in headings ending with a colon
-
-
-@lru_cache(maxsize=16384)
-def normalize_heading(text: str) -> str:
-    """Lower-case words of a heading: emoji, numbering, punctuation and '&' folded away."""
-    text = unicodedata.normalize("NFKD", text).replace("\u2019", "'").replace("\u2018", "'")
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LNZP" or ch in "&'")
-    text = unicodedata.normalize("NFC", text)  # accents folded: "préparation" == "preparation"
-    text = _LEADING_NUMBER.sub("", _GLUED_NUMBER.sub(" ", text)).lower().replace("&", " and ").replace("-", " ")
-    for short, long in _CONTRACTIONS:
-        text = text.replace(short, long)
-    return " ".join(_NON_WORD.sub(" ", text).replace("'", "").split())
 
 
 def _length_ratio(la: int, lb: int) -> float:
     """difflib.SequenceMatcher.real_quick_ratio() of strings of these lengths (its upper bound
     from the lengths alone), computed as difflib does, without building a matcher."""
     return 2.0 * min(la, lb) / (la + lb) if la + lb else 1.0
-
-
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-@lru_cache(maxsize=16384)
-def content_tokens(normalized: str) -> frozenset[str]:
-    """Stemmed words of a normalized heading, stop words removed (cached: headings repeat)."""
-    return frozenset(_stem(w) for w in normalized.split() if w not in _STOPWORDS)
 
 
 @dataclass(frozen=True)
@@ -78,10 +47,7 @@ class Vocabulary:
         object.__setattr__(self, "_by_name", {s.name: s for s in self.sections})
 
     def section(self, name: str) -> Section:
-        try:
-            return self._by_name[name]
-        except KeyError:
-            raise StopIteration from None  # (as the former linear search raised)
+        return self._by_name[name]
 
     def match(self, heading: str, weak: bool = False) -> str | None:
         """The section a heading names, or None: exact, then word-subset, then fuzzy match;
@@ -117,9 +83,9 @@ class Vocabulary:
             return best[1]
         if weak and len(tokens) <= _KEYWORD_MAX_WORDS:
             padded = f" {norm} "
-            stems = {_stem(w) for w in norm.split()}
+            stems = {stem(w) for w in norm.split()}
             for section in self.sections:
-                if any((f" {k} " in padded) if " " in k else (_stem(k) in stems) for k in section.keywords):
+                if any((f" {k} " in padded) if " " in k else (stem(k) in stems) for k in section.keywords):
                     return section.name
         return None
 
@@ -132,9 +98,9 @@ class Vocabulary:
         norm = normalize_heading(heading)
         if not norm or len(norm.split()) > LEAD_IN_MAX_WORDS:
             return None
-        padded, stems = f" {norm} ", {_stem(w) for w in norm.split()}
+        padded, stems = f" {norm} ", {stem(w) for w in norm.split()}
         for section in self.sections:
-            if section.kind == "list" and any((f" {k} " in padded) if " " in k else (_stem(k) in stems)
+            if section.kind == "list" and any((f" {k} " in padded) if " " in k else (stem(k) in stems)
                                               for k in section.keywords):
                 return section.name
         return None
@@ -157,8 +123,6 @@ class Vocabulary:
 def vocabulary(lang: str = "en") -> Vocabulary:
     """The heading vocabulary of a language (cached): data/sections.toml plus the wordings and
     content cues of data/lang/en.toml and data/lang/<lang>.toml."""
-    from ingest.extract.lang import lang_data
-
     data = tomllib.loads(resources.files("ingest.data").joinpath("sections.toml").read_text("utf-8"))
     extras = [lang_data("en").sections] + ([lang_data(lang).sections] if lang != "en" else [])
     sections = []
