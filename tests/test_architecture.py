@@ -1,7 +1,7 @@
 """The house's floors, read from the source with `ast` (nothing is imported):
 
 - no import circle among the modules of src/ingest and flows/ (imports inside functions count:
-  an import moved into a function to dodge a circle is still a circle; KNOWN_CIRCLES lists today's);
+  an import moved into a function to dodge a circle is still a circle);
 - src/ingest never imports flows/ or Prefect, except the command line (ingest.cli), the one floor
   above the flows;
 - the floors follow the data path (cli -> flows -> build -> page -> parse/extract -> models):
@@ -136,21 +136,9 @@ def _describe(circle: list[str]) -> str:
                      if b in members)
 
 
-# Circles of today's house, each to be removed by its owner; the merger deletes an entry with its circle.
-# Any other circle fails the test; while only these remain it is an expected failure (xfail).
-KNOWN_CIRCLES = {
-    # found by this test: lang_data normalizes headings with vocabulary.normalize_heading, vocabulary() reads
-    # lang_data (both imports inside functions); normalize_heading belongs in a leaf module of extract/
-    ("ingest.extract.lang", "ingest.extract.vocabulary"): "parse/extract helper",
-}
-
-
 def test_no_import_circle():
     circles = _circles(GRAPH)
-    unknown = [c for c in circles if tuple(c) not in KNOWN_CIRCLES]
-    assert not unknown, "import circles:\n  " + "\n  ".join(_describe(c) for c in unknown)
-    if circles:
-        pytest.xfail("known circles, to be removed: " + "; ".join(_describe(c) for c in circles))
+    assert not circles, "import circles:\n  " + "\n  ".join(_describe(c) for c in circles)
 
 
 def test_the_library_never_imports_flows_or_prefect():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.extract.vocabulary import normalize_heading, vocabulary
+from ingest.extract.vocabulary import vocabulary
+from ingest.extract.wording import normalize_heading
 
 WORDINGS = {
     "summary": ["Summary", "Overview:", "What is it?", "ABOUT THE PROCEDURE", "📋 Procedure overview"],

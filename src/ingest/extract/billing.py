@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest.codes import system_of
 from ingest.extract import meta
 from ingest.extract.page_types import page_type_vocabulary
-from ingest.extract.vocabulary import normalize_heading
+from ingest.extract.wording import normalize_heading
 from ingest.parse.blocks import Block, BlockKind, ParsedPage
 
 _LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+")
@@ -25,10 +26,17 @@ def _label(text: str) -> tuple[str, str] | None:
         return None
     label, value = text.split(":", 1)
     norm = normalize_heading(label)
-    for name, variants in page_type_vocabulary("billing").extra["labels"].items():
-        if norm in {normalize_heading(v) for v in variants}:
+    for name, variants in _label_variants():
+        if norm in variants:
             return name, value.strip()
     return None
+
+
+@lru_cache(maxsize=1)
+def _label_variants() -> tuple[tuple[str, frozenset[str]], ...]:
+    """The billing labels' normalized wordings (computed once, not per line)."""
+    labels = page_type_vocabulary("billing").extra["labels"]
+    return tuple((name, frozenset(normalize_heading(v) for v in variants)) for name, variants in labels.items())
 
 
 def _title(page: ParsedPage) -> tuple[re.Match[str] | None, Block | None]:

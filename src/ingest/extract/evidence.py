@@ -13,7 +13,8 @@ from functools import lru_cache
 from importlib import resources
 
 from ingest.extract.lang import LangData, lang_data
-from ingest.extract.vocabulary import content_tokens, normalize_heading, vocabulary
+from ingest.extract.vocabulary import vocabulary
+from ingest.extract.wording import content_tokens, normalize_heading
 from ingest.parse.blocks import BlockKind, ParsedPage
 
 CORE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks"})
@@ -49,7 +50,13 @@ def _langs(lang: LangData) -> list[LangData]:
 
 
 def _any(langs: list[LangData], key: str, text: str) -> bool:
-    return any(lg.any(key, text) for lg in langs)
+    return any(p.search(text) for p in _patterns(tuple(lg.code for lg in langs), key))
+
+
+@lru_cache(maxsize=256)
+def _patterns(codes: tuple[str, ...], key: str) -> tuple:
+    """The `key` patterns of these languages, in order."""
+    return tuple(p for code in codes for p in lang_data(code).evidence.get(key, ()))
 
 
 def _lexicon_words(langs: list[LangData], text: str) -> set[str]:
@@ -162,6 +169,19 @@ def _body_cues(text: str, vocab, min_hits: int) -> bool:
     return False
 
 
+def _at_least(patterns, text: str, n: int) -> bool:
+    """True when the patterns occur at least n times in text in all (stops counting at n)."""
+    if n <= 0:
+        return True
+    found = 0
+    for p in patterns:
+        for _ in p.finditer(text):
+            found += 1
+            if found >= n:
+                return True
+    return False
+
+
 def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None, anchored: frozenset[str],
                        lang: LangData, headings: list[str], head_title: str | None = None) -> Evidence:
     """Score the evidence that a page is about one procedure (positive and negative parts).
@@ -210,7 +230,14 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
             others.add(frozenset(words))
     if len(others) >= w["many_procedures_min"] or _sibling_names(page, langs, title_words, vocab) >= w["many_procedures_min"]:
         ev.add("many_procedures", w["many_procedures"])
-    listing = sum(1 for b in page.blocks if len(b.text) < 40 and _any(langs, "listing_cues", b.text))
+    listing_cues = _patterns(tuple(lg.code for lg in langs), "listing_cues")
+    listing = 0
+    for b in page.blocks:
+        if len(b.text) < 40:
+            for p in listing_cues:
+                if p.search(b.text):
+                    listing += 1
+                    break
     if listing >= w["listing_min"]:
         ev.add("listing", w["listing"])
     if _any(langs, "person_title", title) or len(_heading_hits(langs, "person_headings", headings)) >= w["person_headings_min"]:
@@ -220,8 +247,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     elif len(_heading_hits(langs, "contact_headings", headings)) >= 2:
         ev.add("contact_headings", w["contact_headings"])
     text = " ".join(b.text for b in page.blocks)
-    prices = sum(lg.count("price_cues", text) for lg in langs[:1])
-    if _any(langs, "price_title", title) or prices >= w["price_min"]:
+    if _any(langs, "price_title", title) or _at_least(langs[0].evidence.get("price_cues", ()), text, w["price_min"]):
         ev.add("price_list", w["price"])
     # Content cues are scanned only where they can decide (the scan is the costliest part).
     if w["threshold"] - w["body_cues"] <= ev.score < w["threshold"] and _body_cues(text[:BODY_SAMPLE], vocab, w["body_cue_hits"]):

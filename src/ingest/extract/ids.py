@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ingest.extract.vocabulary import normalize_heading
+from ingest.extract.wording import normalize_heading
 from ingest.models import PAGE_TYPES
 
 

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from ingest.extract.wording import normalize_heading
+
 DEFAULT = "en"
 _DETECT_CHARS = 4000  # text sampled for detection
 _SCRIPT_CHARS = 1500  # ... and for the script check
 _WORD = re.compile(r"\w+", re.U)
+_DIACRITIC = re.compile("[\u00df-\u00ff\u0100-\u017f]")  # a Latin letter with a diacritic (ß, é, ã, Ą, ...)
 _BEYOND_LATIN = re.compile("[^\x00-\u02ff]")  # letters of scripts other than Latin (and punctuation past it)
 
 
@@ -58,8 +61,6 @@ def languages() -> tuple[str, ...]:
 @lru_cache(maxsize=None)
 def lang_data(code: str) -> LangData:
     """The compiled data of language `code` (English when there is no file for it)."""
-    from ingest.extract.vocabulary import normalize_heading
-
     files = _files()
     data = tomllib.loads(files.get(code) or files[DEFAULT])
     ev = data.get("evidence", {})
@@ -101,19 +102,55 @@ def detect_language(text: str) -> str:
     sample = text[:_DETECT_CHARS]
     if code := _by_script(sample):
         return code
-    words = Counter(w.lower() for w in _WORD.findall(sample))
-    scores = {code: sum(words[w] for w in lang_data(code).stopwords) for code in languages()}
+    scores = _stopword_scores(sample)
     best = max(scores, key=lambda c: (scores[c], c == DEFAULT))
     return best if scores[best] > 0 else DEFAULT
 
 
+# Codes that name no language: "zxx" (no linguistic content), "und" (undetermined), "mul", "mis".
+NO_LANGUAGE = frozenset({"zxx", "und", "mul", "mis"})
+# The text overrides a declared language we have data for when another file's stop words occur this
+# many times and this many times more often than the declared language's ("lang=en" on a Portuguese page).
+OVERRIDE_MIN_HITS = 8
+OVERRIDE_RATIO = 4
+
+
+@lru_cache(maxsize=1)
+def _stopword_index() -> dict[str, tuple[str, ...]]:
+    """Stop word -> the languages whose stop word it is."""
+    index: dict[str, list[str]] = {}
+    for code in languages():
+        for w in lang_data(code).stopwords:
+            index.setdefault(w, []).append(code)
+    return {w: tuple(codes) for w, codes in index.items()}
+
+
+def _stopword_scores(text: str) -> dict[str, int]:
+    """Occurrences of each language's stop words in text."""
+    words = Counter(_WORD.findall(text.lower()))
+    scores = dict.fromkeys(languages(), 0)
+    for w, codes in _stopword_index().items():
+        if n := words.get(w):
+            for code in codes:
+                scores[code] += n
+    return scores
+
+
 def page_language(declared: str | None, text: str) -> str:
     """The page's language: the text's script when a data file names it, else the language the
-    markup declares (primary subtag), else the one detected from stop words."""
+    markup declares (primary subtag) unless its stop words clearly do not fit the text (another
+    language's are many times more frequent), else the one detected from stop words."""
     if code := _by_script(text[:_DETECT_CHARS]):
         return code
     if declared:
         primary = declared.strip().lower().replace("_", "-").split("-")[0]
-        if re.fullmatch(r"[a-z]{2,3}", primary):
+        if re.fullmatch(r"[a-z]{2,3}", primary) and primary not in NO_LANGUAGE:
+            sample = text[:_SCRIPT_CHARS]
+            if primary in languages() and _DIACRITIC.search(sample):  # (text of other Latin-script languages has them)
+                scores = _stopword_scores(sample)
+                best = max(scores, key=lambda c: (scores[c], c == primary))
+                if best != primary and scores[best] >= OVERRIDE_MIN_HITS \
+                        and scores[best] >= OVERRIDE_RATIO * max(scores[primary], 1):
+                    return best
             return primary
     return detect_language(text)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ingest.extract.vocabulary import content_tokens, normalize_heading
+from ingest.extract.wording import content_tokens, normalize_heading
 
 
 @dataclass(frozen=True, eq=False)

@@ -66,6 +66,24 @@ def _first_paragraph(blocks: list[Block]) -> str | None:
     return None
 
 
+_SENTENCE_BREAK = re.compile(r"[.!?\u3002](?:['\")\u201d])?\s+\S")
+
+
+def _summary(blocks: list[Block], vocab: Vocabulary) -> str | None:
+    """The first descriptive paragraph; a one-sentence line standing alone right before a heading that
+    introduces the subject ("What are dental implants?") is a tagline, so that section's first paragraph
+    is taken instead."""
+    first = _first_paragraph(blocks)
+    if first is None or _SENTENCE_BREAK.search(first):
+        return first
+    at = next(i for i, b in enumerate(blocks) if b.kind is BlockKind.PARAGRAPH and b.text == first)
+    nxt = blocks[at + 1] if at + 1 < len(blocks) else None
+    if nxt is not None and nxt.kind is BlockKind.HEADING and vocab.match(nxt.text, weak=True) == "summary" \
+            and at + 2 < len(blocks) and blocks[at + 2].kind is BlockKind.PARAGRAPH:
+        return _first_paragraph(blocks[at + 2:]) or first
+    return first
+
+
 def _names_list_section(title: str | None, vocab: Vocabulary) -> bool:
     section = vocab.match(title) if title else None
     return section is not None and vocab.section(section).kind == "list"
@@ -88,7 +106,7 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     lang = lang_data(lang_code)
     vocab = vocabulary(lang.code)
     title, title_index, title_how = _page_title(page, blocks, lang)
-    summary_first = (_first_paragraph(blocks[title_index + 1:]) if title_index is not None else None) or _first_paragraph(blocks)
+    summary_first = (_summary(blocks[title_index + 1:], vocab) if title_index is not None else None) or _first_paragraph(blocks)
     title_block = blocks[title_index] if title_index is not None else None
     if title_index is not None and not _names_list_section(title, vocab):
         del blocks[title_index]  # (a title such as "Post-operative instructions ..." opens its section)

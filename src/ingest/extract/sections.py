@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.extract.lang import LangData, lang_data
-from ingest.extract.vocabulary import Vocabulary, normalize_heading, vocabulary
+from ingest.extract.shapes import grid_cell, is_sentence, labelled_list
+from ingest.extract.vocabulary import Vocabulary, vocabulary
+from ingest.extract.wording import normalize_heading
 from ingest.parse.blocks import Block, BlockKind
 from ingest.parse.chrome import chrome_rules
 
@@ -24,6 +26,10 @@ UNKNOWN = "__unknown__"
 _GLUED_SENTENCE = re.compile(r"^(?P<head>\S+(?:\s+\S+)+?[a-z)])\s+(?P<tail>[A-Z][a-z]+(?:\s+\S+){3,}[.!])$")
 # "Bruising or swelling Rare complications:": a group label glued onto an item.
 _GLUED_LABEL = re.compile(r"^(?P<head>\S+(?:\s+\S+)+?[a-z)])\s+(?P<tail>[A-Z][a-z]+(?:\s+[a-z]+){0,3}):$")
+# What the two patterns must end with ('$' also matches before a final newline): a cheap test first.
+_LABEL_ENDS = (":", ":\n")
+_SENTENCE_ENDS = (".", "!", ".\n", "!\n")
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit: str.isalnum() for one character
 
 
 @dataclass
@@ -48,6 +54,7 @@ class _Run:
     level: int = 0  # level of the heading that opened it (0: unknown)
     faq: bool = False  # an FAQ block: its questions are not section headings
     peer: bool = False  # an unknown heading at the level of the page's section headings
+    cell: bool = False  # a label of a label/value grid: its section is its one value
 
 
 def _is_faq(text: str, lang: LangData) -> bool:
@@ -55,14 +62,20 @@ def _is_faq(text: str, lang: LangData) -> bool:
 
 
 QUESTION_MAX_WORDS = 8
+_QUESTION_ENDS = ("?", "\uff1f")
 
 
 def _question_line(block: Block, vocab: Vocabulary) -> bool:
     """A short question standing alone as a paragraph or list entry ("What Are the Benefits?") whose
     wording names a field: a heading the markup lost."""
-    text = block.text.rstrip()
-    return (block.kind in (BlockKind.PARAGRAPH, BlockKind.ITEM) and not block.label and text.endswith(("?", "\uff1f"))
-            and len(text.split()) <= QUESTION_MAX_WORDS and vocab.match(text) is not None)
+    if block.label or (block.kind is not BlockKind.PARAGRAPH and block.kind is not BlockKind.ITEM):
+        return False
+    text = block.text
+    if not text.endswith(_QUESTION_ENDS):
+        text = text.rstrip()  # (block texts are stripped already: this copy is rarely needed)
+        if not text.endswith(_QUESTION_ENDS):
+            return False
+    return len(text.split()) <= QUESTION_MAX_WORDS and vocab.match(text) is not None
 
 
 def _is_card(blocks: list[Block], index: int) -> bool:
@@ -112,6 +125,11 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                 if rest:
                     runs[-1].blocks.append(Block(BlockKind.PARAGRAPH, rest))
                 continue
+        if block.kind is BlockKind.HEADING and current.section in _LIST_SECTIONS and is_sentence(block.text):
+            # a whole instruction styled as a heading ("Know when to stop eating ... before surgery.") does not
+            # end the section: what follows it is a further part of the same field
+            runs.append(_Run(current.section, heading=current.heading, weak=current.weak, level=current.level))
+            continue
         if block.kind is BlockKind.HEADING:
             level = block.level
             nested = bool(level and current.level and level > current.level)
@@ -120,13 +138,16 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
             if _is_faq(block.text, lang):
                 runs.append(_Run(UNKNOWN, heading=block.text, level=level, faq=True))
                 continue
-            section = vocab.match(block.text)
+            section = vocab.match(block.text) or labelled_list(blocks, index, vocab)
             weak = section is None and allow_weak and (section := vocab.match(block.text, weak=True)) is not None
             if section is None and block.text.rstrip().endswith(":") and (section := vocab.lead_in(block.text)):
                 weak = True  # a lead-in heading ("The advantages of X are:") names its list by keyword
             in_list = current.section in _LIST_SECTIONS
             if in_list and (vocab.is_group_label(current.section, block.text)
-                            or (section == current.section and block.form in ("bold", "line", "dt"))):
+                            or (section == current.section and block.form in ("bold", "line", "dt"))
+                            or (section == current.section and current.heading is not None
+                                and normalize_heading(block.text) == normalize_heading(current.heading))):
+                # (a panel restating its tab's title is the same heading, not a second part of the field)
                 current.blocks.append(block)  # a sub-group label inside the section
                 continue
             other_field = section is not None and not weak and current.section not in (None, CHROME, UNKNOWN, section) \
@@ -136,7 +157,7 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                 current.blocks.append(block)  # a sub-heading stays inside its section (unless it names another field)
                 continue
             if section is not None:
-                runs.append(_Run(section, heading=block.text, weak=weak, level=level))
+                runs.append(_Run(section, heading=block.text, weak=weak, level=level, cell=grid_cell(blocks, index)))
                 continue
             if (block.form in ("h1", "h2", "h3", "h4") or level in section_levels) and current.section is not None:
                 runs.append(_Run(UNKNOWN, heading=block.text, level=level,
@@ -152,8 +173,12 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
         if current.section in (CHROME, UNKNOWN) and block.gap_before >= LOST_HEADING_GAP:
             current = _Run(None)
             runs.append(current)
+        if current.cell and current.blocks:
+            current = _Run(None)  # after a grid cell's value ("Recuperación" / "3 días"): no heading of its own
+            runs.append(current)
         current.blocks.append(block)
     return [r for r in runs if r.blocks or r.section not in (None, CHROME, UNKNOWN)]
+
 
 
 _LIST_SECTIONS = frozenset(s.name for s in vocabulary().sections if s.kind == "list")
@@ -327,7 +352,7 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
     while i < len(blocks):
         block = blocks[i]
         i += 1
-        if not any(ch.isalnum() for ch in block.text) and block.kind is not BlockKind.ROW:
+        if block.kind is not BlockKind.ROW and not _ALNUM.search(block.text):
             continue  # a stray BOM or ornament
         if block.kind is BlockKind.HEADING:
             body = []
@@ -390,10 +415,10 @@ def _fragment_style(items: list[str]) -> bool:
 
 def repair_item(text: str, fragment_style: bool) -> tuple[str, str | None, str | None]:
     """Split export damage off a list item: returns (item, glued group label, glued note)."""
-    m = _GLUED_LABEL.match(text)
+    m = _GLUED_LABEL.match(text) if text.endswith(_LABEL_ENDS) else None
     if m and len(m["tail"].split()) <= 4:
         return m["head"], m["tail"], None
-    if fragment_style:
+    if fragment_style and text.endswith(_SENTENCE_ENDS):
         m = _GLUED_SENTENCE.match(text)
         if m:
             return m["head"], None, m["tail"]

@@ -9,9 +9,10 @@ og:site_name.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest.extract.lang import LangData
-from ingest.extract.vocabulary import content_tokens, normalize_heading
+from ingest.extract.wording import content_tokens, normalize_heading
 from ingest.parse.blocks import BlockKind, ParsedPage
 from ingest.parse.chrome import chrome_rules
 
@@ -22,10 +23,16 @@ def _tokens(text: str) -> frozenset[str]:
     return content_tokens(normalize_heading(text))
 
 
+@lru_cache(maxsize=64)
+def _separator_pattern(separators: tuple[str, ...]) -> re.Pattern[str] | None:
+    pattern = "|".join(re.escape(s) for s in sorted(separators, key=len, reverse=True))
+    return re.compile(pattern) if pattern else None
+
+
 def split_title(title: str, separators: tuple[str, ...]) -> list[str]:
     """A head title cut into its parts at the separators (" | ", " - ", ...)."""
-    pattern = "|".join(re.escape(s) for s in sorted(separators, key=len, reverse=True))
-    return [p.strip() for p in re.split(pattern, title) if p.strip()] if pattern else [title.strip()]
+    pattern = _separator_pattern(separators)
+    return [p.strip() for p in pattern.split(title) if p.strip()] if pattern else [title.strip()]
 
 
 def own_part(title: str, heading_words: frozenset[str], site_name: str | None, separators: tuple[str, ...]) -> str | None:
@@ -49,10 +56,11 @@ def own_part(title: str, heading_words: frozenset[str], site_name: str | None, s
     return title[first:last].strip() if first >= 0 and last > first else kept[0]
 
 
-def top_heading(page: ParsedPage) -> str | None:
-    """The first heading of the highest level on the page (chrome headings skipped)."""
+def top_heading(page: ParsedPage, skip: str | None = None) -> str | None:
+    """The first heading of the highest level on the page (chrome headings and `skip` left out)."""
     rules = chrome_rules()
-    headings = [b for b in page.blocks if b.kind is BlockKind.HEADING and b.level and not rules.is_chrome_text(b.text)]
+    headings = [b for b in page.blocks if b.kind is BlockKind.HEADING and b.level and not rules.is_chrome_text(b.text)
+                and b.text != skip]
     if not headings:
         return None
     top = min(b.level for b in headings)
@@ -70,23 +78,65 @@ def _heading_within(page: ParsedPage, own: str) -> str | None:
     return None
 
 
+def _heading_sharing(page: ParsedPage, own: str) -> str | None:
+    """The heading sharing the most words with the head title's own part, when they make at least
+    half of it (the page's own, longer wording of its name: "A enucleação da próstata com holmium laser"
+    for "Cirurgia laser prostata")."""
+    words = _tokens(own)
+    best, best_n = None, 0
+    for b in page.blocks:
+        if b.kind is BlockKind.HEADING and (n := len(_tokens(b.text) & words)) > best_n:
+            best, best_n = b.text, n
+    return best if words and best_n >= OWN_WORDS * len(words) else None
+
+
+def _names_procedure(text: str, lang: LangData) -> bool:
+    return any(p.search(text) for p in lang.evidence.get("procedure_lexicon", ()))
+
+
+def site_name_h1(page: ParsedPage, lang: LangData) -> bool:
+    """True when the h1 is the site's name, not the page's: it equals og:site_name, or a head-title part
+    that is not the page's own (the " | Clinic" suffix), or the whole head title when neither names a
+    procedure (a logo h1 repeating a <title> that is only the site's name)."""
+    h1 = _tokens(page.title or "")
+    if not h1:
+        return False
+    site = page.meta.get("og:site_name")
+    if site and _tokens(site) == h1:
+        return True
+    head = page.og_title or page.head_title
+    if not head:
+        return False
+    parts = split_title(head, lang.separators)
+    if len(parts) > 1:
+        return any(_tokens(p) == h1 for p in parts[1:]) and _tokens(parts[0]) != h1
+    return _tokens(head) == h1 and not _names_procedure(head, lang)
+
+
 def page_title(page: ParsedPage, lang: LangData) -> tuple[str | None, str]:
     """(title, where it came from: h1 | og:title | title | heading | '')."""
     heading_words = frozenset().union(*(_tokens(b.text) for b in page.blocks if b.kind is BlockKind.HEADING))
     site = page.meta.get("og:site_name")
-    if page.title:
+    skip = None
+    if page.title and site_name_h1(page, lang):
+        skip, site = page.title, site or page.title  # the logo's h1: the title is found as when there is no h1
+    elif page.title:
         head = page.og_title or page.head_title
         if not head or _tokens(page.title) & _tokens(head):
             return page.title, "h1"
         # An h1 sharing no word with the head title is a slogan or the site's name; a heading naming
-        # the head title's own part is the page's title.
+        # the head title's own part (else sharing most of its words) is the page's title.
         own = own_part(head, heading_words, site, lang.separators)
         named = next((b.text for b in page.blocks if b.kind is BlockKind.HEADING and own
-                      and _tokens(own) <= _tokens(b.text)), None)
+                      and _tokens(own) <= _tokens(b.text)), None) or (_heading_sharing(page, own) if own else None)
         return (named, "heading") if named else (page.title, "h1")
+    heading = top_heading(page, skip)
     for how, candidate in (("og:title", page.og_title), ("title", page.head_title)):
         if candidate and (own := own_part(candidate, heading_words, site, lang.separators)):
             named = _heading_within(page, own)
-            return (named, "heading") if named else (own, how)
-    heading = top_heading(page)
+            if named:
+                return named, "heading"
+            if heading and not _names_procedure(own, lang) and _names_procedure(heading, lang):
+                return heading, "heading"  # a head title naming no procedure is the site's name
+            return own, how
     return (heading, "heading") if heading else (None, "")

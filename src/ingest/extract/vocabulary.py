@@ -5,46 +5,22 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-_STOPWORDS = frozenset("the a an your my of is it are this to for and or you be will do does i can "
-                       "what how me we our its on in with".split())
-_CONTRACTIONS = (("it's", "it is"), ("what's", "what is"), ("i'll", "i will"), ("you'll", "you will"),
-                 ("don't", "do not"), ("can't", "cannot"))
-_NON_WORD = re.compile(r"[^\w' ]+|_")
-_GLUED_NUMBER = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")  # "Step1" -> "Step 1"
-_LEADING_NUMBER = re.compile(r"^\s*(?:step\s+)?(?:\d+|[ivx]+|[a-z])[.):]\s+", re.I)
+from ingest.extract.lang import lang_data
+from ingest.extract.wording import content_tokens, normalize_heading, stem
+
 _FUZZY_CUTOFF = 0.86
 _KEYWORD_MAX_WORDS = 5  # content words: longer lines are sentences, not headings
 LEAD_IN_MAX_WORDS = 20  # ... except lead-in headings ending with a colon
 
 
-@lru_cache(maxsize=16384)
-def normalize_heading(text: str) -> str:
-    """Lower-case words of a heading: emoji, numbering, punctuation and '&' folded away."""
-    text = unicodedata.normalize("NFKD", text).replace("\u2019", "'").replace("\u2018", "'")
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LNZP" or ch in "&'")
-    text = unicodedata.normalize("NFC", text)  # accents folded: "préparation" == "preparation"
-    text = _LEADING_NUMBER.sub("", _GLUED_NUMBER.sub(" ", text)).lower().replace("&", " and ").replace("-", " ")
-    for short, long in _CONTRACTIONS:
-        text = text.replace(short, long)
-    return " ".join(_NON_WORD.sub(" ", text).replace("'", "").split())
-
-
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def content_tokens(normalized: str) -> frozenset[str]:
-    """Stemmed words of a normalized heading, stop words removed."""
-    return frozenset(_stem(w) for w in normalized.split() if w not in _STOPWORDS)
+def _length_ratio(la: int, lb: int) -> float:
+    """difflib.SequenceMatcher.real_quick_ratio() of strings of these lengths (its upper bound
+    from the lengths alone), computed as difflib does, without building a matcher."""
+    return 2.0 * min(la, lb) / (la + lb) if la + lb else 1.0
 
 
 @dataclass(frozen=True)
@@ -67,8 +43,11 @@ class Vocabulary:
     stop: frozenset[str] = frozenset()  # the language's own stop words (beyond English ones)
     not_fields: tuple[str, ...] = ()  # phrases of headings that name no field ("why choose us")
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {s.name: s for s in self.sections})
+
     def section(self, name: str) -> Section:
-        return next(s for s in self.sections if s.name == name)
+        return self._by_name[name]
 
     def match(self, heading: str, weak: bool = False) -> str | None:
         """The section a heading names, or None: exact, then word-subset, then fuzzy match;
@@ -92,9 +71,9 @@ class Vocabulary:
                 score = 50 + 10 * len(vtokens) - (len(tokens) - len(vtokens))
                 if f" {variant} " in f" {norm} ":
                     score += 5  # the wording as one phrase beats its words scattered
-            else:
+            elif _length_ratio(len(norm), len(variant)) >= _FUZZY_CUTOFF:  # (difflib's real_quick_ratio, no matcher)
                 matcher = difflib.SequenceMatcher(None, norm, variant)
-                if matcher.real_quick_ratio() >= _FUZZY_CUTOFF and matcher.quick_ratio() >= _FUZZY_CUTOFF:
+                if matcher.quick_ratio() >= _FUZZY_CUTOFF:
                     ratio = matcher.ratio()
                     if ratio >= _FUZZY_CUTOFF:
                         score = 40 * ratio
@@ -104,20 +83,24 @@ class Vocabulary:
             return best[1]
         if weak and len(tokens) <= _KEYWORD_MAX_WORDS:
             padded = f" {norm} "
-            stems = {_stem(w) for w in norm.split()}
+            stems = {stem(w) for w in norm.split()}
             for section in self.sections:
-                if any((f" {k} " in padded) if " " in k else (_stem(k) in stems) for k in section.keywords):
+                if any((f" {k} " in padded) if " " in k else (stem(k) in stems) for k in section.keywords):
                     return section.name
         return None
 
     def lead_in(self, heading: str) -> str | None:
         """The section a lead-in heading names by keyword ("The advantages of X are:"), or None."""
+        return self._lead_in(heading)
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one vocabulary per language and process
+    def _lead_in(self, heading: str) -> str | None:
         norm = normalize_heading(heading)
         if not norm or len(norm.split()) > LEAD_IN_MAX_WORDS:
             return None
-        padded, stems = f" {norm} ", {_stem(w) for w in norm.split()}
+        padded, stems = f" {norm} ", {stem(w) for w in norm.split()}
         for section in self.sections:
-            if section.kind == "list" and any((f" {k} " in padded) if " " in k else (_stem(k) in stems)
+            if section.kind == "list" and any((f" {k} " in padded) if " " in k else (stem(k) in stems)
                                               for k in section.keywords):
                 return section.name
         return None
@@ -140,8 +123,6 @@ class Vocabulary:
 def vocabulary(lang: str = "en") -> Vocabulary:
     """The heading vocabulary of a language (cached): data/sections.toml plus the wordings and
     content cues of data/lang/en.toml and data/lang/<lang>.toml."""
-    from ingest.extract.lang import lang_data
-
     data = tomllib.loads(resources.files("ingest.data").joinpath("sections.toml").read_text("utf-8"))
     extras = [lang_data("en").sections] + ([lang_data(lang).sections] if lang != "en" else [])
     sections = []

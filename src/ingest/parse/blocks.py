@@ -28,7 +28,6 @@ Canonical forms produced by HTML parsing (after the normalization step):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -73,9 +72,6 @@ class ParsedPage:
     language: str | None = None  # declared by markup (<html lang>, og:locale, content-language): "en", "de"
 
 
-_WS = re.compile(r"\s+")
-
-
 def clean_text(text: str) -> str:
     """Collapse whitespace (incl. NBSP) to single spaces and strip."""
-    return _WS.sub(" ", text.replace("\u00a0", " ")).strip()
+    return " ".join(text.split())  # (str.split's whitespace is the regex's \s, NBSP included; ~10x faster)

@@ -39,7 +39,7 @@ _CP1252_CHAOS_MARGIN = 0.02
 # C0 control characters lxml refuses in text ("All strings must be XML compatible"): all but
 # tab, LF and CR. Vertical tab and form feed read as whitespace in HTML; the others are dropped.
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_XML_BAD_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
+_XML_BAD_BYTES = tuple(bytes([b]) for b in range(32) if b not in (9, 10, 13))
 _XML_SPACE = frozenset("\x0b\x0c")
 # A leading XML declaration, also mangled (no '?>', no closing '>', BOM or spaces before it).
 _XML_DECL = re.compile(r"^[\s\ufeff]*<\?xml\b[^<>]*(?:\?>|>)?", re.I)
@@ -104,11 +104,17 @@ def looks_binary(data: bytes) -> bool:
     return controls > len(sample) * 0.1
 
 
+def _has_any(data: bytes, needles: tuple[bytes, ...]) -> bool:
+    """True when data holds one of the one-byte needles (one memchr each: ~10x cheaper than a
+    translate that copies the page)."""
+    return any(n in data for n in needles)
+
+
 def decode_page(data: bytes, http_charset: str | None = None) -> Decoded:
     """Decode page bytes into lxml-safe text (see xml_safe);
     raises PageError('empty' | 'binary' | 'undecodable')."""
     decoded = _decode(data, http_charset)
-    if decoded.encoding.startswith(("utf-16", "utf-32")) or len(data.translate(None, _XML_BAD_BYTES)) != len(data):
+    if decoded.encoding.startswith(("utf-16", "utf-32")) or _has_any(data, _XML_BAD_BYTES):
         text = xml_safe(decoded.text)  # in ASCII-compatible codecs a control character is a control byte
     else:
         text = strip_xml_declaration(decoded.text)

@@ -50,6 +50,7 @@ class MarkupRules:
     bold_max_chars: int
     bullet: re.Pattern[str]  # a typed bullet or number at the start of a line
     number: re.Pattern[str]  # a typed number at the start of a line
+    typed_bullet: re.Pattern[str]  # a typed bullet glyph (no number) at the start of a line
     newline_bullets: re.Pattern[str]
     min_items: int
     icon_tags: frozenset[str]
@@ -89,6 +90,7 @@ def markup_rules() -> MarkupRules:
         bold_max_chars=b["max_chars"],
         bullet=re.compile(rf"^\s*(?:{numbers}|{bullets})", re.I),
         number=re.compile(rf"^\s*(?:{numbers})", re.I),
+        typed_bullet=re.compile(rf"^\s*(?:{bullets})"),
         newline_bullets=re.compile(rf"\n\s*(?:{bullets})"),
         min_items=ln["min_items"],
         icon_tags=frozenset(ic["tags"]),

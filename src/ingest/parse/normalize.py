@@ -20,6 +20,7 @@ are collected in one pass over the tree (cheaper than one XPath per rule).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -71,14 +72,14 @@ def _collect(content: etree._Element, r: MarkupRules) -> _Candidates:
             c.brs.append(el)
             continue
         cls = el.get("class")
-        if tag == "button" or tag == "summary" or (cls and r.container_re.search(cls)):
+        if tag == "button" or tag == "summary" or (cls and _hits(r.container_re, cls)):
             c.titles.append(el)
         else:
             keys = el.keys()
             if keys and not toggles.isdisjoint(keys):
                 c.titles.append(el)
         if tag == "p" or tag == "div" or tag == "span":
-            if (cls and r.bold_re.search(cls)) or "font-weight" in (el.get("style") or ""):
+            if (cls and _hits(r.bold_re, cls)) or "font-weight" in (el.get("style") or ""):
                 c.bold.append(el)
             if tag == "p":
                 c.paragraphs.append(el)
@@ -91,3 +92,10 @@ def _collect(content: etree._Element, r: MarkupRules) -> _Candidates:
         if tag in r.icon_tags and el.getprevious() is None:
             c.icons.append(el)
     return c
+
+
+@lru_cache(maxsize=16384)
+def _hits(pattern, cls: str) -> bool:
+    """Whether a class attribute holds one of the pattern's words (cached: a site repeats its
+    class attributes, and case-insensitive searches are slow)."""
+    return pattern.search(cls) is not None

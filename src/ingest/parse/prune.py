@@ -7,6 +7,7 @@ Order in parse_html: content_root -> prune (invisible content and chrome) -> nor
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -18,13 +19,14 @@ _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 # Inline styles that hide an element (display:none, visibility:hidden).
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
 # Elements that may be chrome beyond their tag name: the only ones _is_chrome inspects.
-_CANDIDATES = ".//*[@class or @id or @role or @hidden or @aria-hidden or @style or self::header]"
+_CANDIDATES = etree.XPath(".//*[@class or @id or @role or @hidden or @aria-hidden or @style or self::header]")
 # A class/id-token chrome match is overruled for a container that holds at least this share
 # of the content root's text with few links (e.g. class="blog-detailed-sidebar" around the article).
 _MAIN_SHARE = 0.5
 # A content-root candidate must hold at least this share of the body's text.
 _ROOT_SHARE = 0.2
 _MAX_LINK_DENSITY = 0.3
+_WITH_ATTRIBUTES = etree.XPath("descendant-or-self::*[@*]")
 # Attributes that survive slimming: ol/@start and the normaliser's canonical markers.
 KEEP_ATTRS = ("start", "data-ingest-form", "data-ingest-label", "data-ingest-level")
 
@@ -86,12 +88,22 @@ def _chrome_by(el: etree._Element, rules: ChromeRules) -> str:
     # across names ("pi-section footer-wrap" is a footer).
     why = ""
     for name in attrs.split():
-        tokens = set(_TOKEN_SPLIT.split(name))
-        if tokens & rules.drop_tokens:
-            if tokens & rules.keep_tokens:
-                return ""
+        verdict = _name_verdict(name, rules.drop_tokens, rules.keep_tokens)
+        if verdict == "keep":
+            return ""
+        if verdict:
             why = "tokens"
     return why
+
+
+@lru_cache(maxsize=16384)
+def _name_verdict(name: str, drop_tokens: frozenset[str], keep_tokens: frozenset[str]) -> str:
+    """'drop' when one class name or id holds a drop token, 'keep' when it also holds a keep token,
+    else '' (cached: sites repeat their class names)."""
+    tokens = set(_TOKEN_SPLIT.split(name))
+    if tokens & drop_tokens:
+        return "keep" if tokens & keep_tokens else "drop"
+    return ""
 
 
 def prune(content: etree._Element, rules: ChromeRules) -> None:
@@ -102,7 +114,7 @@ def prune(content: etree._Element, rules: ChromeRules) -> None:
     etree.strip_elements(content, *rules.drop_tags, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     total = None
     doomed = []
-    for el in content.xpath(_CANDIDATES):
+    for el in _CANDIDATES(content):
         cls = el.get("class")
         if cls and "material" in cls and not rules.icon_font_classes.isdisjoint(cls.lower().split()):
             for child in list(el):
@@ -187,14 +199,14 @@ def _holds_main_text(el: etree._Element, total: int) -> bool:
 def slim(content: etree._Element, block_tags: frozenset[str]) -> None:
     """Drop what BeautifulSoup would only pay for: attributes (but KEEP_ATTRS) and
     whitespace-only text between block elements (about half of all text nodes)."""
-    for el in content.iter():
-        if el.attrib:
-            kept = [(k, el.get(k)) for k in KEEP_ATTRS if k in el.attrib]
-            el.attrib.clear()
-            for k, v in kept:
-                el.set(k, v)
-        if el.tag in block_tags:
-            if el.tail is not None and not el.tail.strip():
-                el.tail = None
-            if el.text is not None and len(el) and el[0].tag in block_tags and not el.text.strip():
-                el.text = None
+    for el in _WITH_ATTRIBUTES(content):  # (XPath picks the few elements that have any)
+        attrib = el.attrib
+        kept = [(k, attrib[k]) for k in KEEP_ATTRS if k in attrib]
+        attrib.clear()
+        for k, v in kept:
+            el.set(k, v)
+    for el in content.iter(*block_tags):
+        if el.tail is not None and not el.tail.strip():
+            el.tail = None
+        if el.text is not None and len(el) and el[0].tag in block_tags and not el.text.strip():
+            el.text = None

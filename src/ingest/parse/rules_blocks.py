@@ -125,12 +125,15 @@ def _to_list(run: list) -> None:
         if unit == "sep":
             remove_keep_tail(row)
             continue
+        step = next((t for m in markers if _is_worded_ordinal(t := clean_text(text_of(m)))), None)
         for m in markers:
             if m.getparent() is not None:
                 remove_keep_tail(m)
         tail = unit.tail
         unit.tail = None
         li = etree.SubElement(ul, "li")
+        if step:
+            li.set(LABEL, step)  # "Step 01": the item's label (not its text), which names its field
         li.append(unit)
         if tail and tail.strip():
             li.tail = tail
@@ -138,6 +141,11 @@ def _to_list(run: list) -> None:
 
 def _ordinal(el: etree._Element) -> bool:
     return bool(re.search(r"\d", clean_text(text_of(el))))
+
+
+def _is_worded_ordinal(text: str) -> bool:
+    """An ordinal written with a word ("Step 01", "Paso 2"), not a bare number or glyph."""
+    return bool(re.search(r"\d", text)) and any(ch.isalpha() for ch in text)
 
 
 # -- rule: runs of cards (small heading + short paragraph) -> a list -----------------------

@@ -17,6 +17,7 @@ from ingest.parse.markup import (
     short_text,
     class_words,
 )
+from ingest.parse.text import looks_like_heading
 
 
 # -- rule: accordion / tab / toggle titles -> headings ---------------------------------------
@@ -105,7 +106,7 @@ def css_bold(content: etree._Element, r: MarkupRules, candidates: list) -> None:
                     or (el.tail or "").strip() or len(parent) != 1):
                 continue
         text = short_text(el, r.bold_max_chars)
-        if not text or text.endswith(".") or has_blocks(el):
+        if not text or not looks_like_heading(text) or has_blocks(el):
             continue
         if in_heading(el) or any(a.tag in ("li", "a", "button", "p") for a in el.iterancestors()):
             continue

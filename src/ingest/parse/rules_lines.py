@@ -22,6 +22,7 @@ from ingest.parse.markup import (
     class_words,
     class_level,
 )
+from ingest.parse.text import looks_like_heading
 from ingest.parse.tree import text_of
 
 
@@ -136,7 +137,7 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
             kinds.append("number" if r.number.match(text) else "bullet")
         elif _lead_icon(line, r) is not None:
             kinds.append("bullet")
-        elif _bold_line(line, r) and len(text) <= 120 and any(texts[i + 1:]):
+        elif _bold_line(line, r) and looks_like_heading(text) and any(texts[i + 1:]):
             kinds.append("title")
         elif _labelled_line(line, r):
             kinds.append("labelled")
@@ -144,8 +145,8 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
             kinds.append("text")
     first = next((i for i, k in enumerate(kinds) if k != "blank"), None)
     host_level = 0  # the level the host's heading class gives its first line, when that is a title
-    if (first is not None and kinds[first] == "text" and _css_bold(el, r) and len(texts[first]) <= 120
-            and not texts[first].endswith(".") and any(texts[first + 1:])):
+    if (first is not None and kinds[first] == "text" and _css_bold(el, r) and looks_like_heading(texts[first])
+            and any(texts[first + 1:])):
         kinds[first] = "title"  # <p class="h5">Title<br>text</p>: the host's bold/heading class is its first line's
         host_level = class_level(el)
     elif (first is not None and kinds[first] == "text" and texts[first].endswith(("?", "？"))

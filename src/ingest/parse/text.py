@@ -11,18 +11,19 @@ from __future__ import annotations
 import re
 
 from ingest.parse.blocks import Block, BlockKind, ParsedPage, clean_text
+from ingest.parse.markup import markup_rules
 
-_BULLET = re.compile(r"^\s*[•·▪◦●○■□➢►\-\*–—]\s+(?P<text>\S.*)$")
 _NUMBERED = re.compile(r"^\s*(?P<n>\d{1,3})[.)]\s+(?P<text>\S.*)$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_HEADING_MAX_WORDS = 12
+_HEADING_MAX_WORDS = 12  # a plain export line, which no markup marks, must also be this short
+_NOT_HEADING_ENDS = ".,;"  # a line ending a sentence or clause is text
 
 
-def looks_like_heading(text: str) -> bool:
-    """A short line without sentence punctuation at its end."""
-    if not text or text[-1] in ".,;" or len(text) > 120:
-        return False
-    return len(text.split()) <= _HEADING_MAX_WORDS
+def looks_like_heading(text: str, max_words: int | None = None) -> bool:
+    """The one test of heading shape, for bold lines, CSS-styled titles and export lines alike: short
+    (markup.toml [bold] max_chars; and at most max_words words when given) and not ending a sentence."""
+    return bool(text) and text[-1] not in _NOT_HEADING_ENDS and len(text) <= markup_rules().bold_max_chars \
+        and (max_words is None or len(text.split()) <= max_words)
 
 
 def parse_text(text: str) -> ParsedPage:
@@ -61,12 +62,12 @@ def _line_block(raw_line: str, line: str) -> Block | None:
     if line.count("|") >= 2 or (line.count("|") == 1 and line.endswith("|")):
         cells = tuple(clean_text(c) for c in line.strip("|").split("|"))
         return Block(BlockKind.ROW, line, cells=cells)
-    m = _BULLET.match(raw_line)
-    if m:
-        return Block(BlockKind.ITEM, clean_text(m["text"]))
+    m = markup_rules().typed_bullet.match(raw_line)  # the glyph set of markup.toml [lines], as in HTML
+    if m and raw_line[m.end():].strip():
+        return Block(BlockKind.ITEM, clean_text(raw_line[m.end():]))
     m = _NUMBERED.match(raw_line)
     if m:
         return Block(BlockKind.ITEM, clean_text(m["text"]), ordinal=int(m["n"]))
-    if looks_like_heading(line):
+    if looks_like_heading(line, _HEADING_MAX_WORDS):
         return Block(BlockKind.HEADING, line, form="line")
     return Block(BlockKind.PARAGRAPH, line)

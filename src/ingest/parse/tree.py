@@ -6,12 +6,20 @@ from __future__ import annotations
 from lxml import etree
 
 _PARSER = etree.HTMLParser()  # libxml2's HTML parser, as lxml.html uses it, without the class lookup
+# The same parser fed UTF-8 bytes: lxml hands a str beyond Latin-1 (an emoji is enough) to libxml2
+# as UCS-4/UTF-16 through iconv, which costs a third of the parse; UTF-8 is libxml2's own encoding.
+_UTF8_PARSER = etree.HTMLParser(encoding="utf-8")
 _STRING = etree.XPath("string()", smart_strings=False)
 
 
 def parse_document(text: str) -> etree._Element:
     """The document element of an HTML string; raises etree.ParserError when there is none."""
-    root = etree.fromstring(text, _PARSER)
+    try:
+        data = None if text.startswith("<?xml") else text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: lxml's own handling of the str
+        data = None
+    # (a leading XML declaration also goes as str, so that lxml refuses one that names an encoding, as before)
+    root = etree.fromstring(text, _PARSER) if data is None else etree.fromstring(data, _UTF8_PARSER)
     if root is None:
         raise etree.ParserError("Document is empty")
     return root

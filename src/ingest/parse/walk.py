@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from ingest.parse.blocks import Block, BlockKind, clean_text
+from ingest.parse.text import looks_like_heading
 
 HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # Tags whose boundaries separate words when flattening inline text.
@@ -22,6 +23,7 @@ BREAKING_TAGS = frozenset(
 BLOCK_TAGS = BREAKING_TAGS | {"dl", "main", "body", "html", "figure", "hr", "thead", "tbody", "tfoot"}
 BOLD_TAGS = frozenset({"strong", "b"})
 _NESTED_BLOCKS = frozenset({"ul", "ol", "table", "p", "div"})
+_LISTS = frozenset({"ul", "ol"})
 SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 FORM_ATTR = "data-ingest-form"
 LABEL_ATTR = "data-ingest-label"
@@ -118,7 +120,7 @@ class _Walker:
             self._paragraph(text, bold)
 
     def _paragraph(self, text: str, bold: bool, label: str = "") -> None:
-        if bold and len(text) <= 120 and not text.endswith("."):
+        if bold and looks_like_heading(text):
             self._heading(text, "bold")
         else:
             self.blocks.append(Block(BlockKind.PARAGRAPH, text, label=label))
@@ -186,7 +188,7 @@ class _Walker:
         self.next_list += 1
         n = 0
         for li in items:
-            text = inline_text(li, skip=frozenset({"ul", "ol"}))
+            text = inline_text(li, skip=_LISTS)
             if not text:
                 continue
             self.blocks.append(Block(BlockKind.ITEM, text, list_id=self.next_list,
