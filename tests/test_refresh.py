@@ -32,10 +32,8 @@ def _lines(path):
     return [json.loads(line) for line in path.read_text("utf-8").splitlines()] if path.exists() else []
 
 
-@pytest.mark.slow
-def test_refresh_scrapes_then_builds_and_withdraws_pages_that_disappear(prefect_harness, site, tmp_path):
-    from flows.refresh import refresh
-
+def _serve_sample(site, tmp_path):
+    """Serve the sample pages (and a robots.txt) on the test site; (urls file, scrape config, raw, out)."""
     for path, sample in PAGES.items():
         site.page(path, (RAW_SAMPLE / sample).read_bytes())
     site.page("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
@@ -43,7 +41,14 @@ def test_refresh_scrapes_then_builds_and_withdraws_pages_that_disappear(prefect_
     urls.write_text("".join(f"{site.base}{p}\n" for p in PAGES))
     config = tmp_path / "scrape.toml"
     config.write_text(CONFIG)
-    raw, out = tmp_path / "raw", tmp_path / "out"
+    return urls, config, tmp_path / "raw", tmp_path / "out"
+
+
+@pytest.mark.slow
+def test_refresh_scrapes_then_builds_and_withdraws_pages_that_disappear(prefect_harness, site, tmp_path):
+    from flows.refresh import refresh
+
+    urls, config, raw, out = _serve_sample(site, tmp_path)
 
     first = refresh(raw=str(raw), out=str(out), urls=str(urls), scrape_config=str(config), workers=0)
     assert first["scrape"]["fetched"] == 3 and first["build"]["records"]["procedures"] == 3
@@ -69,14 +74,7 @@ def test_ingest_refresh_passes_the_build_settings_to_the_build(prefect_harness, 
 
     from ingest.cli import app
 
-    for path, sample in PAGES.items():
-        site.page(path, (RAW_SAMPLE / sample).read_bytes())
-    site.page("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
-    urls = tmp_path / "urls.txt"
-    urls.write_text("".join(f"{site.base}{p}\n" for p in PAGES))
-    config = tmp_path / "scrape.toml"
-    config.write_text(CONFIG)
-    raw, out = tmp_path / "raw", tmp_path / "out"
+    urls, config, raw, out = _serve_sample(site, tmp_path)
     result = CliRunner().invoke(app, ["refresh", "--urls", str(urls), "--config", str(config), "--raw", str(raw),
                                       "--out", str(out), "--workers", "0", "--max-page-bytes", "2000",
                                       "--page-time-limit", "5", "--drift-margin", "0.5", "--strict"])
