@@ -239,7 +239,11 @@ def test_politeness(crawls: tuple[Crawl, Crawl]) -> None:
         assert all(h.headers.get("user-agent") == UA for h in crawl.hits)
         starts = sorted(h.start for h in crawl.hits)
         gaps = [b - a for a, b in pairwise(starts)]
-        assert min(gaps) >= CRAWL_DELAY * 0.66, min(gaps)  # Crawl-delay beats the smaller min_delay
+        # Crawl-delay beats the smaller min_delay. Starts are seen by the server, whose handler threads a
+        # loaded machine may start late: one late start shortens one gap (and lengthens the next), but it
+        # cannot shorten the whole crawl, which n requests spaced by the delay make at least (n-1) delays long.
+        assert starts[-1] - starts[0] >= CRAWL_DELAY * (len(starts) - 1) * 0.9, (starts[-1] - starts[0], len(starts))
+        assert sum(g < CRAWL_DELAY * 0.66 for g in gaps) <= 1, gaps
         assert [h.path for h in crawl.hits].count("/robots.txt") == 1
 
 
