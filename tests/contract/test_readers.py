@@ -100,7 +100,8 @@ def _set_version(release: Path, version: str) -> None:
 
 def test_reading_a_release_of_a_newer_minor_drops_unknown_fields(release_copy):
     release = latest_release(release_copy)
-    _set_version(release, "1.4")
+    major, minor = ingest.SCHEMA_VERSION.split(".")
+    _set_version(release, f"{major}.{int(minor) + 3}")
     path = release / "procedures.jsonl"
     path.write_bytes(b"".join(orjson.dumps({**r, "reading_level": "easy", "sources": [{**s, "lang": "en"} for s in r["sources"]]})
                               + b"\n" for r in jsonl(path)))
@@ -111,8 +112,9 @@ def test_reading_a_release_of_a_newer_minor_drops_unknown_fields(release_copy):
 
 def test_reading_a_release_of_a_newer_major_fails_clearly(release_copy):
     release = latest_release(release_copy)
-    _set_version(release, "2.0")
-    with pytest.raises(IncompatibleRelease, match=r"has schema 2\.0, newer than this ingest reads \(1\.x\)"):
+    major = int(ingest.SCHEMA_VERSION.split(".")[0])
+    _set_version(release, f"{major + 1}.0")
+    with pytest.raises(IncompatibleRelease, match=rf"has schema {major + 1}\.0, newer than this ingest reads \({major}\.x\)"):
         open_release(release_copy)
 
 
@@ -176,8 +178,8 @@ def test_export_parquet_read_back_with_duckdb(built_release, tmp_path):
     release = latest_release(built_release)
     written = export_release(release, tmp_path / "pq", batch_rows=4)
     counts = read_manifest(release)["counts"]
-    assert {f.dataset: f.rows for f in written} == {k: counts[k] for k in ("billing", "codes", "procedures",
-                                                                           "quarantine", "terms")}
+    assert {f.dataset: f.rows for f in written} == {k: counts[k] for k in ("billing", "codes", "entities",
+                                                                           "procedures", "quarantine", "terms")}
     procedures = jsonl(release / "procedures.jsonl")
     con = duckdb.connect()
     got = con.sql(f"SELECT code, len(risks) FROM '{tmp_path / 'pq' / 'procedures.parquet'}' ORDER BY id").fetchall()
@@ -194,7 +196,7 @@ def test_export_parquet_read_back_with_duckdb(built_release, tmp_path):
     assert roles == [(p["sources"][0]["role"], p["sources"][0]["size"]) for p in sorted(procedures, key=lambda p: p["id"])]
     # the whole table equals the JSONL (map columns come back as key/value pairs)
     table = pq.read_table(tmp_path / "pq" / "procedures.parquet")
-    assert table.schema.names[:3] == ["id", "schema_version", "page_type"]  # model order
+    assert table.schema.names[:4] == ["id", "entity", "schema_version", "page_type"]  # model order
     rows = table.to_pylist()
     maps = [k for k, v in ProcedureRecord.model_fields.items() if "dict[" in str(v.annotation)]
     assert {"notes", "section_sources", "page_type_evidence"} <= set(maps)
@@ -246,7 +248,8 @@ def test_export_cli(built_release, tmp_path):
     assert result.exit_code == 0, result.output
     assert "procedures.parquet" in result.output
     assert sorted(p.name for p in (tmp_path / "x").iterdir()) == [
-        "billing.parquet", "codes.parquet", "procedures.parquet", "quarantine.parquet", "terms.parquet"]
+        "billing.parquet", "codes.parquet", "entities.parquet", "procedures.parquet", "quarantine.parquet",
+        "terms.parquet"]
     for args, message in ((["export", "nope", "--from", str(built_release), "--out", str(tmp_path)], "no release"),
                           (["export", "latest", "--from", str(built_release), "--out", str(tmp_path),
                             "--format", "csv"], "unknown format 'csv'")):
@@ -261,13 +264,15 @@ def test_dataset_card_recipes_run_on_the_release_as_published(built_release):
     release = latest_release(built_release)
     card = (release / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", card, re.S)
-    assert len(blocks) == 2 and "import duckdb" in blocks[0] and "import pandas" in blocks[1]
+    assert len(blocks) == 3 and "import duckdb" in blocks[0] and "import pandas" in blocks[1]
     assert len(blocks[0].strip().splitlines()) == 3
-    first = sorted(jsonl(release / "procedures.jsonl"), key=lambda p: p["id"])[0]
-    for block in blocks:
+    assert "PARTITION BY entity" in blocks[2]  # one record per entity: tests/test_documents.py runs it
+    first_code = next(p["code"] for p in sorted(jsonl(release / "procedures.jsonl"), key=lambda p: p["id"])[:5]
+                      if p["code"])  # both recipes show the first five records by id, codes included
+    for block in blocks[:2]:
         run = subprocess.run([sys.executable, "-c", block], cwd=release, capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stderr
-        assert first["code"] in run.stdout and first["id" if "pandas" in block else "code"] in run.stdout
+        assert first_code in run.stdout
 
 
 # --------------------------------------------------------------------------- ingest schema diff
@@ -295,11 +300,12 @@ def test_schema_diff_cli(release_copy, sample_results, monkeypatch, tmp_path):
     bad = runner.invoke(app, ["schema", "diff", "nope", "latest", "--out", str(release_copy)])
     assert bad.exit_code == 1 and "error: no release 'nope'" in bad.output
     # a deliberate major: the breaking lines, brackets and all
-    monkeypatch.setattr(ingest, "SCHEMA_VERSION", "2.0")
+    raised = f"{int(v.split('.')[0]) + 1}.0"
+    monkeypatch.setattr(ingest, "SCHEMA_VERSION", raised)
     monkeypatch.setitem(models.DATASETS, "procedures", model_without(ProcedureRecord, "risks"))
     third = Path(finalize(sample_results, release_copy).release_path)
     broken = runner.invoke(app, ["schema", "diff", "previous", "latest", "--out", str(release_copy)],
                            env={"COLUMNS": "200"})
-    assert f"schema {new.name} ({bumped}) → {third.name} (2.0): breaking" in broken.output
+    assert f"schema {new.name} ({bumped}) → {third.name} ({raised}): breaking" in broken.output
     assert re.search(r"procedures\.reading_level\s+field removed \(was string \| null\)\s+breaking", broken.output)
     assert re.search(r"procedures\.risks\s+field removed \(was list\[string\]\)\s+breaking", broken.output)

@@ -97,7 +97,7 @@ def collapse_copies(records: list[dict], role: str) -> dict:
 
 def _cluster_line(level: str, dataset: str, kept: dict, similarity: dict[str, float], reason: str) -> dict:
     return {"level": level, "dataset": dataset, "record_id": kept["id"],
-            "members": [{"path": s["path"], "sha256": s["sha256"], "role": s["role"],
+            "members": [{"path": s["path"], "sha256": s["sha256"], "role": s.get("role", "primary"),
                          "page_date": s.get("page_date"), "similarity": similarity.get(s["path"])}
                         for s in kept["sources"]],
             "reason": reason}
