@@ -88,10 +88,10 @@ def _record(path: str, words: list[str], date: str) -> dict:
 
 def test_a_chain_of_near_duplicates_whose_ends_differ_is_not_one_record():
     """A~B and B~C at Jaccard >= 0.8 but A and C below it: C is no copy of the primary A."""
-    base = [f"w{i}" for i in range(200)]
-    a = base
-    b = base[:180] + [f"x{i}" for i in range(20)]
-    c = base[:160] + [f"x{i}" for i in range(20)] + [f"y{i}" for i in range(20)]
+    base = [f"word{i}" for i in range(200)]
+    a = base  # b: ten words of a replaced (Jaccard 0.87 with a); c: ten more words of b (0.87 with b, 0.75 with a)
+    b = base[:100] + [f"x{i}" for i in range(10)] + base[110:]
+    c = b[:150] + [f"y{i}" for i in range(10)] + b[160:]
     records = [_record("a", a, "2026-03-01"), _record("b", b, "2026-02-01"), _record("c", c, "2026-01-01")]
     out, clusters, remap, renamed = deduplicate("procedures", records, 0.8)
     primaries = sorted(r["sources"][0]["path"] for r in out)

@@ -27,7 +27,7 @@ from ingest.dedup.minhash import MinHasher, jaccard
 from ingest.jsonl import Records, json_line
 
 # Record fields that are identity or provenance, not content (left out of dedup texts).
-NOT_CONTENT = frozenset({"id", "schema_version", "page_type", "sources", "url", "code_source", "sections_recovered",
+NOT_CONTENT = frozenset({"id", "entity", "schema_version", "page_type", "sources", "url", "code_source", "sections_recovered",
                          "previous_versions"})
 EMPTY = (None, [], {}, "")
 
