@@ -106,6 +106,14 @@ def test_the_split_rule_sends_high_keys_to_check_while_the_share_allows():
     assert len(split.check) == min(sum(site_key(s) >= CHECK_KEY_FROM for s in sites), int(len(sites) * (1 - TUNE_SHARE)))
 
 
+def test_the_split_rule_is_pinned():
+    """The rule's result for a few slugs, computed once: a changed key or quota would move listed sites'
+    siblings to other parts than the file's, so it must not change silently."""
+    assert [round(site_key(s), 6) for s in ("a", "b", "site-0")] == [0.791374, 0.242735, 0.378462]
+    assert assign_new_sites(Split(), {f"site-{i}" for i in range(10)}) == Split(
+        tune=["site-0", "site-2", "site-3", "site-5", "site-7", "site-9"], check=["site-1", "site-4", "site-6", "site-8"])
+
+
 def test_every_site_of_the_corpora_is_in_exactly_one_part():
     """The split file covers both corpora (new sites: run tests/corpus/tools/split_sites.py) and tune holds >= 60%."""
     need(CORPORA[1] / "truth.json")

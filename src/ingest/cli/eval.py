@@ -51,7 +51,9 @@ def eval_command(
 ) -> None:
     """Score extraction on labelled pages: page type, title, items per section, summary; per site and overall.
 
-    Every page runs through the per-page stage of `ingest build` (in this process).
+    Every page runs through the per-page stage of `ingest build` (in this process). Several --corpus
+    folders are scored as one set of pages keyed by site; --split FILE --part tune|check scores one part
+    of the fixed site split; --summary-only shows aggregates only (the check part, a fresh batch).
     """
     try:
         corpora = _corpora(corpus or [], raw, truth)
