@@ -161,12 +161,12 @@ def test_the_tool_adds_new_sites_and_moves_none(tmp_path):
 
 
 def _leaks(text: str, corpora: list[Path]) -> list[str]:
-    """Every page name, page stem, site, title, item and text of the corpora's truth that occurs in text."""
+    """Every page name, site, title, item and text (of two words or more) of the corpora's truth that occurs in text."""
     folded = text.casefold()
     names: set[str] = set()
     for corpus in corpora:
         for name, entry in json.loads((corpus / "truth.json").read_text()).items():
-            names |= {name, name.removesuffix(".html"), name.split("__", 1)[1].removesuffix(".html"), entry["site"]}
+            names |= {name, name.removesuffix(".html"), entry["site"]}
             strings = [entry.get("title") or ""] + list((entry.get("texts") or {}).values())
             strings += [item for items in (entry.get("sections") or {}).values() for item in items]
             names |= {s for s in strings if len(s.split()) >= 2}
