@@ -137,3 +137,18 @@ def test_the_card_query_picks_one_record_per_entity_by_its_rule(tmp_path):
     assert by_path["n/knee.html"]["entity"] == by_path["s/knee.html"]["entity"] == "name:knee-replacement"
     assert by_path["eastside/hip.html"]["entity"] == by_path["westside/hip.html"]["entity"] == "name:hip-replacement"
     assert _card_query_picks(out / "latest") == [by_path["westside/hip.html"]["id"], by_path["n/knee.html"]["id"]]
+
+
+def test_entity_names_drop_site_words_place_names_and_the_site_name():
+    from ingest.extract.entity import entity_key, name_key
+
+    same = ["Knee Replacement", "Knee Replacement Surgery", "Knee replacements",
+            "Knee Replacement in Denver, CO", "Knee Replacement at St. Mary's Hospital",
+            "What is Knee Replacement?", "Knee Replacement Center"]
+    assert {name_key(t) for t in same} == {"knee-replacement"}
+    assert name_key("Knee Replacement Northside", site_name="Northside Orthopaedics") == "knee-replacement"
+    assert name_key("Injection in the Knee") == "injection-in-the-knee"  # a body part, not a place
+    assert name_key("Hip Replacement") != name_key("Knee Replacement")
+    assert name_key("Arthritis") == "arthritis" and name_key("Surgery") == "surgery"  # nothing left: kept whole
+    assert entity_key({"code": "27447", "code_system": "CPT", "title": "Knee Replacement"}) == "cpt:27447"
+    assert entity_key({"code": None, "term": "Arthrocentesis"}) == "name:arthrocentesis"
