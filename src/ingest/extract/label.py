@@ -1,0 +1,153 @@
+"""The label pass: which field a section heading names, as a score over evidence.
+
+Evidence (weights and cue words in data/labelling.toml):
+- the vocabulary's match of the heading as written (data/sections.toml);
+- the vocabulary's match once numbering and FAQ prefixes ("Q2:", "3)", "Step 04 -") are folded and the
+  page's own words are removed: the words of its title and of `<title>` (the procedure's name, the
+  site's name) that are no field's wording, so "What are the risks of arthroscopic shoulder surgery?"
+  reads "what are the risks";
+- a stage word: before/pre -> preparation, during/on the day -> steps, after/post -> recovery (one
+  stage alone; "Before & After" names none).
+
+The field with the highest score labels the heading when it reaches the threshold; a tie between two
+fields labels nothing (evidence decides, never the order of the vocabulary file).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+
+from ingest.extract.vocabulary import Vocabulary
+from ingest.extract.wording import content_tokens, normalize_heading
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return tomllib.loads(resources.files("ingest.data").joinpath("labelling.toml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=16)
+def _prefix(lang: str) -> re.Pattern[str]:
+    words = sorted(set(_data()["prefixes"].get("en", [])) | set(_data()["prefixes"].get(lang, [])), key=len, reverse=True)
+    alternatives = "|".join(re.escape(w) for w in words)
+    # "q 2 ...", "step 04 ...", "3 ...", "faq ...": a numbering or question mark before the wording
+    return re.compile(rf"^(?:(?:{alternatives})\s+(?:\d+\s+)?|\d+\s+)(?=\S)")
+
+
+@lru_cache(maxsize=16)
+def _stages(lang: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    table = _data()["temporal"].get(lang) or _data()["temporal"]["en"]
+    return tuple((field, tuple(normalize_heading(c) for c in cues)) for field, cues in table.items())
+
+
+@lru_cache(maxsize=16)
+def _field_words(vocab: Vocabulary) -> frozenset[str]:
+    """Words of any field's wording: never removed as the page's own words."""
+    words: set[str] = set()
+    for section in vocab.sections:
+        for variant in section.variants + section.keywords:
+            words |= content_tokens(variant)
+    return frozenset(words)
+
+
+@lru_cache(maxsize=16)
+def _prepositions(lang: str) -> frozenset[str]:
+    table = _data()["prepositions"]
+    return frozenset(table.get(lang) or table["en"])
+
+
+@lru_cache(maxsize=64)
+def _field_wording(vocab: Vocabulary, field: str) -> frozenset[str]:
+    section = vocab.section(field)
+    return frozenset(w for v in section.variants + section.keywords for w in content_tokens(v))
+
+
+def head_noun(norm: str, lang: str = "en") -> str | None:
+    """The (stemmed) last content word before the first preposition of a normalized heading, or None."""
+    words = norm.split()
+    stops = _prepositions(lang)
+    cut = next((i for i, w in enumerate(words) if w in stops and i > 0), len(words))
+    for word in reversed(words[:cut]):
+        if tokens := content_tokens(word):
+            return next(iter(tokens))
+    return None
+
+
+def fold(text: str, lang: str = "en") -> str:
+    """The heading's normalized words with a numbering or question prefix folded away."""
+    norm = normalize_heading(text)
+    return _prefix(lang).sub("", norm) or norm
+
+
+def stage(norm: str, lang: str = "en") -> str | None:
+    """The one field a heading's stage words name, or None (no stage word, or two stages)."""
+    padded = f" {norm} "
+    found = {field for field, cues in _stages(lang) if any(f" {c} " in padded for c in cues)}
+    return found.pop() if len(found) == 1 else None
+
+
+class HeadingLabeller:
+    """Labels the headings of one page (its own words are those of its title and `<title>`)."""
+
+    def __init__(self, vocab: Vocabulary, own_texts: list[str | None], lang: str = "en") -> None:
+        self.vocab, self.lang = vocab, lang
+        fields = _field_words(vocab)
+        own: set[str] = set()
+        for text in own_texts:
+            if text:
+                own |= {w for w in normalize_heading(text).split()
+                        if (tokens := content_tokens(w) - vocab.stop) and not tokens & fields}
+        self.own = frozenset(own)
+        self.weights = _data()["weights"]
+
+    def _reduced(self, text: str) -> str:
+        """The folded heading without the page's own words."""
+        return " ".join(word for word in fold(text, self.lang).split() if word not in self.own)
+
+    def _cued(self, field: str, body: str) -> bool:
+        section = self.vocab.section(field)
+        return any(c.search(body) for c in section.cues + section.heading_cues)
+
+    def scores(self, text: str, weak: bool = True) -> dict[str, float]:
+        """Each field's score for a heading (fields without evidence left out)."""
+        w, out = self.weights, {}
+        direct = self.vocab.match(text)
+        if direct:
+            out[direct] = out.get(direct, 0.0) + w["vocabulary"]
+        reduced = self._reduced(text)
+        if reduced and reduced != normalize_heading(text):
+            found = self.vocab.match(reduced)
+            head = head_noun(fold(text, self.lang), self.lang)
+            if found is not None and (head is None or head in _field_wording(self.vocab, found)):
+                out[found] = out.get(found, 0.0) + w["vocabulary_folded"]
+        if not out and not weak:
+            return out
+        if reduced and (found := stage(reduced, self.lang)) is not None:
+            out[found] = out.get(found, 0.0) + w["temporal"]
+        return out
+
+    def match(self, text: str, weak: bool = False, body: Callable[[], str] | None = None) -> str | None:
+        """The field a heading names, or None (no field reaches the threshold, or two tie). Without weak,
+        only a field the wording names (the vocabulary's match, before or after folding) labels it;
+        a stage word alone is weak evidence, like a vocabulary keyword, unless the heading's content
+        (body: its text, read only then) bears a cue of the same field."""
+        scores = self.scores(text, weak or body is not None)
+        if scores and not weak and body is not None and self.vocab.match(fold(text, self.lang)) is None:
+            staged = [f for f in scores if f == stage(self._reduced(text), self.lang)]
+            if len(scores) == 1 and staged and not self._cued(staged[0], body()):
+                return None
+        if not scores:
+            return None
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        best, score = ranked[0]
+        if score < self.weights["threshold"] or (len(ranked) > 1 and ranked[1][1] == score):
+            return None
+        return best
+
+    def weak_match(self, text: str) -> str | None:
+        """The field of weak evidence: a stage word, else a vocabulary keyword ("Before your visit")."""
+        return self.match(text, weak=True) or self.vocab.match(text, weak=True)
