@@ -40,6 +40,12 @@ def test_numbering_and_question_prefixes_are_folded():
     assert labeller().match(heading) == "risks"
 
 
+def test_a_question_about_needing_the_procedure_names_the_indications():
+    assert labeller().match("When do you need ganglion cyst removal?") == "indications"
+    assert labeller().match("How to know if you need ganglion cyst removal") == "indications"
+    assert labeller().match("Need a consultation?") is None  # "need" alone names nothing
+
+
 def test_the_head_noun_decides_over_a_generic_word_at_the_end():
     assert head_noun("payment plans for the procedure") == "plan"
     assert head_noun("what are the risks of a wrist fusion") == "risk"
@@ -52,6 +58,7 @@ def test_one_stage_word_names_its_field_and_two_cancel():
     assert stage("after your wrist fusion") == "recovery"
     assert stage("pre op checklist") == "preparation"
     assert stage("on the day of your visit") == "procedure_steps"
+    assert stage("2 surgery day") == "procedure_steps"
     assert stage("before and after photo gallery") is None
 
 
