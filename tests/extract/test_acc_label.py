@@ -87,3 +87,22 @@ def test_page_sections_opened_by_scored_headings():
     assert verdict.fields["benefits"] == ["Less pain when gripping", "A lump that no longer shows"]
     assert verdict.fields["recovery"] == ["Rest the hand for two days and resume light work after a week."]
     assert "Q3: Why choose Riverside Hand Clinic for ganglion cyst removal?" in verdict.fields["headings_unmatched"]
+
+
+DETAILS = """<html><head><title>Bunion Correction</title></head><body><main>
+<h1>Bunion Correction</h1>
+<p>Bunion correction straightens the big toe joint by cutting and realigning the bone under it.</p>
+<h2>Procedure details</h2>
+<ul><li>The foot is numbed with an ankle block</li><li>The bone is cut and fixed with a small screw</li></ul>
+<h3>Risks</h3>
+<p>Stiffness of the big toe may last for some months.</p>
+<h3>Recovery</h3>
+<p>Wear the stiff-soled shoe for six weeks.</p>
+</main></body></html>"""
+
+
+def test_a_sub_heading_named_exactly_after_a_field_opens_it_wherever_it_sits():
+    fields = classify_and_extract(parse_html(DETAILS)).fields
+    assert fields["procedure_steps"] == ["The foot is numbed with an ankle block", "The bone is cut and fixed with a small screw"]
+    assert fields["risks"] == ["Stiffness of the big toe may last for some months."]
+    assert fields["recovery"] == ["Wear the stiff-soled shoe for six weeks."]

@@ -165,8 +165,10 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                 # (a panel restating its tab's title is the same heading, not a second part of the field)
                 current.blocks.append(block)  # a sub-group label inside the section
                 continue
+            # (a card title names no field; one named exactly after a field, "Risks" under "Procedure details", opens it)
             other_field = section is not None and not weak and current.section not in (None, CHROME, UNKNOWN, section) \
-                and block.form not in ("dt", "line") and (block.text.rstrip().endswith("?") or not _is_card(blocks, index))
+                and block.form not in ("dt", "line") \
+                and (block.text.rstrip().endswith("?") or vocab.exact(block.text) == section or not _is_card(blocks, index))
             if nested and current.section is not None and (current.section != UNKNOWN or section is None or weak) \
                     and not other_field:
                 current.blocks.append(block)  # a sub-heading stays inside its section (unless it names another field)

@@ -45,6 +45,14 @@ class Vocabulary:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {s.name: s for s in self.sections})
+        exact: dict[str, str] = {}
+        for variant, _, section in self._variants:
+            exact.setdefault(variant, section)
+        object.__setattr__(self, "_exact", exact)
+
+    def exact(self, heading: str) -> str | None:
+        """The section a heading names word for word ("Risks", "Recovery"), or None."""
+        return self._exact.get(normalize_heading(heading))
 
     def section(self, name: str) -> Section:
         return self._by_name[name]
