@@ -60,6 +60,8 @@ def test_one_stage_word_names_its_field_and_two_cancel():
     assert stage("on the day of your visit") == "procedure_steps"
     assert stage("2 surgery day") == "procedure_steps"
     assert stage("before and after photo gallery") is None
+    assert vocabulary().match("Before & after photos", weak=True) == "preparation"  # the keyword alone would
+    assert labeller().weak_match("Before & after photos") is None  # two stages: not even weak evidence
 
 
 def test_a_stage_word_alone_is_weak_unless_the_content_bears_the_fields_cues():

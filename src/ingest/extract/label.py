@@ -83,10 +83,15 @@ def fold(text: str, lang: str = "en") -> str:
     return _prefix(lang).sub("", norm) or norm
 
 
+def stages(norm: str, lang: str = "en") -> set[str]:
+    """The fields a heading's stage words name."""
+    padded = f" {norm} "
+    return {field for field, cues in _stages(lang) if any(f" {c} " in padded for c in cues)}
+
+
 def stage(norm: str, lang: str = "en") -> str | None:
     """The one field a heading's stage words name, or None (no stage word, or two stages)."""
-    padded = f" {norm} "
-    found = {field for field, cues in _stages(lang) if any(f" {c} " in padded for c in cues)}
+    found = stages(norm, lang)
     return found.pop() if len(found) == 1 else None
 
 
@@ -149,5 +154,8 @@ class HeadingLabeller:
         return best
 
     def weak_match(self, text: str) -> str | None:
-        """The field of weak evidence: a stage word, else a vocabulary keyword ("Before your visit")."""
+        """The field of weak evidence: a stage word, else a vocabulary keyword ("Before your visit");
+        none when two stages meet ("Before & after photos": a keyword of either names nothing)."""
+        if len(stages(self._reduced(text), self.lang)) > 1:
+            return None
         return self.match(text, weak=True) or self.vocab.match(text, weak=True)
