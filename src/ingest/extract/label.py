@@ -39,9 +39,11 @@ def _prefix(lang: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=16)
-def _stages(lang: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _stages(lang: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Per field, one pattern of its stage words (whole words of a normalized heading)."""
     table = _data()["temporal"].get(lang) or _data()["temporal"]["en"]
-    return tuple((field, tuple(normalize_heading(c) for c in cues)) for field, cues in table.items())
+    return tuple((field, re.compile(r"(?<!\S)(?:" + "|".join(re.escape(normalize_heading(c)) for c in cues) + r")(?!\S)"))
+                 for field, cues in table.items())
 
 
 @lru_cache(maxsize=16)
@@ -85,8 +87,7 @@ def fold(text: str, lang: str = "en") -> str:
 
 def stages(norm: str, lang: str = "en") -> set[str]:
     """The fields a heading's stage words name."""
-    padded = f" {norm} "
-    return {field for field, cues in _stages(lang) if any(f" {c} " in padded for c in cues)}
+    return {field for field, pattern in _stages(lang) if pattern.search(norm)}
 
 
 def stage(norm: str, lang: str = "en") -> str | None:
@@ -108,6 +109,7 @@ class HeadingLabeller:
                         if (tokens := content_tokens(w) - vocab.stop) and not tokens & fields}
         self.own = frozenset(own)
         self.weights = _data()["weights"]
+        self._memo: dict[str, tuple[str | None, str | None, frozenset[str]]] = {}
 
     def _reduced(self, text: str) -> str:
         """The folded heading without the page's own words."""
@@ -117,22 +119,34 @@ class HeadingLabeller:
         section = self.vocab.section(field)
         return any(c.search(body) for c in section.cues + section.heading_cues)
 
+    def evidence(self, text: str) -> tuple[str | None, str | None, frozenset[str]]:
+        """(the vocabulary's field for the heading as written, its field once folded and without the
+        page's own words, the fields of its stage words), worked out once per heading and page.
+        The folded match is sought only where the heading as written names nothing."""
+        found = self._memo.get(text)
+        if found is None:
+            direct = self.vocab.match(text)
+            reduced = self._reduced(text)
+            folded = None
+            if direct is None and reduced and reduced != normalize_heading(text):
+                folded = self.vocab.match(reduced)
+                head = head_noun(fold(text, self.lang), self.lang)
+                if folded is not None and head is not None and head not in _field_wording(self.vocab, folded):
+                    folded = None  # the head noun names something else ("Payment plans for the procedure")
+            found = self._memo[text] = (direct, folded, frozenset(stages(reduced, self.lang)) if reduced else frozenset())
+        return found
+
     def scores(self, text: str, weak: bool = True) -> dict[str, float]:
         """Each field's score for a heading (fields without evidence left out)."""
         w, out = self.weights, {}
-        direct = self.vocab.match(text)
+        direct, folded, staged = self.evidence(text)
         if direct:
             out[direct] = out.get(direct, 0.0) + w["vocabulary"]
-        reduced = self._reduced(text)
-        if reduced and reduced != normalize_heading(text):
-            found = self.vocab.match(reduced)
-            head = head_noun(fold(text, self.lang), self.lang)
-            if found is not None and (head is None or head in _field_wording(self.vocab, found)):
-                out[found] = out.get(found, 0.0) + w["vocabulary_folded"]
-        if not out and not weak:
-            return out
-        if reduced and (found := stage(reduced, self.lang)) is not None:
-            out[found] = out.get(found, 0.0) + w["temporal"]
+        if folded:
+            out[folded] = out.get(folded, 0.0) + w["vocabulary_folded"]
+        if (out or weak) and len(staged) == 1:
+            field = next(iter(staged))
+            out[field] = out.get(field, 0.0) + w["temporal"]
         return out
 
     def match(self, text: str, weak: bool = False, body: Callable[[], str] | None = None) -> str | None:
@@ -141,12 +155,11 @@ class HeadingLabeller:
         a stage word alone is weak evidence, like a vocabulary keyword, unless the heading's content
         (body: its text, read only then) bears a cue of the same field."""
         scores = self.scores(text, weak or body is not None)
-        if scores and not weak and body is not None and self.vocab.match(fold(text, self.lang)) is None:
-            staged = [f for f in scores if f == stage(self._reduced(text), self.lang)]
-            if len(scores) == 1 and staged and not self._cued(staged[0], body()):
-                return None
         if not scores:
             return None
+        direct, folded, staged = self.evidence(text)
+        if not weak and direct is None and folded is None and not self._cued(next(iter(staged)), body()):
+            return None  # (here body is given: without it and without weak, a stage word alone scores nothing)
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         best, score = ranked[0]
         if score < self.weights["threshold"] or (len(ranked) > 1 and ranked[1][1] == score):
@@ -156,6 +169,6 @@ class HeadingLabeller:
     def weak_match(self, text: str) -> str | None:
         """The field of weak evidence: a stage word, else a vocabulary keyword ("Before your visit");
         none when two stages meet ("Before & after photos": a keyword of either names nothing)."""
-        if len(stages(self._reduced(text), self.lang)) > 1:
+        if len(self.evidence(text)[2]) > 1:
             return None
         return self.match(text, weak=True) or self.vocab.match(text, weak=True)
