@@ -46,6 +46,11 @@ def test_a_question_about_needing_the_procedure_names_the_indications():
     assert labeller().match("Need a consultation?") is None  # "need" alone names nothing
 
 
+def test_what_is_involved_names_the_steps_not_the_people_involved():
+    assert vocabulary().match("What's involved") == "procedure_steps"
+    assert vocabulary().match("Who is involved") == "personnel"
+
+
 def test_the_head_noun_decides_over_a_generic_word_at_the_end():
     assert head_noun("payment plans for the procedure") == "plan"
     assert head_noun("what are the risks of a wrist fusion") == "risk"
