@@ -128,7 +128,8 @@ class HeadingLabeller:
             direct = self.vocab.match(text)
             reduced = self._reduced(text)
             folded = None
-            if direct is None and reduced and reduced != normalize_heading(text):
+            if direct is None and reduced and reduced != normalize_heading(text) \
+                    and content_tokens(reduced) & _field_words(self.vocab):  # (no field word left: nothing to find)
                 folded = self.vocab.match(reduced)
                 head = head_noun(fold(text, self.lang), self.lang)
                 if folded is not None and head is not None and head not in _field_wording(self.vocab, folded):
