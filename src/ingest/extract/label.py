@@ -79,21 +79,26 @@ def head_noun(norm: str, lang: str = "en") -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def fold(text: str, lang: str = "en") -> str:
     """The heading's normalized words with a numbering or question prefix folded away."""
     norm = normalize_heading(text)
     return _prefix(lang).sub("", norm) or norm
 
 
-def stages(norm: str, lang: str = "en") -> set[str]:
-    """The fields a heading's stage words name."""
-    return {field for field, pattern in _stages(lang) if pattern.search(norm)}
+@lru_cache(maxsize=8192)
+def stages(norm: str, lang: str = "en") -> frozenset[str]:
+    """The fields a heading's stage words name (cached: headings repeat across a site's pages)."""
+    return frozenset(field for field, pattern in _stages(lang) if pattern.search(norm))
 
 
 def stage(norm: str, lang: str = "en") -> str | None:
     """The one field a heading's stage words name, or None (no stage word, or two stages)."""
     found = stages(norm, lang)
-    return found.pop() if len(found) == 1 else None
+    return next(iter(found)) if len(found) == 1 else None
+
+
+_UNDECIDED = object()
 
 
 class HeadingLabeller:
@@ -110,6 +115,7 @@ class HeadingLabeller:
         self.own = frozenset(own)
         self.weights = _data()["weights"]
         self._memo: dict[str, tuple[str | None, str | None, frozenset[str]]] = {}
+        self._decided: dict[tuple[str, bool], str | None] = {}
 
     def _reduced(self, text: str) -> str:
         """The folded heading without the page's own words."""
@@ -126,15 +132,15 @@ class HeadingLabeller:
         found = self._memo.get(text)
         if found is None:
             direct = self.vocab.match(text)
-            reduced = self._reduced(text)
             folded = None
-            if direct is None and reduced and reduced != normalize_heading(text) \
+            if direct is None and (reduced := self._reduced(text)) != normalize_heading(text) \
                     and content_tokens(reduced) & _field_words(self.vocab):  # (no field word left: nothing to find)
-                folded = self.vocab.match(reduced)
+                folded = self.vocab.match(reduced, fuzzy=False)  # (the words left are no wording to spell-correct)
                 head = head_noun(fold(text, self.lang), self.lang)
                 if folded is not None and head is not None and head not in _field_wording(self.vocab, folded):
                     folded = None  # the head noun names something else ("Payment plans for the procedure")
-            found = self._memo[text] = (direct, folded, frozenset(stages(reduced, self.lang)) if reduced else frozenset())
+            # (stage words are field words, never the page's own: read on the folded heading, cached across pages)
+            found = self._memo[text] = (direct, folded, stages(fold(text, self.lang), self.lang))
         return found
 
     def scores(self, text: str, weak: bool = True) -> dict[str, float]:
@@ -155,15 +161,23 @@ class HeadingLabeller:
         only a field the wording names (the vocabulary's match, before or after folding) labels it;
         a stage word alone is weak evidence, like a vocabulary keyword, unless the heading's content
         (body: its text, read only then) bears a cue of the same field."""
-        scores = self.scores(text, weak or body is not None)
+        key = (text, weak or body is not None)
+        found = self._decided.get(key, _UNDECIDED)
+        if found is _UNDECIDED:
+            found = self._decided[key] = self._decide(self.scores(text, key[1]))
+        if found is not None and body is not None and not weak:
+            direct, folded, _ = self.evidence(text)
+            if direct is None and folded is None and not self._cued(found, body()):
+                return None
+        return found
+
+    def _decide(self, scores: dict[str, float]) -> str | None:
+        """The best-scored field, unless under the threshold or tied with another."""
         if not scores:
             return None
-        direct, folded, staged = self.evidence(text)
-        if not weak and direct is None and folded is None and not self._cued(next(iter(staged)), body()):
-            return None  # (here body is given: without it and without weak, a stage word alone scores nothing)
-        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-        best, score = ranked[0]
-        if score < self.weights["threshold"] or (len(ranked) > 1 and ranked[1][1] == score):
+        best = max(scores, key=scores.__getitem__)
+        score = scores[best]
+        if score < self.weights["threshold"] or sum(1 for v in scores.values() if v == score) > 1:
             return None
         return best
 
