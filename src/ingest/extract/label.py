@@ -7,7 +7,12 @@ Evidence (weights and cue words in data/labelling.toml):
   site's name) that are no field's wording, so "What are the risks of arthroscopic shoulder surgery?"
   reads "what are the risks";
 - a stage word: before/pre -> preparation, during/on the day -> steps, after/post -> recovery (one
-  stage alone; "Before & After" names none).
+  stage alone; "Before & After" names none). Alone, without a wording, it is weak evidence: it labels
+  a heading whose content bears a cue of the same field, or (as a vocabulary keyword does) one on a
+  page that already has two strongly named sections.
+
+The folded match is sought only where the heading as written names nothing, and kept only when the
+heading's head noun (the last word before its first preposition) is a word of that field's wordings.
 
 The field with the highest score labels the heading when it reaches the threshold; a tie between two
 fields labels nothing (evidence decides, never the order of the vocabulary file).
@@ -139,7 +144,7 @@ class HeadingLabeller:
                 head = head_noun(fold(text, self.lang), self.lang)
                 if folded is not None and head is not None and head not in _field_wording(self.vocab, folded):
                     folded = None  # the head noun names something else ("Payment plans for the procedure")
-            # (stage words are field words, never the page's own: read on the folded heading, cached across pages)
+            # (stage words are read on the whole folded heading: cached across pages)
             found = self._memo[text] = (direct, folded, stages(fold(text, self.lang), self.lang))
         return found
 
