@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from ingest.extract.vocabulary import Vocabulary
@@ -110,17 +110,21 @@ class HeadingLabeller:
     """Labels the headings of one page (its own words are those of its title and `<title>`)."""
 
     def __init__(self, vocab: Vocabulary, own_texts: list[str | None], lang: str = "en") -> None:
-        self.vocab, self.lang = vocab, lang
-        fields = _field_words(vocab)
-        own: set[str] = set()
-        for text in own_texts:
-            if text:
-                own |= {w for w in normalize_heading(text).split()
-                        if (tokens := content_tokens(w) - vocab.stop) and not tokens & fields}
-        self.own = frozenset(own)
+        self.vocab, self.lang, self._own_texts = vocab, lang, own_texts
         self.weights = _data()["weights"]
         self._memo: dict[str, tuple[str | None, str | None, frozenset[str]]] = {}
         self._decided: dict[tuple[str, bool], str | None] = {}
+
+    @cached_property
+    def own(self) -> frozenset[str]:
+        """The page's own words: those of its title and `<title>` that are no field's wording (read
+        only when a heading the vocabulary does not name needs them)."""
+        fields, own = _field_words(self.vocab), set()
+        for text in self._own_texts:
+            if text:
+                own |= {w for w in normalize_heading(text).split()
+                        if (tokens := content_tokens(w) - self.vocab.stop) and not tokens & fields}
+        return frozenset(own)
 
     def _reduced(self, text: str) -> str:
         """The folded heading without the page's own words."""
