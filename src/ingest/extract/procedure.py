@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.extract import meta
+from ingest.extract.label import HeadingLabeller
 from ingest.extract.lang import LangData, lang_data, page_language
 from ingest.extract.sections import SectionContent, extract_sections
 from ingest.extract.sentences import stated_sentence
@@ -141,7 +142,8 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
         keep.append(b)
     keep.extend(blocks[end:])
     unmatched: list[str] = []
-    sections = extract_sections(keep, vocab, lang, unmatched)
+    labeller = HeadingLabeller(vocab, [title, name_line, page.head_title, page.og_title], lang.code)
+    sections = extract_sections(keep, vocab, lang, unmatched, labeller.match, labeller.weak_match)
     _purpose_list_to_indications(sections)
     _expect_list_to_steps(sections)
     url = meta.page_url(page)
