@@ -48,6 +48,32 @@ def read_head(root: etree._Element, page: ParsedPage) -> None:
             page.json_ld.extend(json_ld_objects(script.text))
 
 
+# Breadcrumb trails: elements whose class, id or aria-label says so; and separators between their items.
+_TRAILS = etree.XPath("//*[contains(@class, 'breadcrumb') or contains(@id, 'breadcrumb')"
+                      " or contains(@aria-label, 'breadcrumb') or contains(@aria-label, 'Breadcrumb')]")
+_TRAIL_SEPARATORS = re.compile(r"^[\s>»›/|\\\u2192\u00bb\u203a-]+|[\s>»›/|\\\u2192\u00bb\u203a-]+$")
+
+
+def read_title_candidates(root: etree._Element, page: ParsedPage) -> None:
+    """Title candidates that pruning removes: every <h1> of the document (a page title in a banner or
+    breadcrumb container) and the last item of the first breadcrumb trail (HTML or JSON-LD)."""
+    page.h1s = tuple(t for h in root.iter("h1") if (t := clean_text(text_of(h))))
+    for trail in _TRAILS(root):
+        items = [clean_text(text_of(li)) for li in trail.iter("li")] or \
+                [clean_text(text_of(el)) for el in trail.iter("a", "span") if not len(el)]
+        items = [t for i in items if (t := _TRAIL_SEPARATORS.sub("", i))]
+        if len(items) >= 2:
+            page.breadcrumb = items[-1]
+            return
+    for obj in page.json_ld:
+        if obj.get("@type") == "BreadcrumbList" and isinstance(obj.get("itemListElement"), list) and obj["itemListElement"]:
+            last = obj["itemListElement"][-1]
+            name = last.get("name") or (last.get("item") or {}).get("name") if isinstance(last, dict) else None
+            if isinstance(name, str) and name.strip():
+                page.breadcrumb = clean_text(name)
+                return
+
+
 def _language(declared: dict[str, str]) -> str | None:
     """The first declared language, as a lower-case primary subtag: <html lang>, og:locale, content-language."""
     for key in ("html", "og:locale", "content-language", "language"):
