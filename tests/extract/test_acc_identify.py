@@ -70,3 +70,14 @@ def test_slug_words_from_canonical_url_or_file_name():
 def test_calls_to_action_are_not_titles():
     assert is_not_title("Book an Appointment") and is_not_title("Welcome to Smile Studio")
     assert not is_not_title("Gum Grafting")
+
+
+def test_condition_headings_that_repeat_the_title_still_count():
+    # "Symptoms of Plantar Warts" under the title "Plantar Warts" is a condition page's "Symptoms".
+    html = """<html><head><title>Plantar Warts | Foot Clinic</title></head><body><main><h1>Plantar Warts</h1>
+<p>Plantar warts are small growths on the sole of the foot caused by a virus.</p>
+<h2>Symptoms of Plantar Warts</h2><ul><li>A small rough lump</li><li>Pain when standing</li></ul>
+<h2>Causes of Plantar Warts</h2><p>A virus enters through small cuts in the skin.</p>
+<h2>Treatment of Plantar Warts</h2><ol><li>The wart is frozen.</li><li>The area is covered.</li></ol></main></body></html>"""
+    verdict = run(html, "foot-clinic__plantar-warts.html")
+    assert "condition_headings" in verdict.evidence and verdict.page_type == "unsupported"
