@@ -4,6 +4,7 @@ breadcrumb (hand-written pages)."""
 from __future__ import annotations
 
 from ingest.extract.classify import classify_and_extract
+from ingest.extract.procedure import extract_procedure
 from ingest.extract.identify import _shared, is_not_title, slug_words
 from ingest.parse.sniff import parse_page
 
@@ -81,3 +82,14 @@ def test_condition_headings_that_repeat_the_title_still_count():
 <h2>Treatment of Plantar Warts</h2><ol><li>The wart is frozen.</li><li>The area is covered.</li></ol></main></body></html>"""
     verdict = run(html, "foot-clinic__plantar-warts.html")
     assert "condition_headings" in verdict.evidence and verdict.page_type == "unsupported"
+
+
+def test_h1_ending_the_head_title_is_the_page_when_the_slug_names_it():
+    # "<title>Site | Gum Grafting for Receding Gums</title>" with that h1: title.py takes such an h1 for
+    # the site's name and falls back on the next heading; the slug says the h1 is the page's.
+    html = """<html><head><title>Smile Studio Leeds | Gum Grafting for Receding Gums</title></head><body><main>
+<h1>Gum Grafting for Receding Gums</h1><h2>Gum Disease</h2><p>Gum disease is an infection of the gums.</p>
+<h2>Symptoms of gum disease</h2><ul><li>Bleeding</li><li>Swelling</li></ul>
+<h2>Gum grafting for gum disease</h2><p>Tissue from the palate covers the exposed roots.</p></main></body></html>"""
+    assert extract_procedure(parse_page("smile-studio__gum-grafting.html", html)).fields["title"] == \
+        "Gum Grafting for Receding Gums"

@@ -99,9 +99,13 @@ def _without_title(headings: list[str], title: str) -> list[str]:
         return headings
     out = []
     for h in headings:
-        words = normalize_heading(h).split()
+        norm = normalize_heading(h)
+        if not content_tokens(norm) & own:  # (both cached: most headings share no word with the title)
+            out.append(h)
+            continue
+        words = norm.split()
         kept = [x for x in words if stem(x) not in own]
-        out.append(" ".join(kept) if kept and len(kept) < len(words) else h)
+        out.append(" ".join(kept) if kept else h)
     return out
 
 

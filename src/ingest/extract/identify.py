@@ -71,9 +71,13 @@ def _shared(voter: frozenset[str], text: str) -> set[str]:
     """The voter's words the candidate holds (inflected forms too); a voter word may be the
     initials of consecutive candidate words ("prp" for "Platelet Rich Plasma")."""
     words = _tokens(text)
-    plain = normalize_heading(_ELISION.sub(" ", text)).split()
-    initials = {"".join(w[0] for w in plain[i:j]) for i in range(len(plain)) for j in range(i + 2, min(i + 6, len(plain) + 1))}
-    return {v for v in voter if v in words or v in initials or any(_same_word(v, x) for x in words)}
+    found = {v for v in voter if v in words or any(_same_word(v, x) for x in words)}
+    if len(found) < len(voter):
+        plain = normalize_heading(_ELISION.sub(" ", text)).split()
+        initials = {"".join(w[0] for w in plain[i:j]) for i in range(len(plain))
+                    for j in range(i + 2, min(i + 6, len(plain) + 1))}
+        found |= {v for v in voter if v in initials}
+    return found
 
 
 def _agree(voter: frozenset[str], text: str) -> float:
@@ -132,7 +136,12 @@ def identify_title(page: ParsedPage, lang: LangData, proposed: str | None, how: 
     crumb = _tokens(page.breadcrumb) if page.breadcrumb else frozenset()
     if not slug and not crumb:
         return proposed, how
-    if not _site_level(page, lang, proposed, how) or (proposed and _specific(_shared(slug | crumb, proposed), lang)):
+    agrees = bool(proposed) and bool(_specific(_shared(slug | crumb, proposed), lang))
+    if page.title and how != "h1" and page.title != proposed and not is_not_title(page.title) \
+            and _specific(_shared(slug | crumb, page.title), lang) \
+            and _agree(slug, page.title) + _agree(crumb, page.title) > (_agree(slug, proposed) + _agree(crumb, proposed) if proposed else 0.0):
+        return page.title, "h1"  # the h1 set aside as the site's name (it ends the head title) names the page
+    if not _site_level(page, lang, proposed, how) or agrees:
         return proposed, how
 
     def agreement(text: str, crumb_votes: bool = True) -> float:

@@ -48,21 +48,23 @@ def read_head(root: etree._Element, page: ParsedPage) -> None:
             page.json_ld.extend(json_ld_objects(script.text))
 
 
-# Breadcrumb trails: elements whose class, id or aria-label says so; and separators between their items.
-_TRAILS = etree.XPath("//*[contains(@class, 'breadcrumb') or contains(@id, 'breadcrumb')"
-                      " or contains(@aria-label, 'breadcrumb') or contains(@aria-label, 'Breadcrumb')]")
+# Breadcrumb trails: elements with an attribute naming them (class, id, aria-label, itemtype
+# BreadcrumbList); one pass over the attributes (an element-wise test costs ~10x more).
+_TRAILS = etree.XPath("//@*[contains(., 'readcrumb')]/..")
+TRAIL_MAX = 8  # items of a breadcrumb trail at most
 _TRAIL_SEPARATORS = re.compile(r"^[\s>»›/|\\\u2192\u00bb\u203a-]+|[\s>»›/|\\\u2192\u00bb\u203a-]+$")
 
 
-def read_title_candidates(root: etree._Element, page: ParsedPage) -> None:
+def read_title_candidates(root: etree._Element, page: ParsedPage, has_trail: bool = True) -> None:
     """Title candidates that pruning removes: every <h1> of the document (a page title in a banner or
-    breadcrumb container) and the last item of the first breadcrumb trail (HTML or JSON-LD)."""
+    breadcrumb container) and the last item of the first breadcrumb trail (HTML or JSON-LD);
+    has_trail: False when the page's text never says "breadcrumb" (the search is skipped)."""
     page.h1s = tuple(t for h in root.iter("h1") if (t := clean_text(text_of(h))))
-    for trail in _TRAILS(root):
+    for trail in _TRAILS(root) if has_trail else ():
         items = [clean_text(text_of(li)) for li in trail.iter("li")] or \
                 [clean_text(text_of(el)) for el in trail.iter("a", "span") if not len(el)]
         items = [t for i in items if (t := _TRAIL_SEPARATORS.sub("", i))]
-        if len(items) >= 2:
+        if 2 <= len(items) <= TRAIL_MAX:  # (a container marked on <body> holds the page's every list)
             page.breadcrumb = items[-1]
             return
     for obj in page.json_ld:
