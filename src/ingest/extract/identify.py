@@ -131,6 +131,8 @@ def _site_level(page: ParsedPage, lang: LangData, proposed: str | None, how: str
 def identify_title(page: ParsedPage, lang: LangData, proposed: str | None, how: str) -> tuple[str | None, str]:
     """The page's title: the proposed one unless it shares no specific word with the voters (slug,
     breadcrumb) and a candidate agrees with them; (title, where it came from)."""
+    if how == "h1" and not _site_level(page, lang, proposed, how):
+        return proposed, how  # (most pages: their own h1)
     w = settings()["weights"]
     slug = slug_words(page)
     crumb = _tokens(page.breadcrumb) if page.breadcrumb else frozenset()
