@@ -93,3 +93,13 @@ def test_h1_ending_the_head_title_is_the_page_when_the_slug_names_it():
 <h2>Gum grafting for gum disease</h2><p>Tissue from the palate covers the exposed roots.</p></main></body></html>"""
     assert extract_procedure(parse_page("smile-studio__gum-grafting.html", html)).fields["title"] == \
         "Gum Grafting for Receding Gums"
+
+
+def test_breadcrumb_from_json_ld_and_not_from_a_marked_body():
+    ld = ('<script type="application/ld+json">{"@type": "BreadcrumbList", "itemListElement": ['
+          '{"@type": "ListItem", "position": 1, "name": "Home"}, {"@type": "ListItem", "position": 2, "name": "Gum Grafting"}]}'
+          '</script>')
+    assert parse_page("a.html", f"<html><head>{ld}</head><body><main><p>text</p></main></body></html>").breadcrumb == "Gum Grafting"
+    items = "".join(f"<li>Item {i}</li>" for i in range(12))
+    page = parse_page("a.html", f'<html><body class="with-breadcrumbs"><main><ul>{items}</ul></main></body></html>')
+    assert page.breadcrumb is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import islice
 
 from lxml import etree
 
@@ -52,6 +53,7 @@ def read_head(root: etree._Element, page: ParsedPage) -> None:
 # BreadcrumbList); one pass over the attributes (an element-wise test costs ~10x more).
 _TRAILS = etree.XPath("//@*[contains(., 'readcrumb')]/..")
 TRAIL_MAX = 8  # items of a breadcrumb trail at most
+_NOT_TRAILS = frozenset({"html", "body", "head", "link", "script", "style", "meta", "img", "input"})
 _TRAIL_SEPARATORS = re.compile(r"^[\s>»›/|\\\u2192\u00bb\u203a-]+|[\s>»›/|\\\u2192\u00bb\u203a-]+$")
 
 
@@ -61,10 +63,15 @@ def read_title_candidates(root: etree._Element, page: ParsedPage, has_trail: boo
     has_trail: False when the page's text never says "breadcrumb" (the search is skipped)."""
     page.h1s = tuple(t for h in root.iter("h1") if (t := clean_text(text_of(h))))
     for trail in _TRAILS(root) if has_trail else ():
-        items = [clean_text(text_of(li)) for li in trail.iter("li")] or \
-                [clean_text(text_of(el)) for el in trail.iter("a", "span") if not len(el)]
-        items = [t for i in items if (t := _TRAIL_SEPARATORS.sub("", i))]
-        if 2 <= len(items) <= TRAIL_MAX:  # (a container marked on <body> holds the page's every list)
+        if trail.tag in _NOT_TRAILS:
+            continue
+        # At most TRAIL_MAX items (a container marked on <body> holds the page's every list).
+        parts = list(islice(trail.iter("li"), TRAIL_MAX + 1)) or \
+            [el for el in islice(trail.iter("a", "span"), 2 * TRAIL_MAX + 1) if not len(el)]
+        if len(parts) > TRAIL_MAX * (1 if parts and parts[0].tag == "li" else 2):
+            continue
+        items = [t for el in parts if (t := _TRAIL_SEPARATORS.sub("", clean_text(text_of(el))))]
+        if 2 <= len(items) <= TRAIL_MAX:
             page.breadcrumb = items[-1]
             return
     for obj in page.json_ld:
