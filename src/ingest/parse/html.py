@@ -42,7 +42,7 @@ def parse_html(text: str) -> ParsedPage:
     root = parse_document(text)
     page = ParsedPage(blocks=[], markup_truncated=_truncated_markup(text))
     read_head(root, page)
-    read_title_candidates(root, page, "readcrumb" in text)
+    read_title_candidates(root, page, text)
     rules = chrome_rules()
     content = content_root(root, rules)
     h1 = content.find(".//h1") if content is not None else None
