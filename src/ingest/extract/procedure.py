@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.extract import meta
+from ingest.extract.identify import identify_title
 from ingest.extract.label import HeadingLabeller
 from ingest.extract.lang import LangData, lang_data, page_language
 from ingest.extract.sections import SectionContent, extract_sections
@@ -41,7 +42,7 @@ def _page_title(page: ParsedPage, blocks: list[Block], lang: LangData) -> tuple[
             if not rules.is_chrome_text(b.text):
                 return b.text, i, "line"
         return None, None, ""
-    title, how = page_title(page, lang)
+    title, how = identify_title(page, lang, *page_title(page, lang))
     index = next((i for i, b in enumerate(blocks[:PREAMBLE_SCAN * 3])
                   if b.kind is BlockKind.HEADING and b.text == title), None)
     return title, index, how
