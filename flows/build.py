@@ -90,7 +90,9 @@ def _build(raw: str = DEFAULT_RAW, out: str = DEFAULT_OUT, force: bool = False, 
     started = time.perf_counter()
     batches = run.batches(fp, settings)
     try:
-        futures = extract_task.map(batches, settings=unmapped(settings), out=unmapped(out),
+        # quote(): each batch reaches its task as is; Prefect would otherwise walk every PageRef of
+        # every batch twice (collecting upstream futures, resolving inputs), ~0.08 ms a page
+        futures = extract_task.map(quote(batches), settings=unmapped(settings), out=unmapped(out),
                                    use_cache=unmapped(use_cache and not force))
         wait(futures)
         # a batch that failed all its retries: its pages are quarantined, other batches go on

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import gc
 import multiprocessing
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -52,16 +53,30 @@ def _run_chunk(refs: Sequence[PageRef], settings: BuildSettings) -> list[PageRes
         return [process_page(ref, settings) for ref in refs]
 
 
+_gc_lock = threading.Lock()
+_gc_holders = 0  # extractions running in this process under the relaxed threshold
+_gc_saved: tuple[int, ...] = ()
+
+
 @contextmanager
 def relaxed_gc():
     """Run the cycle collector rarely: parse trees are freed explicitly (soup.decompose()),
-    and the collector otherwise costs ~20% of BeautifulSoup's time."""
-    old = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
+    and the collector otherwise costs ~20% of BeautifulSoup's time. The threshold is the
+    process's: with batches in threads (the flow's task runner), the first to enter sets it
+    and the last to leave restores it (a batch ending must not reset it under another)."""
+    global _gc_holders, _gc_saved
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(50_000, 20, 100)
+        _gc_holders += 1
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0:
+                gc.set_threshold(*_gc_saved)
 
 
 def extract_pages(refs: Sequence[PageRef], settings: BuildSettings,
