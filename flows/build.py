@@ -16,7 +16,7 @@ from flows import prefect_env
 
 prefect_env.apply(quiet=False)
 
-from prefect import flow, task, unmapped  # noqa: E402
+from prefect import flow, get_run_logger, task, unmapped  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import wait  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
@@ -82,7 +82,8 @@ def _build(raw: str = DEFAULT_RAW, out: str = DEFAULT_OUT, force: bool = False, 
     refuses to publish when a site's field coverage dropped by more than `drift_margin`)."""
     raw, out = str(Path(raw).resolve()), str(Path(out).resolve())  # task runs may execute elsewhere (Dask workers)
     settings = BuildSettings.from_given(settings)
-    with out_lock(Path(out), "build", wait=settings.wait):  # until latest is switched (re-entrant: the CLI holds it too)
+    with out_lock(Path(out), "build", wait=settings.wait,  # until latest is switched (re-entrant: the CLI holds it too)
+                  on_wait=lambda line: get_run_logger().warning(line)):
         return _build_locked(raw, out, force, use_cache, settings)
 
 

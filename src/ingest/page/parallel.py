@@ -38,10 +38,24 @@ def _get_pool(workers: int) -> ProcessPoolExecutor:
         interrupts.check("extract")  # no new workers once a stop was asked for
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["ingest.page.process"])
+        _start_forkserver()
         _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
         _pool_workers = workers
         _pools.append(_pool)
     return _pool
+
+
+def _start_forkserver() -> None:
+    """Start multiprocessing's forkserver with SIGINT blocked: it imports the extractor before it ignores
+    SIGINT itself, and a Ctrl-C to the process group in that window would end it with a traceback."""
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()  # first: starting it unblocks SIGINT in the calling thread
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _ignore_sigint() -> None:
@@ -70,7 +84,17 @@ def shutdown_pool() -> None:
 
 atexit.register(shutdown_pool)
 interrupts.when_stopping(lambda: _signal_workers(signal.SIGTERM))  # the waits on them return at once
-interrupts.before_exit(lambda: _signal_workers(signal.SIGKILL))
+
+
+def _abandon_pools() -> None:
+    """Before this process exits at once (os._exit: no atexit, no finalizers): kill the workers and free
+    the pools' named semaphores, which the resource tracker would otherwise report as leaked."""
+    _signal_workers(signal.SIGKILL)
+    if _pools:
+        multiprocessing.util._run_finalizers(0)  # what multiprocessing runs at a normal exit (SemLock cleanup)
+
+
+interrupts.before_exit(_abandon_pools)
 
 
 def _run_chunk(refs: Sequence[PageRef], settings: BuildSettings) -> list[PageResult]:
