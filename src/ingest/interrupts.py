@@ -142,9 +142,10 @@ def handling() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        reset()  # a stop request ends with the scope that took it (library calls after it run normally)
 
 
 def reset() -> None:
-    """Forget a received signal (tests, and a process that goes on after an interrupted build)."""
+    """Forget a received signal."""
     global _received, _exit_pending, _stopped_at
     _received = _exit_pending = _stopped_at = None

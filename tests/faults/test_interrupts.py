@@ -126,6 +126,7 @@ def test_a_signal_during_publish_throws_the_written_release_away(tmp_path):
     assert latest_release(out) == first.path and verify_release(first.path) == []
     assert tmp_leftovers(out) == []
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+    assert interrupts.requested() is None  # and the request forgotten: later builds in this process run
 
 
 def test_a_signal_while_latest_is_switched_waits_for_the_switch(tmp_path):
