@@ -27,7 +27,9 @@ Batch = list[tuple[PageRef, str | None]]  # pages with the SHA-256 discovery fou
 
 def discover(raw: Path, out: Path) -> Fingerprint:
     """Step 1: every current page under raw with the SHA-256 of its bytes (superseded versions counted)."""
-    return fingerprint_raw(Path(raw), Path(out))
+    fp = fingerprint_raw(Path(raw), Path(out))
+    interrupts.check("discover")
+    return fp
 
 
 def unchanged(out: Path, fp: Fingerprint, settings: BuildSettings,
