@@ -25,7 +25,7 @@ from ingest.build.run import run_build
 from ingest.release.layout import LATEST, latest_release, verify_release
 from ingest.release.publish import publish_release
 from ingest.settings import BuildSettings
-from tests.faults.running_build import RunningBuild, last_line, synth_corpus, tmp_leftovers
+from tests.faults.running_build import INGEST, RunningBuild, last_line, synth_corpus, tmp_leftovers
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "raw" / "sample"
@@ -47,6 +47,13 @@ def out_with_latest(tmp_path) -> tuple[Path, Path]:
     return out, latest_release(out)
 
 
+def _extracting(corpus: Path, out: Path, workdir: Path) -> RunningBuild:
+    """`ingest build` of the corpus into out, once its extraction workers run."""
+    build = RunningBuild(["build", "--raw", str(corpus), "--out", str(out), "--workers", "2"], workdir)
+    build.wait_for_extraction()
+    return build
+
+
 def _assert_untouched(out: Path, before: Path) -> None:
     assert os.readlink(out / LATEST) == f"releases/{before.name}"
     assert verify_release(latest_release(out)) == []
@@ -59,8 +66,7 @@ def _assert_untouched(out: Path, before: Path) -> None:
                                         (signal.SIGTERM, "group"), (signal.SIGTERM, "main")])
 def test_a_signal_mid_extraction_stops_the_build_publishing_nothing(corpus, out_with_latest, tmp_path, signum, to):
     out, before = out_with_latest
-    build = RunningBuild(["build", "--raw", str(corpus), "--out", str(out), "--workers", "2"], tmp_path)
-    build.wait_for_extraction()
+    build = _extracting(corpus, out, tmp_path)
     time.sleep(0.5)
     (build.signal_group if to == "group" else build.signal_main)(signum)
     code = build.finish()
@@ -84,8 +90,7 @@ def test_a_signal_mid_extraction_stops_the_build_publishing_nothing(corpus, out_
 @pytest.mark.slow
 def test_a_second_ctrl_c_exits_at_once_leaving_only_what_gc_removes(corpus, out_with_latest, tmp_path):
     out, before = out_with_latest
-    build = RunningBuild(["build", "--raw", str(corpus), "--out", str(out), "--workers", "2"], tmp_path)
-    build.wait_for_extraction()
+    build = _extracting(corpus, out, tmp_path)
     build.signal_group(signal.SIGINT)
     time.sleep(0.2)
     build.signal_group(signal.SIGINT)
@@ -94,8 +99,7 @@ def test_a_second_ctrl_c_exits_at_once_leaving_only_what_gc_removes(corpus, out_
     assert code == 130, build.stderr()
     assert "stopped at once, nothing published" in last_line(build.stderr())
     assert build.leftovers() == []
-    subprocess.run([str(Path(sys.executable).with_name("ingest")), "gc", "--keep", "5", "--out", str(out)],
-                   check=True, capture_output=True)
+    subprocess.run([str(INGEST), "gc", "--keep", "5", "--out", str(out)], check=True, capture_output=True)
     _assert_untouched(out, before)
 
 
@@ -103,8 +107,7 @@ def test_a_second_ctrl_c_exits_at_once_leaving_only_what_gc_removes(corpus, out_
 def test_an_interrupted_build_leaves_the_next_one_free_to_publish(corpus, out_with_latest, tmp_path):
     """The lock died with the interrupted build, and the extraction cache it filled is intact."""
     out, before = out_with_latest
-    build = RunningBuild(["build", "--raw", str(corpus), "--out", str(out), "--workers", "2"], tmp_path)
-    build.wait_for_extraction()
+    build = _extracting(corpus, out, tmp_path)
     build.signal_main(signal.SIGTERM)
     assert build.finish() == 143
     summary = run_build(corpus, out, BuildSettings(workers=2))
