@@ -5,8 +5,9 @@
 - src/ingest never imports flows/ or Prefect, except the command line (ingest.cli), the one floor
   above the flows;
 - the floors follow the data path (cli -> flows -> build -> page -> parse/extract -> models):
-  parse/ and extract/ import nothing from page/, build/, release/ or cli; page/ nothing from
-  build/, release/ or cli; build/ nothing from cli; release/ (the store the build publishes into)
+  parse/ and extract/ import nothing from page/, build/, release/, evaluate/ or cli; page/ nothing from
+  build/, release/, evaluate/ or cli; evaluate/ (scoring on labelled pages) nothing from build/, release/
+  or cli; build/ nothing from cli; release/ (the store the build publishes into)
   nothing from page/, build/ or cli; scrape/ nothing from page/, build/, release/ or cli.
 
 A rule about a package that does not exist (yet) is skipped, with the reason.
@@ -150,9 +151,11 @@ def test_the_library_never_imports_flows_or_prefect():
 
 # (lower floor, floors above it that it must not import)
 LAYERS = [
-    ("ingest.parse", ["ingest.page", "ingest.build", "ingest.release", "ingest.cli"]),
-    ("ingest.extract", ["ingest.page", "ingest.build", "ingest.release", "ingest.cli"]),
-    ("ingest.page", ["ingest.build", "ingest.release", "ingest.cli"]),
+    ("ingest.parse", ["ingest.page", "ingest.build", "ingest.release", "ingest.evaluate", "ingest.cli"]),
+    ("ingest.extract", ["ingest.page", "ingest.build", "ingest.release", "ingest.evaluate", "ingest.cli"]),
+    ("ingest.page", ["ingest.build", "ingest.release", "ingest.evaluate", "ingest.cli"]),
+    # the evaluation scores what the per-page stage gives (page/); only the command line stands above it
+    ("ingest.evaluate", ["ingest.build", "ingest.release", "ingest.cli"]),
     # the release store stands below the build (finalize publishes through it): it reads what the build wrote
     ("ingest.release", ["ingest.page", "ingest.build", "ingest.cli"]),
     # the crawler writes the raw store that page/ reads; it shares only ingest.atomic with the release store

@@ -1,4 +1,5 @@
-"""`ingest eval`: the scoring itself, the command end to end, and the CI gate on pinned floors."""
+"""`ingest eval`: the scoring itself, the command end to end, and the CI gate on pinned floors
+(the shared corpus, and the tune and check parts of the site split of both corpora)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ingest.cli import app
-from ingest.evaluate import (below_floors, evaluate, load_floors, load_truth, match_items, normalize_text, prf,
-                             score_page, token_f1)
+from ingest.evaluate import (Corpus, EvalReport, below_floors, evaluate, evaluate_corpora, load_floors, load_truth,
+                             match_items, normalize_text, prf, read_split, score_page, token_f1)
 from tests.conftest import GOLDEN, REPO, SHARED, need
 
 FLOORS = REPO / "tests" / "corpus" / "floors"
 SHARED_PROCEDURES = SHARED / "corpus" / "procedures"
 OWN_PROCEDURES = REPO / "tests" / "corpus" / "procedures"
+SPLIT = REPO / "tests" / "corpus" / "split.toml"
 runner = CliRunner()
 
 items = st.lists(st.text(alphabet="abcdefghij klm", min_size=1, max_size=30), max_size=8)
@@ -118,14 +120,30 @@ def test_command_gates_on_floors(tmp_path):
     assert result.exit_code == 2 and "unknown metric(s) recal" in result.output
 
 
-@pytest.mark.parametrize("corpus,floors", [(SHARED_PROCEDURES, "shared-procedures.toml"),
-                                           (OWN_PROCEDURES, "own-procedures.toml")])
-def test_extraction_holds_its_floors_on_real_pages(corpus, floors):
-    """The evaluation gate: real third-party pages, scored through the build's per-page path."""
-    need(corpus / "truth.json")
-    floor_file = need(FLOORS / floors)
-    report = evaluate(corpus / "pages", load_truth(corpus / "truth.json"))
-    assert not report.missing
-    failures = below_floors(report.overall, load_floors(floor_file))
+@pytest.fixture(scope="module")
+def both_corpora() -> EvalReport:
+    """Both labelled corpora through the per-page stage, once for every gate below."""
+    need(SHARED_PROCEDURES / "truth.json")
+    return evaluate_corpora([Corpus.from_dir(SHARED_PROCEDURES), Corpus.from_dir(OWN_PROCEDURES)])
+
+
+def _part_report(report: EvalReport, part: str) -> EvalReport:
+    if part == "shared":
+        names = set(load_truth(SHARED_PROCEDURES / "truth.json"))
+        return EvalReport([p for p in report.pages if p.name in names])
+    return report.restrict(read_split(SPLIT).sites(part))
+
+
+@pytest.mark.parametrize("part,floors", [("shared", "shared-procedures.toml"), ("tune", "tune.toml"),
+                                         ("check", "check.toml")])
+def test_extraction_holds_its_floors_on_real_pages(both_corpora, part, floors):
+    """The evaluation gate: real third-party pages, scored through the build's per-page path; the shared
+    corpus whole, and each part of the site split. A failing `check` names no page (it is read as aggregates)."""
+    assert not both_corpora.missing
+    report = _part_report(both_corpora, part)
+    assert report.pages
+    failures = below_floors(report.overall, load_floors(need(FLOORS / floors)))
+    if part == "check":
+        assert not failures, "\n".join(failures)
     worst = "\n".join(f"{p.name}: {'; '.join(p.problems()[:3])}" for p in report.worst(8))
     assert not failures, "\n".join(failures) + "\nworst pages:\n" + worst
