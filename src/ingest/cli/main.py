@@ -16,6 +16,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ingest.cli.supervise import fail as _fail
+from ingest.cli.supervise import run_flow, supervised
+from ingest.interrupts import Interrupted
 from ingest.settings import DEFAULT_OUT, DEFAULT_RAW, BuildSettings, given_settings
 
 app = typer.Typer(help="Raw medical-procedure pages -> validated, deduplicated, versioned JSONL datasets.",
@@ -27,13 +30,6 @@ err = Console(stderr=True)
 @app.callback()
 def _root() -> None:
     """Raw medical-procedure pages -> validated, deduplicated, versioned JSONL datasets."""
-
-
-def _fail(message: str, code: int = 1) -> None:
-    from rich.markup import escape
-
-    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # messages quote types: list[string]
-    raise typer.Exit(code)
 
 
 def _check_settings(values: dict[str, Any]) -> BuildSettings:
@@ -93,6 +89,12 @@ def build(
     settings = given_settings(settings)
     _check_contract(out)
     started = time.perf_counter()
+    with supervised(out, "build", wait=checked.wait, quiet=not verbose):  # the output's lock, SIGINT/SIGTERM: one line and an exit code
+        _build_supervised(raw, out, force, dask, verbose, checked, settings, started)
+
+
+def _build_supervised(raw: Path, out: Path, force: bool, dask: str | None, verbose: bool, checked: BuildSettings,
+                      settings: dict[str, Any], started: float) -> None:
     if not force and (unchanged := _unchanged(raw, out, checked)) is not None:
         _print_summary(unchanged.as_dict(), time.perf_counter() - started)
         return
@@ -102,6 +104,7 @@ def build(
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from flows.build import build as build_flow
+    from flows.ephemeral import temporary_server_gone
     from flows.runners import task_runner
     from ingest import progress
 
@@ -123,7 +126,10 @@ def build(
         progress.set_hook(hook)
         try:
             with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-                summary = build_flow(raw=str(raw), out=str(out), force=force, **settings)
+                summary = run_flow(lambda: build_flow(raw=str(raw), out=str(out), force=force, **settings),
+                                   server_gone=temporary_server_gone)
+        except Interrupted:
+            raise  # supervised() says it in one line
         except Exception as exc:  # noqa: BLE001 - one line for the user, details with --verbose
             _fail(f"build failed, nothing published: {type(exc).__name__}: {exc}")
         finally:
@@ -221,19 +227,24 @@ def refresh(
     **settings: Any,
 ) -> None:
     """Scrape, then build, as one Prefect flow (`refresh`)."""
-    _check_settings(settings)
+    checked = _check_settings(settings)
     from flows import prefect_env
 
     prefect_env.apply(quiet=not verbose)
+    from flows.ephemeral import temporary_server_gone
     from flows.refresh import refresh as refresh_flow
 
     started = time.perf_counter()
-    try:
-        result = refresh_flow(raw=str(raw), out=str(out), start=start, sitemap=sitemap, allow=allow,
-                              urls=str(urls) if urls else None, scrape_config=str(config) if config else None,
-                              force=force, **given_settings(settings))
-    except Exception as exc:  # noqa: BLE001
-        _fail(f"refresh failed: {type(exc).__name__}: {exc}")
+    with supervised(out, "refresh", wait=checked.wait, quiet=not verbose):
+        try:
+            result = run_flow(lambda: refresh_flow(
+                raw=str(raw), out=str(out), start=start, sitemap=sitemap, allow=allow, urls=str(urls) if urls else None,
+                scrape_config=str(config) if config else None, force=force, **given_settings(settings)),
+                server_gone=temporary_server_gone)
+        except Interrupted:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            _fail(f"refresh failed: {type(exc).__name__}: {exc}")
     scraped = result["scrape"]
     console.print(f"scraped: {scraped.get('fetched', 0)} fetched, {scraped.get('not_modified', 0)} not modified, "
                   f"{scraped.get('gone', 0)} gone, {sum(scraped.get('failed', {}).values())} failed")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ingest.cli.supervise import supervised
 from ingest.release.diff import ReleaseDiff, diff_releases
 from ingest.release.layout import ReleaseNotFound, list_releases, resolve_release
 from ingest.release.retention import TMP_MAX_AGE, gc_releases
@@ -106,6 +108,7 @@ def gc(
                                                       help="With --raw: versions to keep per URL, the current one included.")] = None,
     older_than: Annotated[str | None, typer.Option("--older-than",
                                                    help="With --raw: remove superseded versions last seen longer ago than this (90d, 12h, 2w).")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="When a build holds the output folder's lock, wait for it instead of exiting with code 75.")] = False,
 ) -> None:
     """Remove old releases (--keep) and leftovers of killed builds; with --raw, superseded page versions of a raw store."""
     if keep is None and raw is None:  # usage errors (exit code 2), as a missing --keep always was
@@ -117,7 +120,9 @@ def gc(
         raise typer.BadParameter("--raw needs --keep-versions N and/or --older-than AGE", param_hint="--raw")
     verb = "would remove" if dry_run else "removed"
     if keep is not None:
-        removed = gc_releases(out, keep, dry_run=dry_run, tmp_max_age=tmp_age)
+        locking = not dry_run and out.is_dir()  # gc_releases takes the lock; this says a refusal in one line
+        with supervised(out, "gc", wait=wait, undone="nothing removed") if locking else nullcontext():
+            removed = gc_releases(out, keep, dry_run=dry_run, tmp_max_age=tmp_age, wait=wait)
         for path in removed:
             typer.echo(f"{verb} {path}")
         typer.echo(f"{verb} {len(removed)} path(s)" if removed else "nothing to remove")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import orjson
 
-from ingest import EXTRACTOR_VERSION, __version__, faults
+from ingest import EXTRACTOR_VERSION, __version__, faults, interrupts
 from ingest.jsonl import Records
 from ingest.release.card import dataset_card
 from ingest.release.contract import evolve, model_schemas
@@ -122,11 +122,15 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], qu
     write_file(tmp / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     fsync_dir(tmp / SCHEMAS)
     fsync_dir(tmp)
+    if interrupts.requested() is not None:  # the last safe point: the release written is thrown away
+        shutil.rmtree(tmp, ignore_errors=True)
+        interrupts.check("publish")
     final = releases / release_id
-    os.rename(tmp, final)
-    fsync_dir(releases)
-    faults.checkpoint("publish.renamed")
-    switch_latest(out_dir, final)
+    with interrupts.committing():  # a second signal waits for these renames (milliseconds)
+        os.rename(tmp, final)
+        fsync_dir(releases)
+        faults.checkpoint("publish.renamed")
+        switch_latest(out_dir, final)
     return ReleaseInfo(release_id, final, True, manifest, changes)
 
 

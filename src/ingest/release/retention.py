@@ -1,4 +1,7 @@
-"""Retention: `ingest gc` removes old releases (never the one `latest` points to) and leftovers of killed builds."""
+"""Retention: `ingest gc` removes old releases (never the one `latest` points to) and leftovers of killed builds.
+
+gc holds the output folder's lock (ingest.release.lock) while it removes anything, so no build
+can switch `latest` between gc reading it and deleting releases."""
 
 from __future__ import annotations
 
@@ -8,11 +11,21 @@ import time
 from pathlib import Path
 
 from ingest.release.layout import RELEASES, TMP_PREFIX, latest_release, release_dirs
+from ingest.release.lock import out_lock
 
 TMP_MAX_AGE = 3600.0  # seconds after which a leftover temporary directory is stale whatever its pid
 
 
-def gc_releases(out_dir: Path, keep: int, dry_run: bool = False, tmp_max_age: float = TMP_MAX_AGE) -> list[Path]:
+def gc_releases(out_dir: Path, keep: int, dry_run: bool = False, tmp_max_age: float = TMP_MAX_AGE,
+                wait: bool = False) -> list[Path]:
+    """gc under out_dir's lock (a dry run takes none): OutputLocked while a build or gc holds it, unless `wait`."""
+    if dry_run or not Path(out_dir).is_dir():
+        return _gc_releases(out_dir, keep, dry_run, tmp_max_age)
+    with out_lock(Path(out_dir), "gc", wait=wait):
+        return _gc_releases(out_dir, keep, dry_run, tmp_max_age)
+
+
+def _gc_releases(out_dir: Path, keep: int, dry_run: bool = False, tmp_max_age: float = TMP_MAX_AGE) -> list[Path]:
     """Remove all but the `keep` newest releases (never the one `latest` points to, which counts
     towards `keep`) and stale temporary leftovers of killed builds; return what was (or would be) removed.
 
