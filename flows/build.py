@@ -27,14 +27,22 @@ from flows.runners import task_runner  # noqa: E402
 
 from ingest import progress  # noqa: E402
 from ingest.build import run  # noqa: E402
-from ingest.build.finalize import DriftError  # noqa: E402
+from ingest.build.gates import check_paths  # noqa: E402
+from ingest.errors import RunError, is_retryable  # noqa: E402
 from ingest.build.incremental import Fingerprint  # noqa: E402
 from ingest.release.contract import SchemaContractError  # noqa: E402
 from ingest.page.parallel import shutdown_pool  # noqa: E402
 from ingest.page.process import PageResult  # noqa: E402
 from ingest.settings import DEFAULT_OUT, DEFAULT_RAW, BuildSettings, settings_parameters  # noqa: E402
 
-DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5}
+def _retry_transient(task, task_run, state) -> bool:
+    """Retry disk trouble, never a run error (a refusal, a full disk) nor a denied permission: another
+    attempt would fail the same way (ingest.errors.is_retryable)."""
+    return is_retryable(getattr(state, "data", None))
+
+
+DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5,
+                "retry_condition_fn": _retry_transient}
 
 
 @task(name="discover-pages", cache_policy=NO_CACHE, **DISK_RETRIES)
@@ -50,12 +58,12 @@ def extract_task(pages: run.Batch, settings: BuildSettings, out: str, use_cache:
 
 
 def _retry_unless_refused(task, task_run, state) -> bool:
-    """Retry disk trouble, never a refusal to publish (a breaking schema change, layout drift under
-    --strict): another attempt would assemble everything again and be refused again."""
-    return not isinstance(getattr(state, "data", None), (SchemaContractError, DriftError))
+    """Retry disk trouble, never a refusal to publish (a breaking schema change, a publish gate) nor a
+    storage failure: another attempt would assemble everything again and be refused again."""
+    return not isinstance(getattr(state, "data", None), SchemaContractError) and _retry_transient(task, task_run, state)
 
 
-@task(name="publish-release", cache_policy=NO_CACHE, retry_condition_fn=_retry_unless_refused, **DISK_RETRIES)
+@task(name="publish-release", cache_policy=NO_CACHE, **{**DISK_RETRIES, "retry_condition_fn": _retry_unless_refused})
 def publish_task(results: list[PageResult], out: str, settings: BuildSettings, fp: Fingerprint, force: bool,
                  stage_seconds: dict) -> dict:
     """Assemble the datasets and publish the release atomically."""
@@ -76,6 +84,7 @@ def _build(raw: str = DEFAULT_RAW, out: str = DEFAULT_OUT, force: bool = False, 
     `force` rebuilds and publishes anyway, `use_cache=False` re-extracts every page;
     the other parameters are the fields of ingest.settings.BuildSettings (e.g. `strict`
     refuses to publish when a site's field coverage dropped by more than `drift_margin`)."""
+    check_paths(raw, out)
     raw, out = str(Path(raw).resolve()), str(Path(out).resolve())  # task runs may execute elsewhere (Dask workers)
     settings = BuildSettings.from_given(settings)
     timings: dict[str, float] = {}
@@ -94,7 +103,7 @@ def _build(raw: str = DEFAULT_RAW, out: str = DEFAULT_OUT, force: bool = False, 
                                    use_cache=unmapped(use_cache and not force))
         wait(futures)
         # a batch that failed all its retries: its pages are quarantined, other batches go on
-        results = run.collect((batch, future.result() if future.state.is_completed() else None,
+        results = run.collect((batch, future.result() if future.state.is_completed() else _failed(future),
                                future.state.message or "batch failed") for batch, future in zip(batches, futures))
     finally:
         shutdown_pool()
@@ -103,6 +112,15 @@ def _build(raw: str = DEFAULT_RAW, out: str = DEFAULT_OUT, force: bool = False, 
     summary = publish_task(quote(results), out, settings, fp, force, timings)
     artifacts_task(summary)
     return summary
+
+
+def _failed(future) -> None:
+    """A batch that failed all its retries: None (its pages are quarantined), unless it failed for the whole
+    run (a full disk, a denied write: ingest.errors.RunError), which stops the run."""
+    exc = future.state.result(raise_on_failure=False)
+    if isinstance(exc, RunError):
+        raise exc
+    return None
 
 
 def flow_signature(fn) -> inspect.Signature:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ingest import progress
 from ingest.build.finalize import BuildSummary, finalize, summary_from_manifest
+from ingest.build.gates import check_discovery, check_paths
 from ingest.build.incremental import Fingerprint, fingerprint_raw, unchanged_release
 from ingest.page.acquire import PageRef
 from ingest.page.cache import ExtractionCache, extract_with_cache
@@ -25,8 +26,11 @@ Batch = list[tuple[PageRef, str | None]]  # pages with the SHA-256 discovery fou
 
 
 def discover(raw: Path, out: Path) -> Fingerprint:
-    """Step 1: every current page under raw with the SHA-256 of its bytes (superseded versions counted)."""
-    return fingerprint_raw(Path(raw), Path(out))
+    """Step 1: every current page under raw with the SHA-256 of its bytes (superseded versions counted);
+    InputRefused when raw holds no page (ingest.build.gates)."""
+    fp = fingerprint_raw(Path(raw), Path(out))
+    check_discovery(len(fp.pages), fp.superseded, Path(raw), Path(out))
+    return fp
 
 
 def unchanged(out: Path, fp: Fingerprint, settings: BuildSettings,
@@ -79,6 +83,7 @@ def run_build(raw: Path, out: Path, settings: BuildSettings | None = None, force
     Unchanged inputs and settings publish nothing (the latest release's summary comes back);
     `force` rebuilds and publishes anyway, without the cache; `use_cache=False` re-extracts every page."""
     settings = settings or BuildSettings()
+    check_paths(raw, out)
     raw, out = Path(raw).resolve(), Path(out).resolve()
     timings: dict[str, float] = {}
     started = time.perf_counter()

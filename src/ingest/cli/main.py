@@ -86,14 +86,25 @@ def build(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
     **settings: Any,
 ) -> None:
-    """Run the Prefect flow `build`: extract every raw page, publish a release, print a summary."""
-    if not raw.is_dir():
-        _fail(f"raw folder not found: {raw}")
+    """Run the Prefect flow `build`: extract every raw page, publish a release, print a summary.
+
+    Exit codes: 0 published or unchanged, 1 failed, 2 --raw/--out refused, 3 publish refused by a gate,
+    4 storage failure (disk full, permission denied): README, "When things go wrong"."""
+    from ingest.build.gates import check_paths
+    from ingest.errors import RunError, storage_failure
+
+    if not raw.exists():
+        _fail(f"raw folder not found: {raw} (is the volume mounted?)", 2)
     checked = _check_settings(settings)
     settings = given_settings(settings)
-    _check_contract(out)
     started = time.perf_counter()
-    if not force and (unchanged := _unchanged(raw, out, checked)) is not None:
+    try:
+        check_paths(raw, out)
+        _check_contract(out)
+        unchanged = None if force else _unchanged(raw, out, checked)
+    except RunError as exc:
+        _fail(str(exc), exc.exit_code)
+    if unchanged is not None:
         _print_summary(unchanged.as_dict(), time.perf_counter() - started)
         return
     from flows import prefect_env
@@ -124,7 +135,11 @@ def build(
         try:
             with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
                 summary = build_flow(raw=str(raw), out=str(out), force=force, **settings)
+        except RunError as exc:  # a refusal or a storage failure: its own one line
+            _fail(str(exc), exc.exit_code)
         except Exception as exc:  # noqa: BLE001 - one line for the user, details with --verbose
+            if (failure := storage_failure(exc, str(out))) is not None:
+                _fail(str(failure), failure.exit_code)
             _fail(f"build failed, nothing published: {type(exc).__name__}: {exc}")
         finally:
             progress.set_hook(None)
@@ -169,6 +184,8 @@ def _print_summary(summary: dict, elapsed: float) -> None:
         table.add_row(f"  {reason}", str(count))
     for label, value in summary.get("quality", []):
         table.add_row(label, value)
+    if summary.get("repairs"):
+        table.add_row("repaired", f"`latest` was corrupt ({summary['repairs']}): this release replaces it")
     state = "published" if summary["published"] else "unchanged: inputs and settings as in the latest release, nothing published (--force rebuilds)"
     table.add_row("release", f"{summary['release_id']} ({state})")
     table.add_row("path", summary["release_path"])
