@@ -119,10 +119,12 @@ def verify_release(release_dir: Path) -> list[str]:
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         return [f"{MANIFEST}: unreadable ({type(exc).__name__}: {exc})"]
     return [problem for name, meta in files.items()
-            if (problem := _file_problem(release_dir / name, name, meta, lines.get(name)))]
+            if (problem := file_problem(release_dir / name, name, meta, lines.get(name)))]
 
 
-def _file_problem(path: Path, name: str, meta: dict, lines: int | None) -> str | None:
+def file_problem(path: Path, name: str, meta: dict, lines: int | None) -> str | None:
+    """What is wrong with one file of a release against its manifest entry {sha256, bytes} and, for a
+    dataset, its number of records (None when it matches)."""
     try:
         size = path.stat().st_size
         if size != meta["bytes"]:
