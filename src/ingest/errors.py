@@ -89,6 +89,7 @@ _STORAGE_ERRNOS = {
     errno.EROFS: "the file system is read-only",
     errno.EACCES: "permission denied",
     errno.EPERM: "operation not permitted",
+    errno.EIO: "an I/O error",
 }
 # SQLite reports a full disk and a denied write as messages, not errno
 _SQLITE_STORAGE = {"database or disk is full": errno.ENOSPC, "attempt to write a readonly database": errno.EROFS}

@@ -10,6 +10,7 @@ nothing) and needs no server; the file can be deleted at any time to start cold.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import sqlite3
@@ -156,9 +157,34 @@ class ExtractionCache:
         self.db.close()
 
 
+# SQLite result codes that are the storage failing, not the file's content
+_STORAGE_CODES = (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN,
+                  sqlite3.SQLITE_PERM)
+
+
 def _raise_storage(exc: BaseException, path: Path) -> None:
-    if (failure := storage_failure(exc, str(path))) is not None:
+    """StorageFailed when exc is the storage failing. SQLite says "disk I/O error" when it cannot grow its
+    WAL on a full disk: the file system itself tells which (full, read-only, else denied or an I/O error)."""
+    cause = exc
+    if isinstance(exc, sqlite3.Error):
+        if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _STORAGE_CODES:
+            return
+        cause = OSError(_errno_of(path, exc), f"{exc} (SQLite)", str(path))
+    if (failure := storage_failure(cause, str(path))) is not None:
         raise failure from exc
+
+
+def _errno_of(path: Path, exc: sqlite3.Error) -> int:
+    try:
+        fs = os.statvfs(path.parent)
+    except OSError:
+        return errno.EIO
+    if fs.f_flag & os.ST_RDONLY:
+        return errno.EROFS
+    if fs.f_bavail * fs.f_frsize < 1 << 20:  # under a megabyte left: SQLite cannot grow its files
+        return errno.ENOSPC
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    return errno.EACCES if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN) else errno.EIO
 
 
 def extract_with_cache(pages: list[tuple[PageRef, str | None]], settings: BuildSettings, cache: ExtractionCache | None,
