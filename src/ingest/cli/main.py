@@ -250,6 +250,10 @@ def refresh(
                               urls=str(urls) if urls else None, scrape_config=str(config) if config else None,
                               force=force, **given_settings(settings))
     except Exception as exc:  # noqa: BLE001
+        from ingest.errors import RunError
+
+        if isinstance(exc, RunError):  # a refusal or a storage failure: its own line and exit code
+            _fail(str(exc), exc.exit_code)
         _fail(f"refresh failed: {type(exc).__name__}: {exc}")
     scraped = result["scrape"]
     console.print(f"scraped: {scraped.get('fetched', 0)} fetched, {scraped.get('not_modified', 0)} not modified, "
