@@ -30,6 +30,7 @@ def ingest(*args) -> object:
 def ingest_process(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """`ingest ARGS` as a real process (its own Prefect start-up): exit code, stdout, stderr."""
     env = {**os.environ, **WIDE, "PREFECT_HOME": os.environ.get("PREFECT_HOME", "/tmp/prefect-faults")}
+    env.pop("PREFECT_LOGGING_LEVEL", None)  # the session's harness set it; the command decides (--verbose)
     return subprocess.run([sys.executable, "-m", "ingest.cli", *map(str, args)], capture_output=True, text=True,
                           timeout=300, cwd=cwd, env=env)
 
