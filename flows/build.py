@@ -28,7 +28,8 @@ from flows.runners import task_runner  # noqa: E402
 
 from ingest import interrupts, progress  # noqa: E402
 from ingest.build import run  # noqa: E402
-from ingest.build.finalize import DriftError  # noqa: E402
+from ingest.build.gates import check_paths  # noqa: E402
+from ingest.errors import RunError, is_retryable  # noqa: E402
 from ingest.build.incremental import Fingerprint  # noqa: E402
 from ingest.release.contract import SchemaContractError  # noqa: E402
 from ingest.release.lock import out_lock  # noqa: E402
@@ -37,14 +38,15 @@ from ingest.page.process import PageResult  # noqa: E402
 from ingest.settings import DEFAULT_OUT, DEFAULT_RAW, BuildSettings, settings_parameters  # noqa: E402
 
 
-def _retry_unless_refused(task, task_run, state) -> bool:
-    """Retry disk trouble, never a refusal to publish (a breaking schema change, layout drift under
-    --strict) nor an interrupt: another attempt would assemble everything again and be refused again."""
-    return not isinstance(getattr(state, "data", None), (SchemaContractError, DriftError, interrupts.Interrupted))
+def _retry_transient(task, task_run, state) -> bool:
+    """Retry disk trouble, never a run error (a refusal, a full disk), a denied permission nor an
+    interrupt: another attempt would fail the same way (ingest.errors.is_retryable)."""
+    error = getattr(state, "data", None)
+    return is_retryable(error) and not isinstance(error, interrupts.Interrupted)
 
 
 DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5,
-                "retry_condition_fn": _retry_unless_refused}
+                "retry_condition_fn": _retry_transient}
 
 
 @task(name="discover-pages", cache_policy=NO_CACHE, **DISK_RETRIES)
@@ -59,7 +61,13 @@ def extract_task(pages: run.Batch, settings: BuildSettings, out: str, use_cache:
     return run.extract_batch(pages, settings, Path(out), use_cache)
 
 
-@task(name="publish-release", cache_policy=NO_CACHE, **DISK_RETRIES)
+def _retry_unless_refused(task, task_run, state) -> bool:
+    """Retry disk trouble, never a refusal to publish (a breaking schema change, a publish gate) nor a
+    storage failure: another attempt would assemble everything again and be refused again."""
+    return not isinstance(getattr(state, "data", None), SchemaContractError) and _retry_transient(task, task_run, state)
+
+
+@task(name="publish-release", cache_policy=NO_CACHE, **{**DISK_RETRIES, "retry_condition_fn": _retry_unless_refused})
 def publish_task(results: list[PageResult], out: str, settings: BuildSettings, fp: Fingerprint, force: bool,
                  stage_seconds: dict) -> dict:
     """Assemble the datasets and publish the release atomically."""
@@ -80,6 +88,7 @@ def _build(raw: str = DEFAULT_RAW, out: str = DEFAULT_OUT, force: bool = False, 
     `force` rebuilds and publishes anyway, `use_cache=False` re-extracts every page;
     the other parameters are the fields of ingest.settings.BuildSettings (e.g. `strict`
     refuses to publish when a site's field coverage dropped by more than `drift_margin`)."""
+    check_paths(raw, out)
     raw, out = str(Path(raw).resolve()), str(Path(out).resolve())  # task runs may execute elsewhere (Dask workers)
     settings = BuildSettings.from_given(settings)
     with out_lock(Path(out), "build", wait=settings.wait,  # until latest is switched (re-entrant: the CLI holds it too)
@@ -106,7 +115,7 @@ def _build_locked(raw: str, out: str, force: bool, use_cache: bool, settings: Bu
                                    use_cache=unmapped(use_cache and not force))
         wait(futures)
         # a batch that failed all its retries: its pages are quarantined, other batches go on
-        results = run.collect((batch, future.result() if future.state.is_completed() else None,
+        results = run.collect((batch, future.result() if future.state.is_completed() else _failed(future),
                                future.state.message or "batch failed") for batch, future in zip(batches, futures))
     finally:
         shutdown_pool()
@@ -115,6 +124,15 @@ def _build_locked(raw: str, out: str, force: bool, use_cache: bool, settings: Bu
     summary = publish_task(quote(results), out, settings, fp, force, timings)
     artifacts_task(summary)
     return summary
+
+
+def _failed(future) -> None:
+    """A batch that failed all its retries: None (its pages are quarantined), unless it failed for the whole
+    run (a full disk, a denied write: ingest.errors.RunError), which stops the run."""
+    exc = future.state.result(raise_on_failure=False)
+    if isinstance(exc, RunError):
+        raise exc
+    return None
 
 
 def flow_signature(fn) -> inspect.Signature:

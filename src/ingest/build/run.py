@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ingest import interrupts, progress
 from ingest.build.finalize import BuildSummary, finalize, summary_from_manifest
+from ingest.build.gates import check_discovery, check_paths
 from ingest.build.incremental import Fingerprint, fingerprint_raw, unchanged_release
 from ingest.page.acquire import PageRef
 from ingest.page.cache import ExtractionCache, extract_with_cache
@@ -26,8 +27,10 @@ Batch = list[tuple[PageRef, str | None]]  # pages with the SHA-256 discovery fou
 
 
 def discover(raw: Path, out: Path) -> Fingerprint:
-    """Step 1: every current page under raw with the SHA-256 of its bytes (superseded versions counted)."""
+    """Step 1: every current page under raw with the SHA-256 of its bytes (superseded versions counted);
+    InputRefused when raw holds no page (ingest.build.gates)."""
     fp = fingerprint_raw(Path(raw), Path(out))
+    check_discovery(len(fp.pages), fp.superseded, Path(raw), Path(out))
     interrupts.check("discover")
     return fp
 
@@ -86,6 +89,7 @@ def run_build(raw: Path, out: Path, settings: BuildSettings | None = None, force
     `force` rebuilds and publishes anyway, without the cache; `use_cache=False` re-extracts every page.
     Holds out's lock throughout (OutputLocked when another build or gc holds it, unless settings.wait)."""
     settings = settings or BuildSettings()
+    check_paths(raw, out)
     raw, out = Path(raw).resolve(), Path(out).resolve()
     with out_lock(out, "build", wait=settings.wait):
         timings: dict[str, float] = {}

@@ -77,6 +77,9 @@ def process_page(ref: PageRef, settings: BuildSettings) -> PageResult:
     size: int | None = None
     try:
         with time_limit(settings.page_time_limit):
+            if ref.garbled:
+                raise PageError("manifest_garbled", f"{ref.garbled} is garbled: which version of "
+                                                    f"{ref.url or ref.rel_path} is current is unknown")
             if ref.gone:
                 raise PageError("gone", f"{ref.url} answered 404/410 when last fetched ({ref.gone})")
             if ref.size > settings.max_page_bytes:
