@@ -16,25 +16,37 @@ from flows import prefect_env
 
 prefect_env.apply(quiet=False)
 
-from prefect import flow, task, unmapped  # noqa: E402
+from prefect import flow, get_run_logger, task, unmapped  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import wait  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
 from flows.artifacts import publish_artifacts  # noqa: E402
+from flows.ephemeral import kill_temporary_server  # noqa: E402,F401 - killed before a build exits at once
 from flows.runners import task_runner  # noqa: E402
 
-from ingest import progress  # noqa: E402
+from ingest import interrupts, progress  # noqa: E402
 from ingest.build import run  # noqa: E402
-from ingest.build.finalize import DriftError  # noqa: E402
+from ingest.build.gates import check_paths  # noqa: E402
+from ingest.errors import RunError, is_retryable  # noqa: E402
 from ingest.build.incremental import Fingerprint  # noqa: E402
 from ingest.release.contract import SchemaContractError  # noqa: E402
+from ingest.release.lock import out_lock  # noqa: E402
 from ingest.page.parallel import shutdown_pool  # noqa: E402
 from ingest.page.process import PageResult  # noqa: E402
 from ingest.settings import DEFAULT_OUT, DEFAULT_RAW, BuildSettings, settings_parameters  # noqa: E402
 
-DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5}
+
+def _retry_transient(task, task_run, state) -> bool:
+    """Retry disk trouble, never a run error (a refusal, a full disk), a denied permission nor an
+    interrupt: another attempt would fail the same way (ingest.errors.is_retryable)."""
+    error = getattr(state, "data", None)
+    return is_retryable(error) and not isinstance(error, interrupts.Interrupted)
+
+
+DISK_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5,
+                "retry_condition_fn": _retry_transient}
 
 
 @task(name="discover-pages", cache_policy=NO_CACHE, **DISK_RETRIES)
@@ -50,12 +62,12 @@ def extract_task(pages: run.Batch, settings: BuildSettings, out: str, use_cache:
 
 
 def _retry_unless_refused(task, task_run, state) -> bool:
-    """Retry disk trouble, never a refusal to publish (a breaking schema change, layout drift under
-    --strict): another attempt would assemble everything again and be refused again."""
-    return not isinstance(getattr(state, "data", None), (SchemaContractError, DriftError))
+    """Retry disk trouble, never a refusal to publish (a breaking schema change, a publish gate) nor a
+    storage failure: another attempt would assemble everything again and be refused again."""
+    return not isinstance(getattr(state, "data", None), SchemaContractError) and _retry_transient(task, task_run, state)
 
 
-@task(name="publish-release", cache_policy=NO_CACHE, retry_condition_fn=_retry_unless_refused, **DISK_RETRIES)
+@task(name="publish-release", cache_policy=NO_CACHE, **{**DISK_RETRIES, "retry_condition_fn": _retry_unless_refused})
 def publish_task(results: list[PageResult], out: str, settings: BuildSettings, fp: Fingerprint, force: bool,
                  stage_seconds: dict) -> dict:
     """Assemble the datasets and publish the release atomically."""
@@ -76,8 +88,15 @@ def _build(raw: str = DEFAULT_RAW, out: str = DEFAULT_OUT, force: bool = False, 
     `force` rebuilds and publishes anyway, `use_cache=False` re-extracts every page;
     the other parameters are the fields of ingest.settings.BuildSettings (e.g. `strict`
     refuses to publish when a site's field coverage dropped by more than `drift_margin`)."""
+    check_paths(raw, out)
     raw, out = str(Path(raw).resolve()), str(Path(out).resolve())  # task runs may execute elsewhere (Dask workers)
     settings = BuildSettings.from_given(settings)
+    with out_lock(Path(out), "build", wait=settings.wait,  # until latest is switched (re-entrant: the CLI holds it too)
+                  on_wait=lambda line: get_run_logger().warning(line)):
+        return _build_locked(raw, out, force, use_cache, settings)
+
+
+def _build_locked(raw: str, out: str, force: bool, use_cache: bool, settings: BuildSettings) -> dict:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     fp = discover_task(raw, out)
@@ -90,11 +109,13 @@ def _build(raw: str = DEFAULT_RAW, out: str = DEFAULT_OUT, force: bool = False, 
     started = time.perf_counter()
     batches = run.batches(fp, settings)
     try:
-        futures = extract_task.map(batches, settings=unmapped(settings), out=unmapped(out),
+        # quote(): each batch reaches its task as is; Prefect would otherwise walk every PageRef of
+        # every batch twice (collecting upstream futures, resolving inputs), ~0.08 ms a page
+        futures = extract_task.map(quote(batches), settings=unmapped(settings), out=unmapped(out),
                                    use_cache=unmapped(use_cache and not force))
         wait(futures)
         # a batch that failed all its retries: its pages are quarantined, other batches go on
-        results = run.collect((batch, future.result() if future.state.is_completed() else None,
+        results = run.collect((batch, future.result() if future.state.is_completed() else _failed(future),
                                future.state.message or "batch failed") for batch, future in zip(batches, futures))
     finally:
         shutdown_pool()
@@ -103,6 +124,15 @@ def _build(raw: str = DEFAULT_RAW, out: str = DEFAULT_OUT, force: bool = False, 
     summary = publish_task(quote(results), out, settings, fp, force, timings)
     artifacts_task(summary)
     return summary
+
+
+def _failed(future) -> None:
+    """A batch that failed all its retries: None (its pages are quarantined), unless it failed for the whole
+    run (a full disk, a denied write: ingest.errors.RunError), which stops the run."""
+    exc = future.state.result(raise_on_failure=False)
+    if isinstance(exc, RunError):
+        raise exc
+    return None
 
 
 def flow_signature(fn) -> inspect.Signature:

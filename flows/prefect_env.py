@@ -7,6 +7,7 @@ with their own environment variables.
 
 from __future__ import annotations
 
+import logging
 import os
 
 DEFAULTS = {
@@ -20,5 +21,7 @@ def apply(quiet: bool = True) -> None:
     """Set Prefect defaults that the user has not set."""
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
-    if quiet:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    if quiet:  # the command line prints one line for a failure itself; --verbose shows Prefect's logs
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+        # Prefect's event queue says "Still processing items" at exit on a slow machine (a logger of its own)
+        logging.getLogger("EventsWorker").setLevel(logging.ERROR)

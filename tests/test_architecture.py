@@ -183,3 +183,36 @@ def test_the_graph_sees_the_house():
     assert "ingest.models" in GRAPH["ingest.page.process"]
     assert any(_in(target, "ingest") for target in GRAPH["flows.build"])
     assert _circles({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}}) == [["a", "b", "c"]]
+
+
+# The extraction passes in the order the driver calls them (issue 19): a pass reads what earlier passes
+# made and never imports a later one, directly or through another module.
+PASSES = [
+    "ingest.parse",  # segment's input: the block stream
+    "ingest.extract.label",  # label: a heading's field, scored
+    "ingest.extract.sections",  # segment and route: runs of blocks into the fields
+    "ingest.extract.procedure",  # the driver of the passes (title, meta, labeller, sections)
+    "ingest.extract.classify",  # classify_and_extract: page type over the driver's draft
+]
+
+
+def _reach(start: str) -> dict[str, list[str]]:
+    """Every module of the house `start` imports, directly or not, with one chain that leads there."""
+    seen: dict[str, list[str]] = {start: [start]}
+    todo = [start]
+    while todo:
+        node = todo.pop()
+        for target in GRAPH.get(node, {}):
+            if target not in seen:
+                seen[target] = seen[node] + [target]
+                todo.append(target)
+    return seen
+
+
+@pytest.mark.parametrize("index", range(len(PASSES) - 1), ids=PASSES[:-1])
+def test_no_pass_imports_a_later_one(index):
+    earlier = [m for m in MODULES if _in(m, PASSES[index])]
+    assert earlier, f"{PASSES[index]} does not exist"
+    wrong = [" -> ".join(chain) for m in earlier for target, chain in _reach(m).items()
+             for later in PASSES[index + 1:] if _in(target, later)]
+    assert not wrong, "a pass imports a later one:\n  " + "\n  ".join(wrong)

@@ -40,7 +40,7 @@ def test_release_layout_and_manifest(tmp_path):
 def test_corruption_is_detected(tmp_path):
     info = publish_release(tmp_path, RECORDS, QUARANTINE, PAGES)
     (info.path / "procedures.jsonl").write_bytes(b"{}\n")
-    assert verify_release(info.path) == ["procedures.jsonl: checksum mismatch"]
+    assert [p.split(" (")[0] for p in verify_release(info.path)] == ["procedures.jsonl: checksum mismatch"]
 
 
 def test_unchanged_content_publishes_nothing_unless_forced(tmp_path):

@@ -6,9 +6,12 @@
     for record in rel.procedures():             # validated ProcedureRecord objects, streamed
         ...
     assert rel.verify() == []                   # every file matches the manifest's checksums
+    rel = open_release("normalized", verify=False)  # skip the check each dataset gets before its first record
     for change in rel.changes(): ...            # the change feed against the previous release
 
-Records are read line by line (memory does not grow with the file). A release of an older or
+Records are read line by line (memory does not grow with the file), after the dataset file was checked
+against the manifest (size, SHA-256, number of lines): a file cut short or rewritten raises CorruptRelease
+naming it before any record is yielded (verify=False skips that read). A release of an older or
 newer minor of this code's schema major reads (fields a newer minor added are dropped, with the
 names in `rel.unknown_fields`); another major raises IncompatibleRelease with what to do.
 """
@@ -24,28 +27,34 @@ from pydantic import BaseModel, ValidationError
 
 from ingest import SCHEMA_VERSION
 from ingest.release.contract import IncompatibleRelease, check_readable, parse_version
-from ingest.release.layout import (CHANGES, MANIFEST, ReleaseNotFound, dataset_files, read_manifest, resolve_release,
-                                   verify_release)
+from ingest.release.layout import (CHANGES, MANIFEST, ReleaseNotFound, dataset_files, file_problem, read_manifest,
+                                   resolve_release, verify_release)
 
-__all__ = ["IncompatibleRelease", "Release", "ReleaseNotFound", "open_release"]
+__all__ = ["CorruptRelease", "IncompatibleRelease", "Release", "ReleaseNotFound", "open_release"]
 
 
-def open_release(where: str | Path = "normalized", ref: str | None = None) -> Release:
+class CorruptRelease(ValueError):
+    """A dataset file that does not match the release's manifest (cut short, rewritten, missing)."""
+
+
+def open_release(where: str | Path = "normalized", ref: str | None = None, verify: bool = True) -> Release:
     """A published release: `where` is an output folder (its `latest`, or `ref` in it: id, id prefix,
-    `latest`, `previous`) or a release folder itself."""
+    `latest`, `previous`) or a release folder itself. `verify`: check each dataset file against the
+    manifest before yielding its first record (False: read as it is, for speed)."""
     path = Path(where)
     if ref is None and (path / MANIFEST).is_file():
-        return Release(path)
+        return Release(path, verify)
     if not path.is_dir():
         raise ReleaseNotFound(f"no release or output folder at {path}")
-    return Release(resolve_release(path, ref or "latest"))
+    return Release(resolve_release(path, ref or "latest"), verify)
 
 
 class Release:
     """One release folder: its manifest, validated record streams, the change feed, verification."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, verify: bool = True) -> None:
         self.path = Path(path).resolve()
+        self.verify_on_read = verify
         try:
             self.manifest: dict[str, Any] = read_manifest(self.path)
         except (OSError, ValueError) as exc:
@@ -73,6 +82,8 @@ class Release:
         if dataset not in DATASETS and (validate or path is None):
             raise KeyError(f"no record model for dataset {dataset!r}; models: {', '.join(DATASETS)} "
                            f"(validate=False reads any dataset of the release: {', '.join(self.datasets)})")
+        if self.verify_on_read:
+            self._check(dataset, path)
         if path is None or not path.is_file():
             return
         model = DATASETS.get(dataset)
@@ -115,6 +126,18 @@ class Release:
     def verify(self) -> list[str]:
         """Problems found checking every file against the manifest's SHA-256 and size ([] when valid)."""
         return verify_release(self.path)
+
+    def _check(self, dataset: str, path: Path | None) -> None:
+        """CorruptRelease when the dataset's file does not match the manifest (size, SHA-256, lines)."""
+        entry = self.manifest.get("datasets", {}).get(dataset)
+        if entry is None:
+            return  # a dataset this release does not have (older releases lack newer datasets): nothing to read
+        name = entry.get("file", f"{dataset}.jsonl")
+        meta = self.manifest.get("files", {}).get(name) or entry
+        problem = file_problem(self.path / name, name, meta, self.manifest.get("counts", {}).get(dataset))
+        if problem:
+            raise CorruptRelease(f"release {self.id} is corrupt: {problem}; nothing was read. `ingest releases "
+                                 "--verify` lists the valid releases (verify=False reads the file as it is)")
 
     def _validate(self, model: type[BaseModel], line: bytes) -> BaseModel:
         try:

@@ -17,3 +17,10 @@ def report(stage: str, advance: int = 0, total: int | None = None) -> None:
     """Tell the hook (if any) that `stage` advanced by `advance` of `total`."""
     if _hook is not None:
         _hook(stage, advance, total)
+
+
+def warn(message: str) -> None:
+    """One `warning:` line on stderr for the user (a run goes on after it; the CLI and flow logs show it)."""
+    import sys
+
+    print(f"warning: {message}", file=sys.stderr, flush=True)

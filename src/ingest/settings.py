@@ -38,9 +38,13 @@ class BuildSettings(BaseModel):
     batch_size: int = Field(500, ge=1, description="Pages per Prefect task run (orchestration costs ~10 ms a task here).")
     workers: int = Field(default_factory=default_workers, ge=0, description="Extraction processes; 0 extracts in the calling process.")
     chunk_size: int = Field(25, ge=1, description="Pages sent to a worker process at a time.")
+    wait: bool = Field(False, description="When another build or gc holds the output folder's lock, wait for it (saying who holds it) instead of exiting at once with code 75.")
     dedup_threshold: float = Field(0.8, gt=0.0, le=1.0, description="Jaccard similarity at which two pages are near-duplicates.")
     drift_margin: float = Field(0.2, gt=0.0, le=1.0, description="Drop in a site's field coverage against the previous release that flags layout drift (0.2 = 20 points).")
     strict: bool = Field(False, description="Refuse to publish when a site's field coverage drops by more than the drift margin (layout drift).")
+    shrink_margin: float = Field(0.2, ge=0.0, le=1.0, description="Largest fall in the number of records against `latest` a build publishes (0.2 = 20%); a larger one is refused (1 allows any).")
+    allow_shrink: bool = Field(False, description="Publish a fall in records beyond the shrink margin when the lost records' pages are absent from the raw folder (removed on purpose).")
+    failure_margin: float = Field(0.05, ge=0.0, le=1.0, description="Largest share of pages that may end in internal_error, worker_crash or timeout; more refuses to publish (1 allows any).")
 
     @classmethod
     def from_given(cls, values: dict[str, Any]) -> BuildSettings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -20,7 +21,7 @@ from typer.testing import CliRunner
 import ingest
 from ingest import models
 from ingest.cli import app
-from ingest.datasets import IncompatibleRelease, ReleaseNotFound, open_release
+from ingest.datasets import CorruptRelease, IncompatibleRelease, ReleaseNotFound, open_release
 from ingest.release.export import ExportError, export_release
 from ingest.models import ProcedureRecord, QuarantineEntry, TermRecord
 from ingest.release.layout import dataset_files, latest_release, read_manifest
@@ -81,8 +82,21 @@ def test_an_invalid_line_names_file_and_line(release_copy):
     lines = path.read_bytes().splitlines(keepends=True)
     lines[1] = orjson.dumps({**json.loads(lines[1]), "title": 7}) + b"\n"
     path.write_bytes(b"".join(lines))
+    with pytest.raises(CorruptRelease, match=r"procedures.jsonl: checksum mismatch"):  # checked before any record
+        next(rel.procedures())
     with pytest.raises(ValueError, match=r"procedures.jsonl:2: not a valid ProcedureRecord"):
-        list(rel.procedures())
+        list(open_release(release_copy, verify=False).procedures())  # read as it is: the line is named
+
+
+def test_a_file_cut_at_a_line_boundary_raises_before_the_first_record(release_copy):
+    rel = open_release(release_copy)
+    path = rel.path / "procedures.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:5]))  # whole lines: every one still parses
+    with pytest.raises(CorruptRelease, match=rf"release {rel.id} is corrupt: procedures.jsonl: checksum mismatch"):
+        next(rel.procedures())
+    assert len(list(open_release(release_copy, verify=False).procedures())) == 5
+    assert len(list(rel.terms())) == rel.manifest["counts"]["terms"]  # the other datasets still read
 
 
 def test_reading_a_release_of_an_older_minor(release_copy, monkeypatch):
@@ -90,6 +104,20 @@ def test_reading_a_release_of_an_older_minor(release_copy, monkeypatch):
     monkeypatch.setitem(models.DATASETS, "procedures", model_with(ProcedureRecord, reading_level=(str | None, None)))
     records = list(open_release(release_copy).procedures())
     assert records and all(r.reading_level is None for r in records)
+
+
+def _rewrite(release: Path, name: str, data: bytes | None = None) -> None:
+    """Replace a file of a release (data; None: already written) as a writer of that release would have:
+    its manifest entry and record count follow."""
+    if data is not None:
+        (release / name).write_bytes(data)
+    with open(release / name, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    manifest = read_manifest(release)
+    manifest["files"][name] = {"sha256": digest, "bytes": (release / name).stat().st_size}
+    with open(release / name, "rb") as fh:
+        manifest["counts"][name.removesuffix(".jsonl")] = sum(1 for _ in fh)
+    (release / "manifest.json").write_text(json.dumps(manifest))
 
 
 def _set_version(release: Path, version: str) -> None:
@@ -103,8 +131,9 @@ def test_reading_a_release_of_a_newer_minor_drops_unknown_fields(release_copy):
     major, minor = ingest.SCHEMA_VERSION.split(".")
     _set_version(release, f"{major}.{int(minor) + 3}")
     path = release / "procedures.jsonl"
-    path.write_bytes(b"".join(orjson.dumps({**r, "reading_level": "easy", "sources": [{**s, "lang": "en"} for s in r["sources"]]})
-                              + b"\n" for r in jsonl(path)))
+    _rewrite(release, "procedures.jsonl", b"".join(
+        orjson.dumps({**r, "reading_level": "easy", "sources": [{**s, "lang": "en"} for s in r["sources"]]}) + b"\n"
+        for r in jsonl(path)))
     rel = open_release(release)
     assert all(isinstance(p, ProcedureRecord) for p in rel.procedures())
     assert rel.unknown_fields == {"reading_level", "sources.lang"}
@@ -128,6 +157,7 @@ def big_release(built_release, tmp_path_factory) -> Path:
     with open(release / "procedures.jsonl", "wb") as fh:
         for i in range(12_000):
             fh.write(orjson.dumps({**one, "id": f"procedure:cpt:{i:05d}", "code": f"{i:05d}"}) + b"\n")
+    _rewrite(release, "procedures.jsonl")
     assert (release / "procedures.jsonl").stat().st_size > 20_000_000
     return release
 
@@ -154,7 +184,7 @@ def test_export_streams_in_row_batches(big_release, tmp_path):
     quarter = tmp_path / "quarter"
     shutil.copytree(big_release, quarter)
     lines = (big_release / "procedures.jsonl").read_bytes().splitlines(keepends=True)
-    (quarter / "procedures.jsonl").write_bytes(b"".join(lines[:3000]))
+    _rewrite(quarter, "procedures.jsonl", b"".join(lines[:3000]))
     export_release(big_release, tmp_path / "warm-up", datasets=["quarantine"])  # pyarrow imports pandas lazily
     pool = pa.default_memory_pool()
     peaks = {}
@@ -264,12 +294,14 @@ def test_dataset_card_recipes_run_on_the_release_as_published(built_release):
     release = latest_release(built_release)
     card = (release / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", card, re.S)
-    assert len(blocks) == 3 and "import duckdb" in blocks[0] and "import pandas" in blocks[1]
-    assert len(blocks[0].strip().splitlines()) == 3
-    assert "PARTITION BY entity" in blocks[2]  # one record per entity: tests/test_documents.py runs it
+    assert len(blocks) == 4 and "hashlib" in blocks[0] and "import duckdb" in blocks[1] and "import pandas" in blocks[2]
+    assert len(blocks[1].strip().splitlines()) == 3
+    assert "PARTITION BY entity" in blocks[3]  # one record per entity: tests/test_documents.py runs it
+    verify = subprocess.run([sys.executable, "-c", blocks[0]], cwd=release, capture_output=True, text=True, timeout=60)
+    assert verify.returncode == 0 and "files verified" in verify.stdout, verify.stderr
     first_code = next(p["code"] for p in sorted(jsonl(release / "procedures.jsonl"), key=lambda p: p["id"])[:5]
                       if p["code"])  # both recipes show the first five records by id, codes included
-    for block in blocks[:2]:
+    for block in blocks[1:3]:
         run = subprocess.run([sys.executable, "-c", block], cwd=release, capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stderr
         assert first_code in run.stdout

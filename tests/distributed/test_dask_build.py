@@ -166,8 +166,9 @@ def test_dask_workers_enforce_the_page_time_limit(cluster):
     (raw / "huge-list.html").write_text(page, "utf-8")
     before = executed_on_workers(cluster)
     out = cluster.base / "slow-out"
+    # --failure-margin 1: the one page times out on purpose (more than the 5% a build publishes by default)
     ingest_build(cluster, cluster.base, "--raw", str(raw), "--out", str(out), "--dask", cluster.scheduler,
-                 "--page-time-limit", "0.5")
+                 "--page-time-limit", "0.5", "--failure-margin", "1")
     after = executed_on_workers(cluster)
     assert sum(len(after[w] - before.get(w, set())) for w in after) == 1, "the batch should have run on a dask worker"
     entries = [json.loads(line) for line in (out / "latest" / "quarantine.jsonl").read_text("utf-8").splitlines()]

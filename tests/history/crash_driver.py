@@ -17,7 +17,8 @@ def main() -> None:
 
     raw, out = Path(sys.argv[1]), Path(sys.argv[2])
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    summary = run_build(raw, out, BuildSettings(workers=workers), force=True)
+    # allow_shrink: the kill tests switch between corpora on purpose (pages removed from the raw folder)
+    summary = run_build(raw, out, BuildSettings(workers=workers, allow_shrink=True), force=True)
     print(summary.release_id, flush=True)
 
 

@@ -41,7 +41,8 @@ def test_releases_table(app, tmp_path):
     first, second = release_one(tmp_path), release_two(tmp_path)
     (first.path / "codes.jsonl").write_bytes(b"")
     result = run(app, "releases", "--out", tmp_path)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a corrupt release: the table, then one error line
+    assert f"1 of 2 release(s) corrupt: {first.release_id}: codes.jsonl: checksum mismatch" in " ".join(result.output.split())
     rows = {line.split("│")[2].strip(): line for line in result.output.splitlines() if "│" in line}
     assert set(rows) == {first.release_id, second.release_id}
     assert "latest" in rows[second.release_id] and "valid" in rows[second.release_id]

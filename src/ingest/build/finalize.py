@@ -12,10 +12,12 @@ import orjson
 
 from ingest import faults
 from ingest.build.assemble import assemble
+from ingest.build.gates import check_failures, check_shrink, kept
 from ingest.build.incremental import Fingerprint, build_key, fingerprint
 from ingest.build.quality import headline, layout_drift, quality_report, site_coverage
 from ingest.page.process import PageResult
-from ingest.release.layout import DUPLICATES, QUALITY, latest_release
+from ingest.errors import PublishRefused
+from ingest.release.layout import DUPLICATES, QUALITY, PublishBase
 from ingest.release.publish import jsonl_bytes, publish_release
 from ingest.settings import BuildSettings
 
@@ -39,21 +41,21 @@ class BuildSummary:
     drift: list[dict] = field(default_factory=list)  # manifest.json's `drift`
     schema_evolution: dict | None = None  # manifest.json's `schema_evolution`
     biggest_changes: list[dict] = field(default_factory=list)  # ReleaseDiff.largest(): none when nothing was published
+    repairs: str | None = None  # the corrupt `latest` this release replaced ("<id>: <problems>")
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
 
 
-class DriftError(RuntimeError):
+class DriftError(PublishRefused):
     """A site's layout drifted (field coverage dropped) and the build was strict: nothing published."""
 
 
-def _previous_sites(out_dir: Path) -> dict | None:
-    latest = latest_release(out_dir)
-    if latest is None or not (latest / QUALITY).exists():
+def _previous_sites(previous: Path | None) -> dict | None:
+    if previous is None or not (previous / QUALITY).exists():
         return None
     try:
-        return orjson.loads((latest / QUALITY).read_bytes()).get("sites")
+        return orjson.loads((previous / QUALITY).read_bytes()).get("sites")
     except (OSError, ValueError):
         return None
 
@@ -71,6 +73,7 @@ def finalize(results: Sequence[PageResult], out_dir: Path, settings: BuildSettin
     if inputs is None:
         inputs = fingerprint([r.ref for r in results if r.ref is not None])
     timings = dict(stage_seconds or {})
+    base = PublishBase.of(Path(out_dir))  # the valid release published over (not a corrupt `latest`)
     started = time.perf_counter()
     faults.checkpoint("assemble")
     assembly = assemble(results, dedup_threshold=settings.dedup_threshold)
@@ -79,21 +82,25 @@ def finalize(results: Sequence[PageResult], out_dir: Path, settings: BuildSettin
     started = time.perf_counter()
     quality = quality_report(assembly.datasets, assembly.quarantine)
     quality["sites"] = site_coverage(assembly.datasets)
-    drift = layout_drift(_previous_sites(Path(out_dir)), quality["sites"], settings.drift_margin)
+    check_failures(assembly.quarantine, len(assembly.pages), settings, base)
+    check_shrink({name: len(recs) for name, recs in assembly.datasets.items()},
+                 {ref.rel_path for ref, _ in inputs.pages if not ref.gone}, settings, base)  # gone: withdrawn
+    drift = layout_drift(_previous_sites(base.path), quality["sites"], settings.drift_margin)
     quality["drift"] = drift
     superseded = inputs.superseded
     quality["superseded_versions"] = superseded
     if drift and settings.strict:
         worst = max(drift, key=lambda d: d["drop"])
         raise DriftError(f"layout drift on {len(drift)} site field(s), e.g. {worst['site']} {worst['field']} "
-                         f"{worst['previous']:.0%} -> {worst['current']:.0%}; nothing published (--strict)")
+                         f"{worst['previous']:.0%} -> {worst['current']:.0%}; {kept(base)} (--strict; "
+                         "rerun without --strict or with a larger --drift-margin to publish)")
     quarantined = dict(sorted(Counter(q["reason"] for q in assembly.quarantine).items()))
     clusters = dict(sorted(Counter(c["level"] for c in assembly.duplicates).items()))
     extra = {"stats": assembly.stats, "quarantined": quarantined, "duplicate_clusters": clusters,
              "stage_seconds": {k: round(v, 3) for k, v in timings.items()}, "quality_headline": headline(quality),
              "drift": drift, "build": build_key(settings)}
     info = publish_release(out_dir, assembly.datasets, assembly.quarantine, assembly.pages, force=force,
-                           inputs=inputs.inputs, extra=extra,
+                           inputs=inputs.inputs, extra=extra, base=base,
                            extra_files={QUALITY: orjson.dumps(quality, option=orjson.OPT_INDENT_2),
                                         DUPLICATES: jsonl_bytes(assembly.duplicates)})
     timings["publish"] = time.perf_counter() - started
@@ -113,6 +120,7 @@ def finalize(results: Sequence[PageResult], out_dir: Path, settings: BuildSettin
         drift=info.manifest.get("drift") or [],
         schema_evolution=info.manifest.get("schema_evolution"),
         biggest_changes=info.changes.largest() if info.changes is not None else [],
+        repairs=base.repairs if info.published else None,
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ingest import EXTRACTOR_VERSION, SCHEMA_VERSION
 from ingest.page.acquire import PageRef, discover
-from ingest.release.layout import latest_release, read_manifest
+from ingest.release.layout import latest_release, read_manifest, verify_release
 from ingest.settings import BuildSettings
 
 
@@ -65,6 +65,8 @@ def inputs_digest(pages: list[tuple[PageRef, str | None]], superseded: int = 0) 
         parts = [ref.rel_path, sha or "-", ref.url or "", ref.fetched_at or "", ref.http_charset or ""]
         if ref.previous_versions:  # (only then: digests of stores without history stay as they were)
             parts.append(f"previous_versions={ref.previous_versions}")
+        if ref.garbled:
+            parts.append(f"garbled={ref.garbled}")
         digest.update("\0".join(parts).encode() + b"\n")
     if superseded:
         digest.update(f"superseded {superseded}\n".encode())
@@ -98,7 +100,8 @@ def schema_digest() -> str:
 
 
 def unchanged_release(out_dir: Path, fp: Fingerprint, settings: BuildSettings) -> dict | None:
-    """The latest release's manifest when it was built from the same inputs and settings."""
+    """The latest release's manifest when it was built from the same inputs and settings and still
+    verifies (manifest, sizes, checksums, line counts): a corrupt or incomplete `latest` is rebuilt."""
     latest = latest_release(Path(out_dir))
     if latest is None:
         return None
@@ -107,5 +110,5 @@ def unchanged_release(out_dir: Path, fp: Fingerprint, settings: BuildSettings) -
     except (OSError, ValueError):
         return None
     if manifest.get("inputs", {}).get("digest") == fp.digest and manifest.get("build") == build_key(settings):
-        return manifest
+        return manifest if not verify_release(latest) else None
     return None

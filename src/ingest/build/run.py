@@ -11,22 +11,28 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ingest import progress
+from ingest import interrupts, progress
 from ingest.build.finalize import BuildSummary, finalize, summary_from_manifest
+from ingest.build.gates import check_discovery, check_paths
 from ingest.build.incremental import Fingerprint, fingerprint_raw, unchanged_release
 from ingest.page.acquire import PageRef
 from ingest.page.cache import ExtractionCache, extract_with_cache
 from ingest.page.parallel import failed_batch, shutdown_pool
 from ingest.page.process import PageResult
 from ingest.release.layout import latest_release
+from ingest.release.lock import out_lock
 from ingest.settings import BuildSettings
 
 Batch = list[tuple[PageRef, str | None]]  # pages with the SHA-256 discovery found
 
 
 def discover(raw: Path, out: Path) -> Fingerprint:
-    """Step 1: every current page under raw with the SHA-256 of its bytes (superseded versions counted)."""
-    return fingerprint_raw(Path(raw), Path(out))
+    """Step 1: every current page under raw with the SHA-256 of its bytes (superseded versions counted);
+    InputRefused when raw holds no page (ingest.build.gates)."""
+    fp = fingerprint_raw(Path(raw), Path(out))
+    check_discovery(len(fp.pages), fp.superseded, Path(raw), Path(out))
+    interrupts.check("discover")
+    return fp
 
 
 def unchanged(out: Path, fp: Fingerprint, settings: BuildSettings,
@@ -45,6 +51,7 @@ def batches(fp: Fingerprint, settings: BuildSettings) -> list[Batch]:
 
 def extract_batch(pages: Batch, settings: BuildSettings, out: Path, use_cache: bool) -> list[PageResult]:
     """Step 3b: extract one batch, reusing cached results (never raises for a bad page: it is quarantined)."""
+    interrupts.check("extract")
     cache = ExtractionCache.for_output(Path(out)) if use_cache else None
     try:
         results, hits = extract_with_cache(pages, settings, cache, on_progress=lambda n: progress.report("extract", n))
@@ -57,6 +64,7 @@ def extract_batch(pages: Batch, settings: BuildSettings, out: Path, use_cache: b
 
 def collect(outcomes: Iterable[tuple[Batch, list[PageResult] | None, str]]) -> list[PageResult]:
     """Step 3c: every batch's results; a batch that failed as a whole (None, with why) is quarantined page by page."""
+    interrupts.check("extract")  # batches stopped by an interrupt failed through no fault of their pages
     results: list[PageResult] = []
     for batch, batch_results, why in outcomes:
         if batch_results is not None:
@@ -69,6 +77,7 @@ def collect(outcomes: Iterable[tuple[Batch, list[PageResult] | None, str]]) -> l
 def publish(results: list[PageResult], out: Path, settings: BuildSettings, fp: Fingerprint, force: bool,
             stage_seconds: dict[str, float]) -> BuildSummary:
     """Step 4: assemble the datasets and publish the release atomically (ingest.build.finalize)."""
+    interrupts.check("assemble")
     return finalize(results, Path(out), settings, inputs=fp, force=force, stage_seconds=stage_seconds)
 
 
@@ -77,21 +86,24 @@ def run_build(raw: Path, out: Path, settings: BuildSettings | None = None, force
     """Build and publish a release from the pages under raw into out, in this process (no Prefect).
 
     Unchanged inputs and settings publish nothing (the latest release's summary comes back);
-    `force` rebuilds and publishes anyway, without the cache; `use_cache=False` re-extracts every page."""
+    `force` rebuilds and publishes anyway, without the cache; `use_cache=False` re-extracts every page.
+    Holds out's lock throughout (OutputLocked when another build or gc holds it, unless settings.wait)."""
     settings = settings or BuildSettings()
+    check_paths(raw, out)
     raw, out = Path(raw).resolve(), Path(out).resolve()
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    fp = discover(raw, out)
-    timings["discover"] = time.perf_counter() - started
-    if not force and (summary := unchanged(out, fp, settings, timings)) is not None:
-        return summary
-    progress.report("extract", 0, len(fp.pages))
-    started = time.perf_counter()
-    try:
-        results = collect((batch, extract_batch(batch, settings, out, use_cache and not force), "")
-                          for batch in batches(fp, settings))
-    finally:
-        shutdown_pool()
-    timings["extract"] = time.perf_counter() - started
-    return publish(results, out, settings, fp, force, timings)
+    with out_lock(out, "build", wait=settings.wait):
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        fp = discover(raw, out)
+        timings["discover"] = time.perf_counter() - started
+        if not force and (summary := unchanged(out, fp, settings, timings)) is not None:
+            return summary
+        progress.report("extract", 0, len(fp.pages))
+        started = time.perf_counter()
+        try:
+            results = collect((batch, extract_batch(batch, settings, out, use_cache and not force), "")
+                              for batch in batches(fp, settings))
+        finally:
+            shutdown_pool()
+        timings["extract"] = time.perf_counter() - started
+        return publish(results, out, settings, fp, force, timings)

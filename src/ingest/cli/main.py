@@ -16,6 +16,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ingest.cli.supervise import fail as _fail
+from ingest.cli.supervise import run_flow, supervised
+from ingest.interrupts import Interrupted
 from ingest.settings import DEFAULT_OUT, DEFAULT_RAW, BuildSettings, given_settings
 
 app = typer.Typer(help="Raw medical-procedure pages -> validated, deduplicated, versioned JSONL datasets.",
@@ -27,13 +30,6 @@ err = Console(stderr=True)
 @app.callback()
 def _root() -> None:
     """Raw medical-procedure pages -> validated, deduplicated, versioned JSONL datasets."""
-
-
-def _fail(message: str, code: int = 1) -> None:
-    from rich.markup import escape
-
-    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # messages quote types: list[string]
-    raise typer.Exit(code)
 
 
 def _check_settings(values: dict[str, Any]) -> BuildSettings:
@@ -86,14 +82,37 @@ def build(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
     **settings: Any,
 ) -> None:
-    """Run the Prefect flow `build`: extract every raw page, publish a release, print a summary."""
-    if not raw.is_dir():
-        _fail(f"raw folder not found: {raw}")
+    """Run the Prefect flow `build`: extract every raw page, publish a release, print a summary.
+
+    Exit codes: 0 published or unchanged, 1 failed, 2 --raw/--out refused, 3 publish refused by a gate,
+    4 storage failure (disk full, permission denied), 75 --out locked by another build or gc, 130/143
+    stopped by SIGINT/SIGTERM, nothing published: README, "When things go wrong"."""
+    from ingest.build.gates import check_paths
+    from ingest.errors import RunError
+
+    if not raw.exists():
+        _fail(f"raw folder not found: {raw} (is the volume mounted?)", 2)
     checked = _check_settings(settings)
     settings = given_settings(settings)
-    _check_contract(out)
     started = time.perf_counter()
-    if not force and (unchanged := _unchanged(raw, out, checked)) is not None:
+    try:
+        check_paths(raw, out)  # before the lock: a read-only or misplaced --out gets its own line
+    except RunError as exc:
+        _fail(str(exc), exc.exit_code)
+    with supervised(out, "build", wait=checked.wait, quiet=not verbose):  # the output's lock, SIGINT/SIGTERM: one line and an exit code
+        _build_supervised(raw, out, force, dask, verbose, checked, settings, started)
+
+
+def _build_supervised(raw: Path, out: Path, force: bool, dask: str | None, verbose: bool, checked: BuildSettings,
+                      settings: dict[str, Any], started: float) -> None:
+    from ingest.errors import RunError, storage_failure
+
+    try:
+        _check_contract(out)
+        unchanged = None if force else _unchanged(raw, out, checked)
+    except RunError as exc:
+        _fail(str(exc), exc.exit_code)
+    if unchanged is not None:
         _print_summary(unchanged.as_dict(), time.perf_counter() - started)
         return
     from flows import prefect_env
@@ -102,6 +121,7 @@ def build(
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from flows.build import build as build_flow
+    from flows.ephemeral import temporary_server_gone
     from flows.runners import task_runner
     from ingest import progress
 
@@ -123,8 +143,15 @@ def build(
         progress.set_hook(hook)
         try:
             with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-                summary = build_flow(raw=str(raw), out=str(out), force=force, **settings)
+                summary = run_flow(lambda: build_flow(raw=str(raw), out=str(out), force=force, **settings),
+                                   server_gone=temporary_server_gone)
+        except Interrupted:
+            raise  # supervised() says it in one line
+        except RunError as exc:  # a refusal or a storage failure: its own one line
+            _fail(str(exc), exc.exit_code)
         except Exception as exc:  # noqa: BLE001 - one line for the user, details with --verbose
+            if (failure := storage_failure(exc, str(out))) is not None:
+                _fail(str(failure), failure.exit_code)
             _fail(f"build failed, nothing published: {type(exc).__name__}: {exc}")
         finally:
             progress.set_hook(None)
@@ -169,6 +196,8 @@ def _print_summary(summary: dict, elapsed: float) -> None:
         table.add_row(f"  {reason}", str(count))
     for label, value in summary.get("quality", []):
         table.add_row(label, value)
+    if summary.get("repairs"):
+        table.add_row("repaired", f"`latest` was corrupt ({summary['repairs']}): this release replaces it")
     state = "published" if summary["published"] else "unchanged: inputs and settings as in the latest release, nothing published (--force rebuilds)"
     table.add_row("release", f"{summary['release_id']} ({state})")
     table.add_row("path", summary["release_path"])
@@ -221,19 +250,28 @@ def refresh(
     **settings: Any,
 ) -> None:
     """Scrape, then build, as one Prefect flow (`refresh`)."""
-    _check_settings(settings)
+    checked = _check_settings(settings)
     from flows import prefect_env
 
     prefect_env.apply(quiet=not verbose)
+    from flows.ephemeral import temporary_server_gone
     from flows.refresh import refresh as refresh_flow
 
     started = time.perf_counter()
-    try:
-        result = refresh_flow(raw=str(raw), out=str(out), start=start, sitemap=sitemap, allow=allow,
-                              urls=str(urls) if urls else None, scrape_config=str(config) if config else None,
-                              force=force, **given_settings(settings))
-    except Exception as exc:  # noqa: BLE001
-        _fail(f"refresh failed: {type(exc).__name__}: {exc}")
+    with supervised(out, "refresh", wait=checked.wait, quiet=not verbose):
+        try:
+            result = run_flow(lambda: refresh_flow(
+                raw=str(raw), out=str(out), start=start, sitemap=sitemap, allow=allow, urls=str(urls) if urls else None,
+                scrape_config=str(config) if config else None, force=force, **given_settings(settings)),
+                server_gone=temporary_server_gone)
+        except Interrupted:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            from ingest.errors import RunError
+
+            if isinstance(exc, RunError):  # a refusal or a storage failure: its own line and exit code
+                _fail(str(exc), exc.exit_code)
+            _fail(f"refresh failed: {type(exc).__name__}: {exc}")
     scraped = result["scrape"]
     console.print(f"scraped: {scraped.get('fetched', 0)} fetched, {scraped.get('not_modified', 0)} not modified, "
                   f"{scraped.get('gone', 0)} gone, {sum(scraped.get('failed', {}).values())} failed")

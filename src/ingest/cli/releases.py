@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,8 +16,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ingest.cli.supervise import supervised
 from ingest.release.diff import ReleaseDiff, diff_releases
-from ingest.release.layout import ReleaseNotFound, list_releases, resolve_release
+from ingest.release.layout import ReleaseNotFound, list_releases, resolve_release, verify_release
 from ingest.release.retention import TMP_MAX_AGE, gc_releases
 
 OutOption = Annotated[Path, typer.Option("--out", help="Output folder holding releases/ and the `latest` link.")]
@@ -35,12 +37,15 @@ def releases(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     verify: Annotated[bool, typer.Option("--verify/--no-verify", help="Check every file's checksum.")] = True,
 ) -> None:
-    """List the releases: id, creation time, records per dataset, changes, which is latest, valid or corrupt."""
+    """List the releases: id, creation time, records per dataset, changes, which is latest, valid or corrupt.
+
+    Exits 1 when a release is corrupt (with --verify, the default)."""
     found = list_releases(out, verify=verify)
     if as_json:
         _echo_json([{"release_id": r.release_id, "path": str(r.path), "created_at": r.created_at,
                      "counts": r.counts, "changes": r.changes, "previous_release": r.previous_release,
                      "latest": r.is_latest, "valid": r.valid, "problems": r.problems} for r in found])
+        _fail_if_corrupt(found)
         return
     console = Console()
     if not found:
@@ -61,11 +66,22 @@ def releases(
             totals = {k: sum(d.get(k, 0) for d in r.changes.values()) for k in ("added", "removed", "changed")}
             changes = Text.assemble((f"+{totals['added']}", "green"), " ", (f"-{totals['removed']}", "red"), " ",
                                     (f"~{totals['changed']}", "yellow"))
-        status = Text("valid", "green") if r.valid else Text("corrupt: " + "; ".join(r.problems[:3]), "bold red")
+        status = Text("valid", "green") if r.valid else Text("corrupt: " + "; ".join(p.split(" (")[0] for p in r.problems[:3]), "bold red")
         table.add_row(Text("latest", "bold cyan") if r.is_latest else "",
                       Text(r.release_id, "bold" if r.is_latest else ""), r.created_at or "?",
                       *[str(r.counts.get(n, "")) for n in datasets], changes, status)
     console.print(table)
+    _fail_if_corrupt(found)
+
+
+def _fail_if_corrupt(found: list) -> None:
+    corrupt = [r for r in found if not r.valid]
+    if not corrupt:
+        return
+    names = ", ".join(f"{r.release_id}{' (latest)' if r.is_latest else ''}: {r.problems[0]}" for r in corrupt[:3])
+    more = f" and {len(corrupt) - 3} more" if len(corrupt) > 3 else ""
+    _fail(f"{len(corrupt)} of {len(found)} release(s) corrupt: {names}{more}. The next `ingest build` rebuilds a "
+          "corrupt `latest`; `ingest gc` never removes the newest valid release")
 
 
 def diff(
@@ -82,6 +98,10 @@ def diff(
         old_dir, new_dir = resolve_release(out, old), resolve_release(out, new)
     except ReleaseNotFound as exc:
         _fail(str(exc))
+    for ref, path in ((old, old_dir), (new, new_dir)):
+        if problems := verify_release(path):
+            _fail(f"release {path.name} ({ref}) is corrupt ({'; '.join(problems[:2])}): its records cannot be "
+                  "compared (a cut file would list fake removals); `ingest releases` shows the valid ones")
     result = diff_releases(old_dir, new_dir)
     if dataset:
         unknown = sorted(set(dataset) - set(result.datasets))
@@ -106,6 +126,7 @@ def gc(
                                                       help="With --raw: versions to keep per URL, the current one included.")] = None,
     older_than: Annotated[str | None, typer.Option("--older-than",
                                                    help="With --raw: remove superseded versions last seen longer ago than this (90d, 12h, 2w).")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="When a build holds the output folder's lock, wait for it instead of exiting with code 75.")] = False,
 ) -> None:
     """Remove old releases (--keep) and leftovers of killed builds; with --raw, superseded page versions of a raw store."""
     if keep is None and raw is None:  # usage errors (exit code 2), as a missing --keep always was
@@ -117,7 +138,9 @@ def gc(
         raise typer.BadParameter("--raw needs --keep-versions N and/or --older-than AGE", param_hint="--raw")
     verb = "would remove" if dry_run else "removed"
     if keep is not None:
-        removed = gc_releases(out, keep, dry_run=dry_run, tmp_max_age=tmp_age)
+        locking = not dry_run and out.is_dir()  # gc_releases takes the lock; this says a refusal in one line
+        with supervised(out, "gc", wait=wait, undone="nothing removed") if locking else nullcontext():
+            removed = gc_releases(out, keep, dry_run=dry_run, tmp_max_age=tmp_age, wait=wait)
         for path in removed:
             typer.echo(f"{verb} {path}")
         typer.echo(f"{verb} {len(removed)} path(s)" if removed else "nothing to remove")

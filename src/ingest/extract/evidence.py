@@ -14,7 +14,7 @@ from importlib import resources
 
 from ingest.extract.lang import LangData, lang_data
 from ingest.extract.vocabulary import vocabulary
-from ingest.extract.wording import content_tokens, normalize_heading
+from ingest.extract.wording import content_tokens, normalize_heading, stem
 from ingest.parse.blocks import BlockKind, ParsedPage
 
 CORE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks"})
@@ -88,6 +88,25 @@ def _heading_hits(langs: list[LangData], key: str, headings: list[str], exact: b
     """Distinct entries of a heading set (e.g. condition_headings) that headings contain (or equal)."""
     codes = tuple(lg.code for lg in langs)
     return set().union(*(_heading_entries(h, codes, key, exact) for h in headings))
+
+
+def _without_title(headings: list[str], title: str) -> list[str]:
+    """Headings with the title's own words folded away ("Symptoms of Nephrotic Syndrome" under the
+    title "Nephrotic Syndrome" reads "symptoms"): a heading that repeats the page's subject says
+    what part of it follows."""
+    own = content_tokens(normalize_heading(title)) if title else frozenset()
+    if not own:
+        return headings
+    out = []
+    for h in headings:
+        norm = normalize_heading(h)
+        if not content_tokens(norm) & own:  # (both cached: most headings share no word with the title)
+            out.append(h)
+            continue
+        words = norm.split()
+        kept = [x for x in words if stem(x) not in own]
+        out.append(" ".join(kept) if kept else h)
+    return out
 
 
 def _names(page: ParsedPage) -> list[str]:
@@ -214,7 +233,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         ev.add("head_title_names_procedure", w["head_title"])
     if _json_ld_procedure(page):
         ev.add("json_ld_procedure", w["json_ld"])
-    condition = _heading_hits(langs, "condition_headings", headings)
+    condition = _heading_hits(langs, "condition_headings", _without_title(headings, title))
     if condition:
         ev.add("condition_headings", w["condition_heading"] * min(len(condition), w["max_condition_headings"]))
     if _any(langs, "condition_title", title) and not title_words - {"pain"}:

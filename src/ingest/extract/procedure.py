@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.extract import meta
+from ingest.extract.identify import identify_title
+from ingest.extract.label import HeadingLabeller
 from ingest.extract.lang import LangData, lang_data, page_language
 from ingest.extract.sections import SectionContent, extract_sections
 from ingest.extract.sentences import stated_sentence
@@ -40,7 +42,7 @@ def _page_title(page: ParsedPage, blocks: list[Block], lang: LangData) -> tuple[
             if not rules.is_chrome_text(b.text):
                 return b.text, i, "line"
         return None, None, ""
-    title, how = page_title(page, lang)
+    title, how = identify_title(page, lang, *page_title(page, lang))
     index = next((i for i, b in enumerate(blocks[:PREAMBLE_SCAN * 3])
                   if b.kind is BlockKind.HEADING and b.text == title), None)
     return title, index, how
@@ -141,7 +143,8 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
         keep.append(b)
     keep.extend(blocks[end:])
     unmatched: list[str] = []
-    sections = extract_sections(keep, vocab, lang, unmatched)
+    labeller = HeadingLabeller(vocab, [title, name_line, page.head_title, page.og_title], lang.code)
+    sections = extract_sections(keep, vocab, lang, unmatched, labeller.match, labeller.weak_match)
     _purpose_list_to_indications(sections)
     _expect_list_to_steps(sections)
     url = meta.page_url(page)

@@ -9,6 +9,7 @@ to the missing sections by order, block kind (list vs text) and content cues.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ingest.extract.lang import LangData, lang_data
@@ -90,7 +91,19 @@ def _is_card(blocks: list[Block], index: int) -> bool:
     return body > 0
 
 
-def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None) -> list[_Run]:
+def _body_text(blocks: list[Block], index: int) -> str:
+    """The text under the heading at index, up to the next heading."""
+    body = []
+    for b in blocks[index + 1:]:
+        if b.kind is BlockKind.HEADING:
+            break
+        body.append(b.text)
+    return " ".join(body)
+
+
+def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None,
+               label: Callable[..., str | None] | None = None,
+               weak_label: Callable[[str], str | None] | None = None) -> list[_Run]:
     """Cut the block stream into runs: one per section heading, headless runs, chrome runs.
 
     Keyword-only heading matches count only on pages with two or more strongly matched
@@ -99,11 +112,13 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
     higher level that names no field ends it. Questions inside an FAQ block open nothing."""
     rules = chrome_rules()
     lang = lang or lang_data("en")
-    strong = {vocab.match(b.label if b.kind is not BlockKind.HEADING else b.text)
+    label = label or (lambda text, body=None: vocab.match(text))  # the label pass's field of a heading (extract/label.py)
+    weak_label = weak_label or (lambda text: vocab.match(text, weak=True))
+    strong = {vocab.match(b.label) if b.kind is not BlockKind.HEADING else label(b.text)
               for b in blocks if b.kind is BlockKind.HEADING or b.label} - {None}
     allow_weak = len(strong) >= 2
     section_levels = {b.level for b in blocks if b.kind is BlockKind.HEADING and b.level
-                      and (vocab.match(b.text) or (b.text.rstrip().endswith(":") and vocab.lead_in(b.text)))}
+                      and (label(b.text) or (b.text.rstrip().endswith(":") and vocab.lead_in(b.text)))}
     runs: list[_Run] = [_Run(None)]
     for index, block in enumerate(blocks):
         current = runs[-1]
@@ -138,8 +153,8 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
             if _is_faq(block.text, lang):
                 runs.append(_Run(UNKNOWN, heading=block.text, level=level, faq=True))
                 continue
-            section = vocab.match(block.text) or labelled_list(blocks, index, vocab)
-            weak = section is None and allow_weak and (section := vocab.match(block.text, weak=True)) is not None
+            section = label(block.text, body=lambda: _body_text(blocks, index)) or labelled_list(blocks, index, vocab)
+            weak = section is None and allow_weak and (section := weak_label(block.text)) is not None
             if section is None and block.text.rstrip().endswith(":") and (section := vocab.lead_in(block.text)):
                 weak = True  # a lead-in heading ("The advantages of X are:") names its list by keyword
             in_list = current.section in _LIST_SECTIONS
@@ -150,8 +165,10 @@ def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = N
                 # (a panel restating its tab's title is the same heading, not a second part of the field)
                 current.blocks.append(block)  # a sub-group label inside the section
                 continue
+            # (a card title names no field; one named exactly after a field, "Risks" under "Procedure details", opens it)
             other_field = section is not None and not weak and current.section not in (None, CHROME, UNKNOWN, section) \
-                and block.form not in ("dt", "line") and (block.text.rstrip().endswith("?") or not _is_card(blocks, index))
+                and block.form not in ("dt", "line") \
+                and (block.text.rstrip().endswith("?") or vocab.exact(block.text) == section or not _is_card(blocks, index))
             if nested and current.section is not None and (current.section != UNKNOWN or section is None or weak) \
                     and not other_field:
                 current.blocks.append(block)  # a sub-heading stays inside its section (unless it names another field)
@@ -203,12 +220,14 @@ def cue_section(text: str, vocab: Vocabulary) -> tuple[str, list[str]] | None:
 
 
 def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang: LangData | None = None,
-                     unmatched: list[str] | None = None) -> dict[str, SectionContent]:
+                     unmatched: list[str] | None = None,
+                     label: Callable[..., str | None] | None = None,
+                     weak_label: Callable[[str], str | None] | None = None) -> dict[str, SectionContent]:
     """The sections found in a block stream, keyed by field name, in page order.
 
     Headings that open no section are appended to `unmatched` when given."""
     vocab = vocab or vocabulary()
-    runs = split_runs(blocks, vocab, lang)
+    runs = split_runs(blocks, vocab, lang, label, weak_label)
     anchored = [r for r in runs if r.section not in (None, CHROME, UNKNOWN)]
     strong_names = {r.section for r in anchored if not r.weak}
     strong_peers = {(r.section, r.level) for r in anchored if not r.weak and r.level}

@@ -113,9 +113,12 @@ def site_name_h1(page: ParsedPage, lang: LangData) -> bool:
     return _tokens(head) == h1 and not _names_procedure(head, lang)
 
 
+def _heading_words(page: ParsedPage) -> frozenset[str]:
+    return frozenset().union(*(_tokens(b.text) for b in page.blocks if b.kind is BlockKind.HEADING))
+
+
 def page_title(page: ParsedPage, lang: LangData) -> tuple[str | None, str]:
     """(title, where it came from: h1 | og:title | title | heading | '')."""
-    heading_words = frozenset().union(*(_tokens(b.text) for b in page.blocks if b.kind is BlockKind.HEADING))
     site = page.meta.get("og:site_name")
     skip = None
     if page.title and site_name_h1(page, lang):
@@ -126,11 +129,12 @@ def page_title(page: ParsedPage, lang: LangData) -> tuple[str | None, str]:
             return page.title, "h1"
         # An h1 sharing no word with the head title is a slogan or the site's name; a heading naming
         # the head title's own part (else sharing most of its words) is the page's title.
-        own = own_part(head, heading_words, site, lang.separators)
+        own = own_part(head, _heading_words(page), site, lang.separators)
         named = next((b.text for b in page.blocks if b.kind is BlockKind.HEADING and own
                       and _tokens(own) <= _tokens(b.text)), None) or (_heading_sharing(page, own) if own else None)
         return (named, "heading") if named else (page.title, "h1")
     heading = top_heading(page, skip)
+    heading_words = _heading_words(page)
     for how, candidate in (("og:title", page.og_title), ("title", page.head_title)):
         if candidate and (own := own_part(candidate, heading_words, site, lang.separators)):
             named = _heading_within(page, own)

@@ -45,17 +45,25 @@ class Vocabulary:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {s.name: s for s in self.sections})
+        exact: dict[str, str] = {}
+        for variant, _, section in self._variants:
+            exact.setdefault(variant, section)
+        object.__setattr__(self, "_exact", exact)
+
+    def exact(self, heading: str) -> str | None:
+        """The section a heading names word for word ("Risks", "Recovery"), or None."""
+        return self._exact.get(normalize_heading(heading))
 
     def section(self, name: str) -> Section:
         return self._by_name[name]
 
-    def match(self, heading: str, weak: bool = False) -> str | None:
-        """The section a heading names, or None: exact, then word-subset, then fuzzy match;
+    def match(self, heading: str, weak: bool = False, fuzzy: bool = True) -> str | None:
+        """The section a heading names, or None: exact, then word-subset, then (fuzzy) fuzzy match;
         with weak=True, a keyword match as a last resort ("Before your visit", "Where:")."""
-        return self._match(heading, weak)
+        return self._match(heading, weak, fuzzy)
 
     @lru_cache(maxsize=8192)  # noqa: B019 - one vocabulary per process; headings repeat across pages
-    def _match(self, heading: str, weak: bool) -> str | None:
+    def _match(self, heading: str, weak: bool, fuzzy: bool = True) -> str | None:
         norm = normalize_heading(heading)
         if not norm or len(norm.split()) > 12:
             return None
@@ -71,7 +79,7 @@ class Vocabulary:
                 score = 50 + 10 * len(vtokens) - (len(tokens) - len(vtokens))
                 if f" {variant} " in f" {norm} ":
                     score += 5  # the wording as one phrase beats its words scattered
-            elif _length_ratio(len(norm), len(variant)) >= _FUZZY_CUTOFF:  # (difflib's real_quick_ratio, no matcher)
+            elif fuzzy and _length_ratio(len(norm), len(variant)) >= _FUZZY_CUTOFF:  # (difflib's real_quick_ratio, no matcher)
                 matcher = difflib.SequenceMatcher(None, norm, variant)
                 if matcher.quick_ratio() >= _FUZZY_CUTOFF:
                     ratio = matcher.ratio()

@@ -8,11 +8,14 @@ manifest does not mention are pages as they are (a plain folder of files)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import orjson
+
+from ingest.errors import InputRefused
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".xhtml"})
 RAW_MANIFEST = "manifest.jsonl"
@@ -33,6 +36,7 @@ class PageRef:
     previous_versions: int = 0  # superseded versions of this page's URL still in the raw store
     sha256: str | None = None  # the manifest's hash, trusted when size and mtime still match (see incremental)
     mtime_ns: int | None = None  # st_mtime_ns of the file as seen by discovery
+    garbled: str | None = None  # "manifest.jsonl line N": a garbled line names this page or its URL (quarantined)
 
 
 @dataclass
@@ -54,6 +58,8 @@ class FetchManifest:
     newest: dict[str, str | None] = field(default_factory=dict)  # url key -> path of its newest line
     versions: dict[str, list[str]] = field(default_factory=dict)  # url key -> distinct stored paths, oldest first
     url_of: dict[str, str] = field(default_factory=dict)  # path -> url key of its newest line
+    garbled: list[dict] = field(default_factory=list)  # lines that are not JSON objects: line, url, path, error
+    lines: int = 0  # complete lines read (to number the garbled ones)
 
     @property
     def current(self) -> set[str]:
@@ -112,19 +118,35 @@ def read_fetch_manifest(raw_dir: Path, index: Path | None = None) -> FetchManife
         fh.seek(offset)
         data = fh.read()
     complete = data[:data.rfind(b"\n") + 1]  # a torn last line is read when it is complete
-    for line in complete.splitlines():
+    for line in complete.split(b"\n")[:-1]:
+        out.lines += 1
         try:
             obj = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            continue
+        except orjson.JSONDecodeError as exc:
+            obj = exc
         if isinstance(obj, dict):
             out.add(obj, key_of)
+        elif line.strip():  # never skipped in silence: its URL's pages are quarantined (see discover)
+            out.garbled.append(_garbled(line, out.lines, obj))
     if index is not None and complete:
         _save_index(index, path, ident, offset + len(complete), out)
     return out
 
 
-_INDEX_VERSION = 1
+_INDEX_VERSION = 2
+_SALVAGE = {name: re.compile(rb'"%s"\s*:\s*"([^"\\]{1,2000})"' % name.encode()) for name in ("url", "path")}
+
+
+def _garbled(line: bytes, number: int, error: object) -> dict:
+    """What can be read of a garbled manifest line: its number, and its URL and path when they survived."""
+    found = {name: (m.group(1).decode("utf-8", "replace") if (m := rx.search(line)) else None)
+             for name, rx in _SALVAGE.items()}
+    why = str(error).split(":", 1)[0] if isinstance(error, Exception) else f"a JSON {type(error).__name__}, not an object"
+    return {"line": number, **found, "error": why[:120]}
+
+
+class GarbledManifest(InputRefused):
+    """A garbled raw manifest line that names no URL: which pages it concerns is unknown."""
 
 
 def _tail(path: Path, end: int) -> str:
@@ -141,7 +163,8 @@ def _load_index(index: Path, manifest: Path, ident: list[int], size: int) -> tup
         if (saved["version"] != _INDEX_VERSION or saved["manifest"] != str(manifest) or saved["ident"] != ident
                 or offset > size or saved["tail"] != _tail(manifest, offset)):
             return None
-        state = FetchManifest(saved["by_path"], saved["newest"], saved["versions"], saved["url_of"])
+        state = FetchManifest(saved["by_path"], saved["newest"], saved["versions"], saved["url_of"], saved["garbled"],
+                              saved["lines"])
         return state, offset
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -154,7 +177,8 @@ def _save_index(index: Path, manifest: Path, ident: list[int], offset: int, stat
         tmp = index.with_name(f".tmp-{index.name}-{os.getpid()}")
         tmp.write_bytes(orjson.dumps({"version": _INDEX_VERSION, "manifest": str(manifest), "ident": ident,
                                       "offset": offset, "tail": _tail(manifest, offset), "by_path": state.by_path,
-                                      "newest": state.newest, "versions": state.versions, "url_of": state.url_of}))
+                                      "newest": state.newest, "versions": state.versions, "url_of": state.url_of,
+                                      "garbled": state.garbled, "lines": state.lines}))
         os.replace(tmp, index)
     except OSError:
         pass
@@ -176,6 +200,7 @@ def discover(raw_dir: Path, index: Path | None = None) -> Discovery:
         raise FileNotFoundError(f"raw folder not found: {raw_dir}")
     manifest = read_fetch_manifest(raw_dir, index)
     current = manifest.current
+    garbled = _garbled_pages(manifest, raw_dir)
     found = Discovery()
     present: set[str] = set()
     for root, dirs, files in os.walk(raw_dir):
@@ -199,10 +224,33 @@ def discover(raw_dir: Path, index: Path | None = None) -> Discovery:
             gone = entry.get("fetched_at") or "unknown time" if entry.get("event") == "gone" else None
             found.pages.append(PageRef(full, rel, size, url=entry.get("final_url") or entry.get("url"),
                                        fetched_at=entry.get("fetched_at"), http_charset=entry.get("encoding_header"),
-                                       gone=gone, sha256=_trusted_sha(entry, size, mtime), mtime_ns=mtime))
+                                       gone=gone, sha256=_trusted_sha(entry, size, mtime), mtime_ns=mtime,
+                                       garbled=garbled.get(rel)))
     if manifest.versions:  # count only versions still present (a gc may have removed some)
         found.pages = [_with_previous(ref, manifest, present) for ref in found.pages]
     return found
+
+
+def _garbled_pages(manifest: FetchManifest, raw_dir: Path) -> dict[str, str]:
+    """{path: "<manifest> line N"} of the pages garbled lines concern: the current version of the URL a
+    line names (else an older version would be built as current) and the file it names. One warning line
+    each; GarbledManifest when a line names no URL (its pages cannot be told)."""
+    from ingest.progress import warn
+
+    where = Path(raw_dir) / RAW_MANIFEST
+    pages: dict[str, str] = {}
+    for bad in manifest.garbled:
+        at = f"{where} line {bad['line']}"
+        if not bad["url"]:
+            raise GarbledManifest(f"{at} is garbled ({bad['error']}) and names no readable URL: which pages it "
+                                  "concerns is unknown; repair or delete that line (see README, When things go wrong)")
+        key = _key_function()(bad["url"])
+        concerned = {p for p in (manifest.newest.get(key), bad["path"]) if p}
+        for path in concerned:
+            pages[path] = at
+        warn(f"{at} is garbled ({bad['error']}): {len(concerned)} page(s) of {bad['url']} are quarantined as "
+             "manifest_garbled until the line is repaired")
+    return pages
 
 
 def _with_previous(ref: PageRef, manifest: FetchManifest, present: set[str]) -> PageRef:

@@ -10,16 +10,20 @@ nothing) and needs no server; the file can be deleted at any time to start cold.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import sqlite3
+import threading
+from datetime import datetime, timezone
 from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
 
 import orjson
 
-from ingest import EXTRACTOR_VERSIONS
-from ingest.errors import TRANSIENT_REASONS
+from ingest import EXTRACTOR_VERSIONS, progress
+from ingest.errors import TRANSIENT_REASONS, storage_failure
 from ingest.models import PAGE_TYPES
 from ingest.page.acquire import PageRef
 from ingest.page.process import PageResult
@@ -40,21 +44,59 @@ def page_key(ref: PageRef, sha256: str, settings: BuildSettings) -> str:
     """Cache key of one page: identity, content and the settings that shape extraction."""
     raw = "\0".join([ref.rel_path, sha256, ref.url or "", ref.fetched_at or "", ref.http_charset or "",
                      str(settings.max_page_bytes)] + ([f"previous_versions={ref.previous_versions}"]
-                                                       if ref.previous_versions else []))
+                                                       if ref.previous_versions else [])
+                    + ([f"garbled={ref.garbled}"] if ref.garbled else []))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+_CORRUPT_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)  # primary result codes of a damaged file
+_repair_lock = threading.Lock()  # batches may run in threads of one process: one of them sets a corrupt file aside
+
+
 class ExtractionCache:
-    """Get and put PageResults by page key."""
+    """Get and put PageResults by page key.
+
+    A corrupt file (not a database, a malformed page) is moved aside with a warning when it is opened or
+    met, and the cache starts empty (its pages are extracted again once); a full disk or a denied write
+    raises ingest.errors.StorageFailed: the run stops, no page is quarantined for it."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=60)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("DROP TABLE IF EXISTS results")  # the layout before record lines had their own column
-        self.db.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} (key TEXT PRIMARY KEY, page_type TEXT, versions TEXT, "
-                        "result BLOB, record BLOB)")
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = self._open()
+        except sqlite3.DatabaseError as exc:
+            self._repair(exc)
+        except OSError as exc:
+            _raise_storage(exc, self.path)
+            raise
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, timeout=60, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")  # reads the header: "file is not a database" here
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("DROP TABLE IF EXISTS results")  # the layout before record lines had their own column
+            db.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} (key TEXT PRIMARY KEY, page_type TEXT, versions TEXT, "
+                       "result BLOB, record BLOB)")
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    def _set_aside(self, exc: sqlite3.DatabaseError) -> None:
+        """Move the corrupt file (and its WAL) aside, with one warning line; the caller reopens an empty cache."""
+        if getattr(self, "db", None) is not None:
+            self.db.close()
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.replace(f"{self.path}{suffix}", f"{aside}{suffix}")
+            except FileNotFoundError:
+                pass
+        progress.warn(f"the extraction cache {self.path} is corrupt ({exc}); moved aside to {aside.name} "
+                      "(delete it when you like) and rebuilt: its pages are extracted again once")
 
     @classmethod
     def for_output(cls, out_dir: Path) -> ExtractionCache:
@@ -65,8 +107,12 @@ class ExtractionCache:
         found: dict[str, PageResult] = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
-            rows = self.db.execute(f"SELECT key, page_type, versions, result, record FROM {_TABLE} "
-                                   f"WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            try:
+                rows = self.db.execute(f"SELECT key, page_type, versions, result, record FROM {_TABLE} "
+                                       f"WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            except sqlite3.DatabaseError as exc:  # a page of the file is damaged: start this cache again
+                self._repair(exc)
+                return {}
             for key, page_type, versions, result, record in rows:
                 if orjson.loads(versions) == depends_on(page_type):
                     found[key] = PageResult(**orjson.loads(result), record_json=record)
@@ -81,12 +127,64 @@ class ExtractionCache:
             fields = {name: getattr(result, name) for name in _RESULT_FIELDS}
             rows.append((key, result.page_type, orjson.dumps(depends_on(result.page_type)).decode(),
                          orjson.dumps(fields), result.record_json))
-        self.db.execute("BEGIN")
-        self.db.executemany(f"INSERT OR REPLACE INTO {_TABLE} VALUES (?, ?, ?, ?, ?)", rows)
-        self.db.execute("COMMIT")
+        try:
+            self._insert(rows)
+        except sqlite3.DatabaseError as exc:
+            self._repair(exc)
+            self._insert(rows)
+
+    def _insert(self, rows: list[tuple]) -> None:
+        try:
+            self.db.execute("BEGIN")
+            self.db.executemany(f"INSERT OR REPLACE INTO {_TABLE} VALUES (?, ?, ?, ?, ?)", rows)
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
+    def _repair(self, exc: sqlite3.DatabaseError) -> None:
+        """A corrupt file is set aside and the cache starts again; a storage failure stops the run; anything
+        else (a lock timeout, ...) is raised as it is."""
+        _raise_storage(exc, self.path)
+        if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _CORRUPT_CODES:
+            raise exc
+        with _repair_lock:
+            self._set_aside(exc)
+            self.db = self._open()
 
     def close(self) -> None:
         self.db.close()
+
+
+# SQLite result codes that are the storage failing, not the file's content
+_STORAGE_CODES = (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN,
+                  sqlite3.SQLITE_PERM)
+
+
+def _raise_storage(exc: BaseException, path: Path) -> None:
+    """StorageFailed when exc is the storage failing. SQLite says "disk I/O error" when it cannot grow its
+    WAL on a full disk: the file system itself tells which (full, read-only, else denied or an I/O error)."""
+    cause = exc
+    if isinstance(exc, sqlite3.Error):
+        if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _STORAGE_CODES:
+            return
+        cause = OSError(_errno_of(path, exc), f"{exc} (SQLite)", str(path))
+    if (failure := storage_failure(cause, str(path))) is not None:
+        raise failure from exc
+
+
+def _errno_of(path: Path, exc: sqlite3.Error) -> int:
+    try:
+        fs = os.statvfs(path.parent)
+    except OSError:
+        return errno.EIO
+    if fs.f_flag & os.ST_RDONLY:
+        return errno.EROFS
+    if fs.f_bavail * fs.f_frsize < 1 << 20:  # under a megabyte left: SQLite cannot grow its files
+        return errno.ENOSPC
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    return errno.EACCES if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN) else errno.EIO
 
 
 def extract_with_cache(pages: list[tuple[PageRef, str | None]], settings: BuildSettings, cache: ExtractionCache | None,

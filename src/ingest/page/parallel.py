@@ -4,6 +4,8 @@ BeautifulSoup work is CPU-bound and holds the GIL, so pages go to worker
 processes (forkserver: workers fork from a process that has already imported
 the extractor). A worker that dies takes only its own pages down: they are
 retried one by one and the page that kills a worker again is quarantined.
+Workers ignore SIGINT (a Ctrl-C reaches the whole process group): the build decides, and on
+an interrupt (ingest.interrupts) stops them itself; results are thrown away, nothing is published.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from __future__ import annotations
 import atexit
 import gc
 import multiprocessing
+import os
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 
-from ingest import faults
+from ingest import faults, interrupts
 from ingest.page.acquire import PageRef
 from ingest.models import QuarantineEntry
 from ingest.page.process import PageResult, process_page
@@ -24,27 +29,73 @@ from ingest.settings import BuildSettings
 
 _pool: ProcessPoolExecutor | None = None
 _pool_workers = 0
+_pools: list[ProcessPoolExecutor] = []  # every pool not yet shut down (an interrupt stops all their workers)
 
 
 def _get_pool(workers: int) -> ProcessPoolExecutor:
     global _pool, _pool_workers
     if _pool is None or _pool_workers != workers:
         shutdown_pool()
+        interrupts.check("extract")  # no new workers once a stop was asked for
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["ingest.page.process"])
-        _pool, _pool_workers = ProcessPoolExecutor(max_workers=workers, mp_context=ctx), workers
+        _start_forkserver()
+        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+        _pool_workers = workers
+        _pools.append(_pool)
     return _pool
+
+
+def _start_forkserver() -> None:
+    """Start multiprocessing's forkserver with SIGINT blocked: it imports the extractor before it ignores
+    SIGINT itself, and a Ctrl-C to the process group in that window would end it with a traceback."""
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()  # first: starting it unblocks SIGINT in the calling thread
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _signal_workers(signum: int) -> None:
+    """Send signum to the worker processes (an interrupt: their pages will not be used)."""
+    for pool in list(_pools):
+        for process in list((getattr(pool, "_processes", None) or {}).values()):  # the executor's pid -> Process
+            try:
+                os.kill(process.pid, signum)
+            except (ProcessLookupError, TypeError):
+                pass
 
 
 def shutdown_pool() -> None:
     """Stop the worker processes (called at exit; safe to call twice)."""
     global _pool
     if _pool is not None:
-        _pool.shutdown(wait=True, cancel_futures=True)
-        _pool = None
+        pool, _pool = _pool, None
+        pool.shutdown(wait=True, cancel_futures=True)
+        if pool in _pools:
+            _pools.remove(pool)
 
 
 atexit.register(shutdown_pool)
+interrupts.when_stopping(lambda: _signal_workers(signal.SIGTERM))  # the waits on them return at once
+
+
+def _abandon_pools() -> None:
+    """Before this process exits at once (os._exit: no atexit, no finalizers): kill the workers and free
+    the pools' named semaphores, which the resource tracker would otherwise report as leaked."""
+    _signal_workers(signal.SIGKILL)
+    if _pools:
+        multiprocessing.util._run_finalizers(0)  # what multiprocessing runs at a normal exit (SemLock cleanup)
+
+
+interrupts.before_exit(_abandon_pools)
 
 
 def _run_chunk(refs: Sequence[PageRef], settings: BuildSettings) -> list[PageResult]:
@@ -52,16 +103,30 @@ def _run_chunk(refs: Sequence[PageRef], settings: BuildSettings) -> list[PageRes
         return [process_page(ref, settings) for ref in refs]
 
 
+_gc_lock = threading.Lock()
+_gc_holders = 0  # extractions running in this process under the relaxed threshold
+_gc_saved: tuple[int, ...] = ()
+
+
 @contextmanager
 def relaxed_gc():
     """Run the cycle collector rarely: parse trees are freed explicitly (soup.decompose()),
-    and the collector otherwise costs ~20% of BeautifulSoup's time."""
-    old = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
+    and the collector otherwise costs ~20% of BeautifulSoup's time. The threshold is the
+    process's: with batches in threads (the flow's task runner), the first to enter sets it
+    and the last to leave restores it (a batch ending must not reset it under another)."""
+    global _gc_holders, _gc_saved
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(50_000, 20, 100)
+        _gc_holders += 1
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0:
+                gc.set_threshold(*_gc_saved)
 
 
 def extract_pages(refs: Sequence[PageRef], settings: BuildSettings,
@@ -72,12 +137,15 @@ def extract_pages(refs: Sequence[PageRef], settings: BuildSettings,
         results = []
         with relaxed_gc():
             for ref in refs:
+                interrupts.check("extract")
                 results.append(process_page(ref, settings))
                 progress(1)
                 faults.checkpoint("extract.batch")
         return sorted(results, key=lambda r: r.rel_path)
     chunks = [refs[i:i + settings.chunk_size] for i in range(0, len(refs), settings.chunk_size)]
+    interrupts.check("extract")
     results, failed = _submit(chunks, settings, progress)
+    interrupts.check("extract")  # chunks fail when their stopped workers die: not a page's fault
     for ref in failed:  # isolate pages of chunks whose worker died
         retry, still_failed = _submit([[ref]], settings, progress)
         results.extend(retry)

@@ -7,6 +7,7 @@ entry with a reason code; nothing a page contains can stop the run.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -55,8 +56,14 @@ class PageResult:
 
 
 def _read(ref: PageRef, settings: BuildSettings) -> bytes:
+    cap = settings.max_page_bytes
     with open(ref.path, "rb") as fh:
-        data = fh.read(settings.max_page_bytes + 1)
+        # read(cap + 1) would allocate (and map) a cap-sized buffer for every page: ask for the file's
+        # size plus one byte, and read on up to the cap only when the file grew since fstat
+        want = min(os.fstat(fh.fileno()).st_size, cap) + 1
+        data = fh.read(want)
+        if len(data) == want and want <= cap:
+            data += fh.read(cap + 1 - want)
     if len(data) > settings.max_page_bytes:
         raise PageError("too_large", f"over the {settings.max_page_bytes:,}-byte cap")
     return data
@@ -71,6 +78,9 @@ def process_page(ref: PageRef, settings: BuildSettings) -> PageResult:
     size: int | None = None
     try:
         with time_limit(settings.page_time_limit):
+            if ref.garbled:
+                raise PageError("manifest_garbled", f"{ref.garbled} is garbled: which version of "
+                                                    f"{ref.url or ref.rel_path} is current is unknown")
             if ref.gone:
                 raise PageError("gone", f"{ref.url} answered 404/410 when last fetched ({ref.gone})")
             if ref.size > settings.max_page_bytes:

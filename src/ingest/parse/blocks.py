@@ -70,6 +70,9 @@ class ParsedPage:
     text_format: str = "html"  # html | text
     markup_truncated: bool = False  # HTML that stops inside an open table, list or paragraph
     language: str | None = None  # declared by markup (<html lang>, og:locale, content-language): "en", "de"
+    h1s: tuple[str, ...] = ()  # every <h1> of the document, chrome included (title candidates; read before pruning)
+    breadcrumb: str | None = None  # the last item of the page's breadcrumb trail (read before pruning)
+    path: str = ""  # the page's file path (its name is the URL slug when there is no canonical URL)
 
 
 def clean_text(text: str) -> str:

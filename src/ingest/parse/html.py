@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup
-
 from ingest.parse.decode import strip_xml_declaration
 from ingest.parse.tree import parse_document, text_of, to_html
 from ingest.parse.blocks import ParsedPage, clean_text
 from ingest.parse.chrome import chrome_rules
-from ingest.parse.head import read_head
+from ingest.parse.head import read_head, read_title_candidates
 from ingest.parse.normalize import normalize
 from ingest.parse.prune import content_root, drop_late, prune, slim
+from ingest.parse.soup import fragment_soup
 from ingest.parse.walk import BLOCK_TAGS, inline_text, soup_blocks
 
 __all__ = ["parse_html", "inline_text", "soup_blocks"]
@@ -42,6 +41,7 @@ def parse_html(text: str) -> ParsedPage:
     root = parse_document(text)
     page = ParsedPage(blocks=[], markup_truncated=_truncated_markup(text))
     read_head(root, page)
+    read_title_candidates(root, page, text)
     rules = chrome_rules()
     content = content_root(root, rules)
     h1 = content.find(".//h1") if content is not None else None
@@ -56,7 +56,7 @@ def parse_html(text: str) -> ParsedPage:
     drop_late(content, rules)
     slim(content, BLOCK_TAGS)
     fragment = to_html(content)
-    soup = BeautifulSoup(fragment, "lxml")
+    soup = fragment_soup(fragment)
     try:
         page.blocks = soup_blocks(soup)
     finally:

@@ -21,10 +21,12 @@ def parse_page(name: str, text: str) -> ParsedPage:
     looks_html = bool(_HTML_SNIFF.match(text[:2000]))
     try:
         if is_text and not looks_html:
-            return parse_text(text)
-        page = parse_html(text)
-        if not page.blocks and not looks_html:
-            return parse_text(text)
+            page = parse_text(text)
+        else:
+            page = parse_html(text)
+            if not page.blocks and not looks_html:
+                page = parse_text(text)
+        page.path = name
         return page
     except (etree.ParserError, etree.XMLSyntaxError, ValueError, RecursionError) as exc:
         raise PageError("parse_error", f"{type(exc).__name__}: {exc}"[:300]) from exc

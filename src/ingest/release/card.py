@@ -65,7 +65,18 @@ def model_table(model: type[BaseModel]) -> str:
 
 _RECIPES = """## Reading this release
 
-From this folder. DuckDB (`pip install duckdb`), three lines:
+Verify first: a copy cut short (a full disk, an interrupted sync) reads as fewer records with no
+error. From this folder, every file against the SHA-256 in `manifest.json` (standard library only):
+
+```python
+import hashlib, json
+files = json.load(open("manifest.json"))["files"]
+bad = [n for n, m in files.items() if hashlib.file_digest(open(n, "rb"), "sha256").hexdigest() != m["sha256"]]
+assert not bad, f"corrupt files, do not load this release: {bad}"
+print(f"{len(files)} files verified")
+```
+
+Then DuckDB (`pip install duckdb`), three lines:
 
 ```python
 import duckdb

@@ -105,22 +105,83 @@ def dataset_files(release_dir: Path) -> dict[str, Path]:
 
 
 def verify_release(release_dir: Path) -> list[str]:
-    """Problems found checking a release against its manifest's checksums ([] when valid)."""
-    problems = []
+    """Problems found checking a release against its manifest ([] when valid): the manifest is there and
+    lists its files, each file has the recorded size (a stat: a cut file is caught without reading it),
+    SHA-256 and, for a dataset, the recorded number of lines (one streamed read per file)."""
+    release_dir = Path(release_dir)
     try:
         manifest = read_manifest(release_dir)
-    except (OSError, ValueError) as exc:
-        return [f"manifest unreadable: {exc}"]
-    for name, meta in manifest.get("files", {}).items():
-        path = release_dir / name
-        if not path.exists():
-            problems.append(f"{name}: missing")
-            continue
+        files = manifest["files"]
+        lines = {meta["file"]: manifest["counts"][name] for name, meta in manifest.get("datasets", {}).items()
+                 if name in manifest.get("counts", {})}
+    except FileNotFoundError:
+        return [f"{MANIFEST}: missing (an incomplete release)"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return [f"{MANIFEST}: unreadable ({type(exc).__name__}: {exc})"]
+    return [problem for name, meta in files.items()
+            if (problem := file_problem(release_dir / name, name, meta, lines.get(name)))]
+
+
+def file_problem(path: Path, name: str, meta: dict, lines: int | None) -> str | None:
+    """What is wrong with one file of a release against its manifest entry {sha256, bytes} and, for a
+    dataset, its number of records (None when it matches)."""
+    try:
+        size = path.stat().st_size
+        if size != meta["bytes"]:
+            return f"{name}: checksum mismatch ({size:,} bytes, the manifest says {meta['bytes']:,}: cut or rewritten)"
+        digest, newlines = hashlib.sha256(), 0
         with open(path, "rb") as fh:  # streamed: a dataset may be larger than memory
-            digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        if digest != meta["sha256"] or path.stat().st_size != meta["bytes"]:
-            problems.append(f"{name}: checksum mismatch")
-    return problems
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                newlines += chunk.count(b"\n")
+    except FileNotFoundError:
+        return f"{name}: missing"
+    except OSError as exc:
+        return f"{name}: unreadable ({exc.strerror or exc})"
+    except (KeyError, TypeError):
+        return f"{name}: the manifest's entry is malformed"
+    if digest.hexdigest() != meta.get("sha256"):
+        return f"{name}: checksum mismatch"
+    if lines is not None and newlines != lines:
+        return f"{name}: {newlines:,} lines, the manifest says {lines:,} records (an inconsistent manifest)"
+    return None
+
+
+def newest_valid_release(out_dir: Path, latest_problems: list[str] | None = None) -> Path | None:
+    """The newest release that verifies, trying the one `latest` points to first (latest_problems: its
+    verification, when already done), then the others newest first; None when no release is valid."""
+    latest = latest_release(out_dir)
+    if latest is not None and latest.is_dir():
+        if not (latest_problems if latest_problems is not None else verify_release(latest)):
+            return latest
+    for candidate in reversed(release_dirs(out_dir)):
+        if candidate.resolve() != latest and not verify_release(candidate):
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class PublishBase:
+    """What a new release is published over: the release `latest` points to when valid, else the newest
+    valid one (`repairs` then names the corrupt `latest` and why), or none at all."""
+
+    path: Path | None
+    repairs: str | None = None  # "<id>: <problems>" when `latest` is corrupt or incomplete
+    latest_valid: bool = True
+
+    @classmethod
+    def of(cls, out_dir: Path) -> PublishBase:
+        latest, link = latest_release(out_dir), Path(out_dir) / LATEST
+        if latest is not None:
+            problems = verify_release(latest)
+            name = latest.name
+        else:  # no link (a first build), or a link to a release that is gone
+            problems = [f"`latest` points at {os.readlink(link)}, which is missing"] if link.is_symlink() else []
+            name = LATEST
+        base = newest_valid_release(out_dir, problems if latest is not None else None)
+        if not problems:
+            return cls(base)
+        return cls(base, f"{name}: {'; '.join(problems[:3])}", latest_valid=False)
 
 
 @dataclass(frozen=True)
@@ -148,8 +209,8 @@ def list_releases(out_dir: Path, verify: bool = True) -> list[ReleaseSummary]:
     for path in release_dirs(out_dir):
         try:
             manifest = read_manifest(path)
-        except (OSError, ValueError) as exc:
-            manifest, problems = {}, [f"manifest unreadable: {exc}"]
+        except (OSError, ValueError):
+            manifest, problems = {}, verify_release(path)
         else:
             problems = verify_release(path) if verify else []
         out.append(ReleaseSummary(

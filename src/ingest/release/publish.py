@@ -18,13 +18,14 @@ from pathlib import Path
 
 import orjson
 
-from ingest import EXTRACTOR_VERSION, __version__, faults
+from ingest import EXTRACTOR_VERSION, __version__, faults, interrupts
+from ingest.errors import storage_failure
 from ingest.jsonl import Records
 from ingest.release.card import dataset_card
 from ingest.release.contract import evolve, model_schemas
 from ingest.release.diff import ReleaseDiff, diff_datasets
 from ingest.release.layout import (CARD, CHANGES, DUPLICATES, MANIFEST, QUALITY, QUARANTINE, RELEASES, REPORT,
-                                   SCHEMAS, TMP_PREFIX, fsync_dir, latest_release, read_manifest, schema_file,
+                                   SCHEMAS, TMP_PREFIX, PublishBase, fsync_dir, read_manifest, schema_file,
                                    switch_latest, write_file)
 from ingest.release.report import render_report_from
 
@@ -52,11 +53,14 @@ def jsonl_bytes(records: Iterable[dict] | Records) -> bytes:
 def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], quarantine: list[dict],
                     pages: list[tuple[str, str | None]], extra: dict | None = None,
                     extra_files: dict[str, bytes] | None = None, force: bool = False,
-                    inputs: dict | None = None) -> ReleaseInfo:
+                    inputs: dict | None = None, base: PublishBase | None = None) -> ReleaseInfo:
     """Write a release under out_dir/releases/<id>/ and point out_dir/latest at it.
 
     `inputs`: the manifest's record of the inputs (ingest.build.incremental computes its digest;
-    default: the number of pages); `extra` adds manifest fields and may not replace one."""
+    default: the number of pages); `extra` adds manifest fields and may not replace one. `base`: the
+    release published over (default: PublishBase.of(out_dir), the valid `latest` or, when `latest` is
+    corrupt, the newest valid release): the schema, `changes.jsonl` and `previous_release` are against it.
+    A storage failure (disk full, permission) raises StorageFailed and leaves no temporary folder."""
     out_dir = Path(out_dir)
     releases = out_dir / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
@@ -67,16 +71,31 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], qu
     for name in sorted(payload):
         content.update(name.encode() + b"\0" + hashlib.sha256(payload[name]).digest())
     content_digest = content.hexdigest()
-    previous = latest_release(out_dir)
+    base = base if base is not None else PublishBase.of(out_dir)
+    previous = base.path
     schemas_now = model_schemas()
     evolution = evolve(previous, schemas_now)  # SchemaContractError: a breaking change, nothing is written
-    if previous is not None and not force and evolution.verdict == "identical":
+    if previous is not None and base.latest_valid and not force and evolution.verdict == "identical":
         old = read_manifest(previous)
         if old.get("content_digest") == content_digest and old.get("extractor_version") == EXTRACTOR_VERSION:
             return ReleaseInfo(old["release_id"], previous, False, old)
     now = datetime.now(timezone.utc)
     release_id = f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z-{content_digest[:8]}"
     tmp = releases / f"{TMP_PREFIX}{release_id}-{os.getpid()}"
+    try:
+        return _write_release(out_dir, tmp, release_id, now, datasets, quarantine, payload, pages, extra, inputs,
+                              content_digest, previous, base, evolution, schemas_now)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)  # nothing half-written stays behind (gc would find it otherwise)
+        if (failure := storage_failure(exc, str(tmp))) is not None:
+            raise failure from exc
+        raise
+
+
+def _write_release(out_dir: Path, tmp: Path, release_id: str, now: datetime, datasets: dict, quarantine: list[dict],
+                   payload: dict[str, bytes], pages: list, extra: dict | None, inputs: dict | None, content_digest: str,
+                   previous: Path | None, base: PublishBase, evolution, schemas_now: dict) -> ReleaseInfo:
+    releases = out_dir / RELEASES
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / SCHEMAS).mkdir(parents=True)
     faults.checkpoint("publish.begin")
@@ -101,6 +120,7 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], qu
         "release_id": release_id,
         "created_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "previous_release": previous.name if previous else None,
+        **({"repairs": base.repairs} if base.repairs else {}),  # the corrupt `latest` this release replaces
         "schema_version": evolution.version,  # the release's contract version (ingest.release.contract)
         "schema_evolution": evolution.to_json(),
         "ingest_version": __version__,
@@ -122,11 +142,15 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], qu
     write_file(tmp / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     fsync_dir(tmp / SCHEMAS)
     fsync_dir(tmp)
+    if interrupts.requested() is not None:  # the last safe point: the release written is thrown away
+        shutil.rmtree(tmp, ignore_errors=True)
+        interrupts.check("publish")
     final = releases / release_id
-    os.rename(tmp, final)
-    fsync_dir(releases)
-    faults.checkpoint("publish.renamed")
-    switch_latest(out_dir, final)
+    with interrupts.committing():  # a second signal waits for these renames (milliseconds)
+        os.rename(tmp, final)
+        fsync_dir(releases)
+        faults.checkpoint("publish.renamed")
+        switch_latest(out_dir, final)
     return ReleaseInfo(release_id, final, True, manifest, changes)
 
 

@@ -1,0 +1,160 @@
+"""The identify pass: the page's title as a scored choice among candidates.
+
+The head-title rules (extract/title.py) propose a title. The URL slug and the breadcrumb's last
+item vote: when the proposed title may be the site's (none, a "Book an appointment" widget heading,
+the head title, an h1 holding the site's name) and shares no specific word with any voter, the candidate that agrees best with the voters
+wins: an h1 anywhere in the document (a banner or breadcrumb container is pruned as chrome), a
+heading at the top of the main content, or the breadcrumb item itself. Weights: data/identify.toml.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import unquote, urlsplit
+
+from ingest.extract import meta
+from ingest.extract.lang import LangData, lang_data
+from ingest.extract.title import split_title
+from ingest.extract.wording import content_tokens, normalize_heading
+from ingest.parse.blocks import BlockKind, ParsedPage
+from ingest.parse.chrome import chrome_rules
+
+_SLUG_NOISE = frozenset({"html", "htm", "php", "aspx", "asp", "index", "page", "default", "www"})
+
+
+@lru_cache(maxsize=1)
+def settings() -> dict:
+    """data/identify.toml, with its not_titles compiled."""
+    data = tomllib.loads(resources.files("ingest.data").joinpath("identify.toml").read_text("utf-8"))
+    data["not_titles"] = re.compile("|".join(f"(?:{p})" for p in data["not_titles"]), re.I)
+    return data
+
+
+_ELISION = re.compile(r"\b\w['\u2019]")  # "L'otoplastie", "d'une": the article is not part of the word
+
+
+def _tokens(text: str) -> frozenset[str]:
+    return content_tokens(normalize_heading(_ELISION.sub(" ", text)))
+
+
+def is_not_title(text: str) -> bool:
+    """A call to action, widget heading or greeting ("Book an appointment", "Welcome to our clinic")."""
+    return bool(settings()["not_titles"].match(text.strip()))
+
+
+def slug_words(page: ParsedPage) -> frozenset[str]:
+    """The words of the page's URL slug: the canonical URL's last path segment, else its file name
+    (a flattened path "site__page.html" keeps its last part)."""
+    segment = ""
+    url = meta.page_url(page)
+    if url:
+        segment = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    if not segment and page.path:
+        segment = page.path.replace("\\", "/").rsplit("/", 1)[-1].rsplit("__", 1)[-1]
+    segment = segment.rsplit(".", 1)[0] if "." in segment else segment
+    words = normalize_heading(segment.replace("_", " ").replace("+", " ")).split()
+    return content_tokens(" ".join(w for w in words if w not in _SLUG_NOISE and not w.isdigit()))
+
+
+INFLECTION = 5  # a word this long or longer matches its inflected forms ("behandlung", "behandlungen")
+
+
+def _same_word(a: str, b: str) -> bool:
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return short == long_ or (len(short) >= INFLECTION and long_.startswith(short) and len(long_) - len(short) <= 2)
+
+
+def _shared(voter: frozenset[str], text: str) -> set[str]:
+    """The voter's words the candidate holds (inflected forms too); a voter word may be the
+    initials of consecutive candidate words ("prp" for "Platelet Rich Plasma")."""
+    words = _tokens(text)
+    found = {v for v in voter if v in words or any(_same_word(v, x) for x in words)}
+    if len(found) < len(voter):
+        plain = normalize_heading(_ELISION.sub(" ", text)).split()
+        initials = {"".join(w[0] for w in plain[i:j]) for i in range(len(plain))
+                    for j in range(i + 2, min(i + 6, len(plain) + 1))}
+        found |= {v for v in voter if v in initials}
+    return found
+
+
+def _agree(voter: frozenset[str], text: str) -> float:
+    """Dice agreement of a voter and a candidate: their shared words over both sizes."""
+    if not voter:
+        return 0.0
+    return 2 * len(_shared(voter, text)) / (len(voter) + len(_tokens(text)))
+
+
+def _specific(words: set[str], lang: LangData) -> set[str]:
+    """Words that are not generic procedure words ("treatment", "surgery")."""
+    generic = [p for lg in ([lang] if lang.code == "en" else [lang, lang_data("en")])
+               for p in lg.evidence.get("generic_lexicon", ())]
+    return {w for w in words if not any(p.fullmatch(w) for p in generic)}
+
+
+def _candidates(page: ParsedPage) -> list[tuple[str, float, bool]]:
+    """(text, prior, is the breadcrumb item) of every title candidate, in page order: h1s, top headings, breadcrumb item."""
+    w = settings()["weights"]
+    rules = chrome_rules()
+    seen: set[str] = set()
+    out: list[tuple[str, float, bool]] = []
+
+    def add(text: str | None, prior: float, crumb: bool = False) -> None:
+        if text and text not in seen and len(text.split()) <= w["max_words"] and not is_not_title(text) \
+                and not rules.is_chrome_text(text):
+            seen.add(text)
+            out.append((text, prior, crumb))
+
+    for h1 in page.h1s:
+        add(h1, w["h1"])
+    for b in page.blocks[: w["top_blocks"]]:
+        if b.kind is BlockKind.HEADING and 0 < b.level <= 3:
+            add(b.text, w["h1"] if b.level == 1 else 0.0)
+    add(page.breadcrumb, w["breadcrumb_item"], True)
+    return out
+
+
+def _site_level(page: ParsedPage, lang: LangData, proposed: str | None, how: str) -> bool:
+    """True when the proposed title may be the site's, not the page's: none, a call to action, taken
+    from the head title (no heading named it), or a heading holding the site's name (og:site_name,
+    or a head-title part after the first: "Dr. Smith - Smith Plastic Surgery Institute")."""
+    if not proposed or is_not_title(proposed) or how in ("title", "og:title"):
+        return True
+    words = _tokens(proposed)
+    head = page.og_title or page.head_title
+    sites = [page.meta.get("og:site_name")] + (split_title(head, lang.separators)[1:] if head else [])
+    return any((site_words := _tokens(s)) and site_words <= words for s in sites if s)
+
+
+def identify_title(page: ParsedPage, lang: LangData, proposed: str | None, how: str) -> tuple[str | None, str]:
+    """The page's title: the proposed one unless it shares no specific word with the voters (slug,
+    breadcrumb) and a candidate agrees with them; (title, where it came from)."""
+    if how == "h1" and not _site_level(page, lang, proposed, how):
+        return proposed, how  # (most pages: their own h1)
+    w = settings()["weights"]
+    slug = slug_words(page)
+    crumb = _tokens(page.breadcrumb) if page.breadcrumb else frozenset()
+    if not slug and not crumb:
+        return proposed, how
+    agrees = bool(proposed) and bool(_specific(_shared(slug | crumb, proposed), lang))
+    if page.title and how != "h1" and page.title != proposed and not is_not_title(page.title) \
+            and _specific(_shared(slug | crumb, page.title), lang) \
+            and _agree(slug, page.title) + _agree(crumb, page.title) > (_agree(slug, proposed) + _agree(crumb, proposed) if proposed else 0.0):
+        return page.title, "h1"  # the h1 set aside as the site's name (it ends the head title) names the page
+    if not _site_level(page, lang, proposed, how) or agrees:
+        return proposed, how
+
+    def agreement(text: str, crumb_votes: bool = True) -> float:
+        return w["slug"] * _agree(slug, text) + (w["breadcrumb"] * _agree(crumb, text) if crumb_votes else 0.0)
+
+    best, best_score = None, 0.0
+    for text, prior, from_crumb in _candidates(page):
+        score = agreement(text, not from_crumb) + prior  # (the breadcrumb item does not vote for itself)
+        if score > best_score:
+            best, best_score = text, score
+    if best is not None and best_score >= w["min_score"] and _specific(_shared(slug | crumb, best), lang):
+        return best, "breadcrumb" if best == page.breadcrumb and best not in page.h1s else "candidates"
+    return proposed, how
+

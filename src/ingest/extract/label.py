@@ -1,0 +1,198 @@
+"""The label pass: which field a section heading names, as a score over evidence.
+
+Evidence (weights and cue words in data/labelling.toml):
+- the vocabulary's match of the heading as written (data/sections.toml);
+- the vocabulary's match once numbering and FAQ prefixes ("Q2:", "3)", "Step 04 -") are folded and the
+  page's own words are removed: the words of its title and of `<title>` (the procedure's name, the
+  site's name) that are no field's wording, so "What are the risks of arthroscopic shoulder surgery?"
+  reads "what are the risks";
+- a stage word: before/pre -> preparation, during/on the day -> steps, after/post -> recovery (one
+  stage alone; "Before & After" names none). Alone, without a wording, it is weak evidence: it labels
+  a heading whose content bears a cue of the same field, or (as a vocabulary keyword does) one on a
+  page that already has two strongly named sections.
+
+The folded match is sought only where the heading as written names nothing, and kept only when the
+heading's head noun (the last word before its first preposition) is a word of that field's wordings.
+
+The field with the highest score labels the heading when it reaches the threshold; a tie between two
+fields labels nothing (evidence decides, never the order of the vocabulary file).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from functools import cached_property, lru_cache
+from importlib import resources
+
+from ingest.extract.vocabulary import Vocabulary
+from ingest.extract.wording import content_tokens, normalize_heading
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return tomllib.loads(resources.files("ingest.data").joinpath("labelling.toml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=16)
+def _prefix(lang: str) -> re.Pattern[str]:
+    words = sorted(set(_data()["prefixes"].get("en", [])) | set(_data()["prefixes"].get(lang, [])), key=len, reverse=True)
+    alternatives = "|".join(re.escape(w) for w in words)
+    # "q 2 ...", "step 04 ...", "3 ...", "faq ...": a numbering or question mark before the wording
+    return re.compile(rf"^(?:(?:{alternatives})\s+(?:\d+\s+)?|\d+\s+)(?=\S)")
+
+
+@lru_cache(maxsize=16)
+def _stages(lang: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Per field, one pattern of its stage words (whole words of a normalized heading)."""
+    table = _data()["temporal"].get(lang) or _data()["temporal"]["en"]
+    return tuple((field, re.compile(r"(?<!\S)(?:" + "|".join(re.escape(normalize_heading(c)) for c in cues) + r")(?!\S)"))
+                 for field, cues in table.items())
+
+
+@lru_cache(maxsize=16)
+def _field_words(vocab: Vocabulary) -> frozenset[str]:
+    """Words of any field's wording: never removed as the page's own words."""
+    words: set[str] = set()
+    for section in vocab.sections:
+        for variant in section.variants + section.keywords:
+            words |= content_tokens(variant)
+    return frozenset(words)
+
+
+@lru_cache(maxsize=16)
+def _prepositions(lang: str) -> frozenset[str]:
+    table = _data()["prepositions"]
+    return frozenset(table.get(lang) or table["en"])
+
+
+@lru_cache(maxsize=64)
+def _field_wording(vocab: Vocabulary, field: str) -> frozenset[str]:
+    section = vocab.section(field)
+    return frozenset(w for v in section.variants + section.keywords for w in content_tokens(v))
+
+
+def head_noun(norm: str, lang: str = "en") -> str | None:
+    """The (stemmed) last content word before the first preposition of a normalized heading, or None."""
+    words = norm.split()
+    stops = _prepositions(lang)
+    cut = next((i for i, w in enumerate(words) if w in stops and i > 0), len(words))
+    for word in reversed(words[:cut]):
+        if tokens := content_tokens(word):
+            return next(iter(tokens))
+    return None
+
+
+@lru_cache(maxsize=16384)
+def fold(text: str, lang: str = "en") -> str:
+    """The heading's normalized words with a numbering or question prefix folded away."""
+    norm = normalize_heading(text)
+    return _prefix(lang).sub("", norm) or norm
+
+
+@lru_cache(maxsize=8192)
+def stages(norm: str, lang: str = "en") -> frozenset[str]:
+    """The fields a heading's stage words name (cached: headings repeat across a site's pages)."""
+    return frozenset(field for field, pattern in _stages(lang) if pattern.search(norm))
+
+
+def stage(norm: str, lang: str = "en") -> str | None:
+    """The one field a heading's stage words name, or None (no stage word, or two stages)."""
+    found = stages(norm, lang)
+    return next(iter(found)) if len(found) == 1 else None
+
+
+_UNDECIDED = object()
+
+
+class HeadingLabeller:
+    """Labels the headings of one page (its own words are those of its title and `<title>`)."""
+
+    def __init__(self, vocab: Vocabulary, own_texts: list[str | None], lang: str = "en") -> None:
+        self.vocab, self.lang, self._own_texts = vocab, lang, own_texts
+        self.weights = _data()["weights"]
+        self._memo: dict[str, tuple[str | None, str | None, frozenset[str]]] = {}
+        self._decided: dict[tuple[str, bool], str | None] = {}
+
+    @cached_property
+    def own(self) -> frozenset[str]:
+        """The page's own words: those of its title and `<title>` that are no field's wording (read
+        only when a heading the vocabulary does not name needs them)."""
+        fields, own = _field_words(self.vocab), set()
+        for text in self._own_texts:
+            if text:
+                own |= {w for w in normalize_heading(text).split()
+                        if (tokens := content_tokens(w) - self.vocab.stop) and not tokens & fields}
+        return frozenset(own)
+
+    def _reduced(self, text: str) -> str:
+        """The folded heading without the page's own words."""
+        return " ".join(word for word in fold(text, self.lang).split() if word not in self.own)
+
+    def _cued(self, field: str, body: str) -> bool:
+        section = self.vocab.section(field)
+        return any(c.search(body) for c in section.cues + section.heading_cues)
+
+    def evidence(self, text: str) -> tuple[str | None, str | None, frozenset[str]]:
+        """(the vocabulary's field for the heading as written, its field once folded and without the
+        page's own words, the fields of its stage words), worked out once per heading and page.
+        The folded match is sought only where the heading as written names nothing."""
+        found = self._memo.get(text)
+        if found is None:
+            direct = self.vocab.match(text)
+            folded = None
+            if direct is None and (reduced := self._reduced(text)) != normalize_heading(text) \
+                    and content_tokens(reduced) & _field_words(self.vocab):  # (no field word left: nothing to find)
+                folded = self.vocab.match(reduced, fuzzy=False)  # (the words left are no wording to spell-correct)
+                head = head_noun(fold(text, self.lang), self.lang)
+                if folded is not None and head is not None and head not in _field_wording(self.vocab, folded):
+                    folded = None  # the head noun names something else ("Payment plans for the procedure")
+            # (stage words are read on the whole folded heading: cached across pages)
+            found = self._memo[text] = (direct, folded, stages(fold(text, self.lang), self.lang))
+        return found
+
+    def scores(self, text: str, weak: bool = True) -> dict[str, float]:
+        """Each field's score for a heading (fields without evidence left out)."""
+        w, out = self.weights, {}
+        direct, folded, staged = self.evidence(text)
+        if direct:
+            out[direct] = out.get(direct, 0.0) + w["vocabulary"]
+        if folded:
+            out[folded] = out.get(folded, 0.0) + w["vocabulary_folded"]
+        if (out or weak) and len(staged) == 1:
+            field = next(iter(staged))
+            out[field] = out.get(field, 0.0) + w["temporal"]
+        return out
+
+    def match(self, text: str, weak: bool = False, body: Callable[[], str] | None = None) -> str | None:
+        """The field a heading names, or None (no field reaches the threshold, or two tie). Without weak,
+        only a field the wording names (the vocabulary's match, before or after folding) labels it;
+        a stage word alone is weak evidence, like a vocabulary keyword, unless the heading's content
+        (body: its text, read only then) bears a cue of the same field."""
+        key = (text, weak or body is not None)
+        found = self._decided.get(key, _UNDECIDED)
+        if found is _UNDECIDED:
+            found = self._decided[key] = self._decide(self.scores(text, key[1]))
+        if found is not None and body is not None and not weak:
+            direct, folded, _ = self.evidence(text)
+            if direct is None and folded is None and not self._cued(found, body()):
+                return None
+        return found
+
+    def _decide(self, scores: dict[str, float]) -> str | None:
+        """The best-scored field, unless under the threshold or tied with another."""
+        if not scores:
+            return None
+        best = max(scores, key=scores.__getitem__)
+        score = scores[best]
+        if score < self.weights["threshold"] or sum(1 for v in scores.values() if v == score) > 1:
+            return None
+        return best
+
+    def weak_match(self, text: str) -> str | None:
+        """The field of weak evidence: a stage word, else a vocabulary keyword ("Before your visit");
+        none when two stages meet ("Before & after photos": a keyword of either names nothing)."""
+        if len(self.evidence(text)[2]) > 1:
+            return None
+        return self.match(text, weak=True) or self.vocab.match(text, weak=True)

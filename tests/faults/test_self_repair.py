@@ -1,0 +1,107 @@
+"""Self-repair through the real CLI: a corrupt extraction cache, a corrupt or incomplete `latest`, and what
+`releases --verify`, `diff` and `gc` do about a corrupt release."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+from ingest.release.layout import release_dirs
+from tests.faults.conftest import (assert_latest_valid, build, error_line, ingest, ingest_process, no_leftovers,
+                                   records)
+
+pytestmark = pytest.mark.slow  # Prefect flow runs (the session's harness)
+
+def _remove_page(raw):
+    """A changed input: one procedure page fewer (1 record of 17, within the shrink margin)."""
+    (raw / "codes-example/knee-arthroscopy.html").unlink()
+
+
+def test_a_corrupt_extraction_cache_is_set_aside_and_rebuilt(good_build, out, raw):
+    cache = out / ".cache" / "extract.sqlite"
+    cache.write_bytes(os.urandom(100_000))
+    _remove_page(raw)
+    result = build(raw, out)
+    assert result.exit_code == 0, result.output
+    assert f"warning: the extraction cache {cache} is corrupt (file is not a database); moved aside to" in result.output
+    latest = assert_latest_valid(out)
+    assert latest.name != good_build[1]
+    quarantine = [json.loads(line) for line in records(latest, "quarantine")]
+    assert not [q for q in quarantine if q["reason"] == "internal_error"]
+    assert len(records(latest)) == len(records(out / "releases" / good_build[1])) - 1  # only the removed page
+    assert [p.name for p in cache.parent.glob("extract.sqlite.corrupt-*")]  # kept aside, for a look
+    again = build(raw, out)  # the rebuilt cache works: unchanged
+    assert again.exit_code == 0 and "unchanged" in again.output and "warning" not in again.output
+
+
+def test_a_cut_latest_is_rebuilt_not_called_unchanged(good_build, out, raw):
+    (out / "latest" / "procedures.jsonl").write_bytes(b"")  # a cut file (the sizes no longer match)
+    os.truncate(out / "latest" / "terms.jsonl", 20)
+    result = build(raw, out)
+    assert result.exit_code == 0, result.output
+    assert "unchanged" not in result.output and f"`latest` was corrupt ({good_build[1]}:" in result.output
+    latest = assert_latest_valid(out)
+    assert latest.name != good_build[1] and len(records(latest)) == 13
+    manifest = json.loads((latest / "manifest.json").read_text())
+    assert manifest["repairs"].startswith(f"{good_build[1]}: procedures.jsonl: checksum mismatch")
+    assert manifest["previous_release"] is None  # no valid release to compare with: changes against nothing
+
+
+def test_a_corrupt_latest_is_rebuilt_with_changes_against_the_last_valid_release(good_build, out, raw):
+    _remove_page(raw)
+    assert build(raw, out).exit_code == 0  # release 2: one record fewer
+    second = assert_latest_valid(out)
+    os.truncate(second / "procedures.jsonl", 20_000)  # the file cut mid-line
+    # releases --verify: the table, then one error line and exit 1
+    listing = ingest("releases", "--out", out)
+    assert listing.exit_code == 1
+    line = error_line(listing.output)
+    assert f"1 of 2 release(s) corrupt: {second.name} (latest): procedures.jsonl: checksum mismatch" in line
+    # diff refuses rather than list fake removals
+    diff = ingest("diff", "previous", "latest", "--out", out)
+    assert diff.exit_code == 1 and "removed" not in diff.output
+    assert f"release {second.name} (latest) is corrupt" in error_line(diff.output)
+    # gc --keep 1 keeps `latest` and the newest valid release
+    gc = ingest("gc", "--keep", "1", "--out", out)
+    assert gc.exit_code == 0 and {d.name for d in release_dirs(out)} == {good_build[1], second.name}
+    # the build rebuilds it; its changes are against the last valid release: only the removed page's record
+    result = build(raw, out)
+    assert result.exit_code == 0, result.output
+    latest = assert_latest_valid(out)
+    manifest = json.loads((latest / "manifest.json").read_text())
+    assert manifest["previous_release"] == good_build[1] and manifest["repairs"].startswith(second.name)
+    changes = [json.loads(line) for line in (latest / "changes.jsonl").read_text().splitlines()]
+    procedures = [(c["change"], c["id"]) for c in changes if c["dataset"] == "procedures"]
+    assert procedures == [("removed", "procedure:cpt:29881")]
+    assert ingest("releases", "--out", out).exit_code == 1  # the cut release is still there, still reported
+    assert ingest("gc", "--keep", "1", "--out", out).exit_code == 0
+    assert [d.name for d in release_dirs(out)] == [latest.name]
+    assert ingest("releases", "--out", out).exit_code == 0
+    no_leftovers(out)
+
+
+def test_a_missing_manifest_in_latest_is_repaired_without_a_traceback(good_build, out, raw):
+    (out / "latest" / "manifest.json").unlink()
+    proc = ingest_process("build", "--raw", raw, "--out", out, "--workers", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout and "(published)" in proc.stdout
+    assert "manifest.json: missing" in " ".join(proc.stdout.split())
+    latest = assert_latest_valid(out)
+    assert latest.name != good_build[1] and len(records(latest)) == 13
+    listing = ingest("releases", "--out", out)
+    assert listing.exit_code == 1 and "manifest.json: missing (an incomplete release)" in error_line(listing.output)
+
+
+def test_a_latest_pointing_at_a_deleted_release_is_replaced(good_build, out, raw):
+    _remove_page(raw)
+    assert build(raw, out).exit_code == 0
+    second = assert_latest_valid(out)
+    shutil.rmtree(second)  # e.g. removed by hand, or by a gc that raced a publish
+    result = build(raw, out)
+    assert result.exit_code == 0, result.output
+    latest = assert_latest_valid(out)
+    manifest = json.loads((latest / "manifest.json").read_text())
+    assert manifest["previous_release"] == good_build[1] and "which is missing" in manifest["repairs"]
