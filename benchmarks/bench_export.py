@@ -63,8 +63,9 @@ def record(i: int, rng: random.Random) -> dict:
                         "sha256": hashlib.sha256(body).hexdigest(), "size": rng.randint(30_000, 60_000),
                         "encoding": "utf-8", "encoding_source": rng.choice(("declared", "http_header", "utf8_valid")),
                         "page_type": "procedure", "page_date": f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                        "fetched_at": None, "role": "primary" if k == 0 else rng.choice(("merged", "near_duplicate"))})
-    rec = {"id": f"procedure:cpt:{code}", "title": sentence(rng, 4, 14).rstrip("."),
+                        "fetched_at": None, "role": "primary" if k == 0 else rng.choice(("exact_duplicate", "near_duplicate"))})
+    rec = {"id": f"procedure:{site}:cpt-{code}-{hashlib.sha1(code.encode()).hexdigest()[:10]}",
+           "entity": f"cpt:{code}", "title": sentence(rng, 4, 14).rstrip("."),
            "common_names": [sentence(rng, 2, 4).rstrip(".") for _ in range(rng.randint(0, 3))],
            "code": code, "code_system": "CPT", "code_source": rng.choice(("json_ld", "title", "body", "url")),
            "add_on": rng.random() < 0.05, "url": f"https://{site}/cpt/{code}",

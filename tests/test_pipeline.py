@@ -9,7 +9,7 @@ import pytest
 
 from ingest.page.acquire import PageRef, discover_pages
 from ingest.page.parallel import extract_pages
-from ingest.extract.ids import record_id
+from ingest.extract.ids import page_key, record_id
 from ingest.page.process import process_page
 from ingest.settings import BuildSettings
 from tests.test_properties import PROCEDURE
@@ -28,7 +28,8 @@ def test_procedure_page_becomes_a_record(tmp_path):
     assert rec["title"] == "Trigger finger release"
     assert rec["procedure_steps"] == ["Numb the palm", "Cut the pulley"]
     assert rec["sources"][0]["sha256"] == result.sha256 and rec["sources"][0]["encoding"] == "utf-8"
-    assert rec["id"] == record_id("procedure", None, None, "Trigger finger release")
+    assert rec["id"] == record_id("procedure", page_key(None, None, "p.html"), rec) == "procedure:path:p-" + rec["id"][-10:]
+    assert rec["entity"] == "name:trigger-finger-release"
 
 
 @pytest.mark.parametrize("name,data,reason", [

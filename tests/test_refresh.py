@@ -66,8 +66,10 @@ def test_refresh_scrapes_then_builds_and_withdraws_pages_that_disappear(prefect_
     quarantine = _lines(out / "latest" / "quarantine.jsonl")
     assert [q["reason"] for q in quarantine] == ["gone"]
     changes = _lines(out / "latest" / "changes.jsonl")
+    carpal_id = next(r["id"] for r in records if r["code"] == "64721")  # the scraped URL's record
+    assert carpal_id.startswith("procedure:127.0.0.1:")
     assert {(c["dataset"], c["id"], c["change"]) for c in changes if c["dataset"] == "procedures"} == \
-           {("procedures", "procedure:cpt:64721", "removed")}
+           {("procedures", carpal_id, "removed")}
 
 
 @pytest.mark.slow

@@ -8,7 +8,8 @@ import pytest
 
 from ingest import EXTRACTOR_VERSIONS
 from ingest.build.quality import quality_report
-from ingest.extract.ids import record_id, term_id
+from ingest.extract.entity import code_entity
+from ingest.extract.ids import page_key, record_id, term_slug
 from ingest.extract.refs import code_references
 from ingest.models import BY_DATASET, DATASETS, PAGE_TYPES
 from ingest.page.acquire import discover_pages
@@ -42,9 +43,16 @@ def test_records_follow_their_page_type_rules(sample_records):
         spec = PAGE_TYPES[page_type]
         seen.add(page_type)
         assert dataset == spec.dataset and record["page_type"] == page_type
-        expected = (term_id(record["term"]) if spec.id_rule == "term"
-                    else record_id(page_type, record.get("code"), record.get("code_system"), record.get("title") or ""))
-        assert record["id"] == expected
+        source = record["sources"][0]
+        key = page_key(None, source["uri"], source["path"])  # the sample pages have no scrape manifest
+        assert record["id"] == record_id(page_type, key, record)
+        assert record["id"].startswith(f"{page_type}:")
+        if spec.id_rule == "page_term":
+            assert record["id"].endswith(":" + term_slug(record["term"]))
+        if record.get("code"):
+            assert record["entity"] == code_entity(record.get("code_system"), record["code"])
+        else:
+            assert record["entity"].startswith("name:") and len(record["entity"]) > len("name:")
         assert refs == code_references(page_type, record)
         assert {ref["field"] for ref in refs} <= {"code", spec.code_refs.code_list, spec.code_refs.modifier_list,
                                                  *spec.code_refs.text_fields}

@@ -18,6 +18,7 @@ from ingest.cli import app
 from ingest.build.incremental import fingerprint_raw
 from ingest.scrape.crawl import scrape
 from ingest.scrape.store import StoreBusy, store_lock
+from ingest.extract.ids import page_key, record_id
 from tests.conftest import RAW_SAMPLE
 from tests.scrape.scrape_site import Site, fast_config
 
@@ -60,6 +61,11 @@ def _records(out, dataset="procedures"):
     return {r["id"]: r for r in _lines(out / "latest" / f"{dataset}.jsonl")}
 
 
+def _url_id(site, path):
+    """The id of the record of a page scraped from site at path: its scraped URL names it."""
+    return record_id("procedure", page_key(f"{site.base}{path}", None, ""), {})
+
+
 def _manifest_paths(raw):
     return [e["path"] for e in _lines(raw / "manifest.jsonl")]
 
@@ -76,7 +82,7 @@ def _three_versions(site, tmp_path):
 def test_a_url_changed_twice_is_one_record_with_one_source(prefect_harness, site, tmp_path):
     raw, out = _three_versions(site, tmp_path), tmp_path / "out"
     summary = _build(raw, out)
-    record = _records(out)["procedure:cpt:29881"]
+    record = _records(out)[_url_id(site, "/cpt/29881/")]
     current = _lines(raw / "manifest.jsonl")[-1]
     assert [s["path"] for s in record["sources"]] == [current["path"]] and record["sources"][0]["role"] == "primary"
     assert record["previous_versions"] == 2
@@ -101,16 +107,20 @@ def test_a_url_changed_twice_is_one_record_with_one_source(prefect_harness, site
 def test_content_replaced_by_another_procedure_leaves_no_stale_record(prefect_harness, site, tmp_path):
     raw, out = _three_versions(site, tmp_path), tmp_path / "out"
     _build(raw, out)
-    assert set(_records(out)) == {"procedure:cpt:29881"}
+    url_id = _url_id(site, "/cpt/29881/")
+    assert set(_records(out)) == {url_id} and _records(out)[url_id]["code"] == "29881"
     site.page("/cpt/29881/", CARPAL)  # the same URL now serves another procedure
     _scrape(site, raw, "/cpt/29881/")
     summary = _build(raw, out)
     records = _records(out)
-    assert set(records) == {"procedure:cpt:64721"} and summary["superseded"] == 3
-    assert records["procedure:cpt:64721"]["previous_versions"] == 3
-    assert len(records["procedure:cpt:64721"]["sources"]) == 1
-    changes = {(c["id"], c["change"]) for c in _lines(out / "latest" / "changes.jsonl") if c["dataset"] == "procedures"}
-    assert changes == {("procedure:cpt:29881", "removed"), ("procedure:cpt:64721", "added")}
+    # one document, the URL's: its id stays, its content (code, entity) is the new page's, nothing stale
+    assert set(records) == {url_id} and summary["superseded"] == 3
+    assert (records[url_id]["code"], records[url_id]["entity"]) == ("64721", "cpt:64721")
+    assert records[url_id]["previous_versions"] == 3
+    assert len(records[url_id]["sources"]) == 1
+    changes = [c for c in _lines(out / "latest" / "changes.jsonl") if c["dataset"] == "procedures"]
+    assert [(c["id"], c["change"]) for c in changes] == [(url_id, "changed")]
+    assert {"code", "entity", "title"} <= set(changes[0]["fields"])
 
 
 @pytest.mark.slow
@@ -144,7 +154,7 @@ def test_gc_raw_keeps_the_current_version_and_rewrites_the_manifest_atomically(p
     assert all((raw / p).is_file() for p in current.values()) and not any((raw / p).exists() for p in old)
 
     summary = _build(raw, out)
-    assert summary["superseded"] == 0 and _records(out)["procedure:cpt:29881"]["previous_versions"] == 0
+    assert summary["superseded"] == 0 and _records(out)[_url_id(site, "/cpt/29881/")]["previous_versions"] == 0
     assert runner.invoke(app, ["gc", "--raw", str(raw), "--keep-versions", "1"]).output.startswith("removed 0")
     # the scraper still revalidates from the kept lines
     assert _scrape(site, raw, "/cpt/29881/", "/cpt/64721/").failed == {}

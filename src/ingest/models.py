@@ -11,7 +11,12 @@ from ingest import SCHEMA_VERSION
 from ingest.errors import QUARANTINE_REASONS
 
 PageType = Literal["procedure", "term", "billing", "unsupported"]
-SourceRole = Literal["primary", "exact_duplicate", "near_duplicate", "merged"]
+SourceRole = Literal["primary", "exact_duplicate", "near_duplicate"]
+
+
+ENTITY_DOC = ("What the record is about, shared by every record about the same thing (linked in entities.jsonl, "
+              "never merged): '<code system>:<code>' (e.g. 'cpt:27447') when the code is known, else "
+              "'name:<normalized name>' (title or term without site words and place names).")
 
 
 class _Model(BaseModel):
@@ -30,7 +35,7 @@ class Source(_Model):
     page_type: PageType = Field(description="How the page was classified.")
     page_date: str | None = Field(None, description="Date the page states (ISO 8601), e.g. 'Last updated'.")
     fetched_at: str | None = Field(None, description="When the page was fetched (ISO 8601), from raw/manifest.jsonl.")
-    role: SourceRole = Field("primary", description="primary, exact_duplicate, near_duplicate or merged.")
+    role: SourceRole = Field("primary", description="primary (the page the record's content comes from), exact_duplicate or near_duplicate (a copy of it: same page under another URL, print version, syndicated copy, re-upload).")
 
 
 class RiskGroup(_Model):
@@ -41,7 +46,8 @@ class RiskGroup(_Model):
 class ProcedureRecord(_Model):
     """A medical procedure page: its descriptor, code and 13 content sections."""
 
-    id: str = Field(description="Stable id: 'procedure:cpt:<code>' when the code is known, else 'procedure:title:<slug>-<hash>'.")
+    id: str = Field(description="Stable id of the document: 'procedure:<host>:<slug>-<hash>' from the page's URL (scraped URL, else canonical link), else 'procedure:path:<slug>-<hash>' from its path under the raw folder. It does not change when the page's text changes.")
+    entity: str = Field(description=ENTITY_DOC)
     schema_version: str = Field(SCHEMA_VERSION, description="Version of this record schema.")
     page_type: Literal["procedure"] = "procedure"
     title: str = Field(description="The procedure's descriptor as the page titles it.")
@@ -104,7 +110,8 @@ class RelatedTerm(_Model):
 class TermRecord(_Model):
     """A glossary / dictionary entry: a term, its definition, etymology, aliases and codes."""
 
-    id: str = Field(description="Stable id: 'term:<normalized term>'.")
+    id: str = Field(description="Stable id: the glossary page's id ('term:<host>:<slug>-<hash>' or 'term:path:...'), then ':<normalized term>': one record per (page, term).")
+    entity: str = Field(description=ENTITY_DOC)
     schema_version: str = Field(SCHEMA_VERSION, description="Version of this record schema.")
     page_type: Literal["term"] = "term"
     term: str = Field(description="The term defined.")
@@ -131,7 +138,8 @@ class Modifier(_Model):
 class BillingRecord(_Model):
     """A billing / payer overview of one code."""
 
-    id: str = Field(description="Stable id: 'billing:cpt:<code>' (or from the title when no code).")
+    id: str = Field(description="Stable id of the document: 'billing:<host>:<slug>-<hash>' from the page's URL, else 'billing:path:<slug>-<hash>'.")
+    entity: str = Field(description=ENTITY_DOC)
     schema_version: str = Field(SCHEMA_VERSION, description="Version of this record schema.")
     page_type: Literal["billing"] = "billing"
     code: str | None = Field(None, description="The billed code.")
@@ -165,6 +173,18 @@ class QuarantineEntry(_Model):
     encoding: str | None = Field(None, description="Encoding used, when decoding succeeded.")
 
 
+class EntityEntry(_Model):
+    """One entity (a code, or a procedure name without a code) and every record about it, across sites."""
+
+    entity: str = Field(description="The entity key, as the records' `entity` field: 'cpt:27447', 'name:knee-replacement'.")
+    code_system: str | None = Field(None, description="System of `code` when the entity is a code.")
+    code: str | None = Field(None, description="The code, when the entity is a code.")
+    names: list[str] = Field(description="The titles (or terms) its records give, distinct, sorted.")
+    record_ids: list[str] = Field(description="Every record about it (procedures, terms, billing), sorted.")
+    records: int = Field(description="Number of records (len(record_ids)).")
+    sites: list[str] = Field(description="Sites of those records' sources (URL host, else first folder under the raw folder), sorted.")
+
+
 def _code_entry_model() -> type[BaseModel]:
     from ingest.codes import CodeEntry
 
@@ -191,17 +211,17 @@ class PageTypeSpec:
     dataset: str  # the dataset its records go to
     model: type[BaseModel]  # the record model
     extractor: str  # the module extracting its fields; `name` is its key in ingest.EXTRACTOR_VERSIONS
-    id_rule: Literal["code_or_title", "term"]  # how its record id is made (ingest.extract.ids)
+    id_rule: Literal["page", "page_term"]  # how its record id is made (ingest.extract.ids): per page, or per (page, term)
     code_refs: CodeRefRule  # the codes its records refer to (ingest.extract.refs)
 
 
 # The page-type registry: page type -> dataset, model, extractor, id rule, code references.
 # Order is the order of the datasets (card, report, quality.json).
 PAGE_TYPES: dict[str, PageTypeSpec] = {spec.name: spec for spec in (
-    PageTypeSpec("procedure", "procedures", ProcedureRecord, "ingest.extract.procedure", "code_or_title",
+    PageTypeSpec("procedure", "procedures", ProcedureRecord, "ingest.extract.procedure", "page",
                  CodeRefRule(own_code=True, text_fields=("summary", "purpose"))),
-    PageTypeSpec("term", "terms", TermRecord, "ingest.extract.term", "term", CodeRefRule(code_list="codes")),
-    PageTypeSpec("billing", "billing", BillingRecord, "ingest.extract.billing", "code_or_title",
+    PageTypeSpec("term", "terms", TermRecord, "ingest.extract.term", "page_term", CodeRefRule(code_list="codes")),
+    PageTypeSpec("billing", "billing", BillingRecord, "ingest.extract.billing", "page",
                  CodeRefRule(own_code=True, modifier_list="modifiers")),
 )}
 # Dataset name -> the page type whose records it holds (datasets of pages only: not codes, not quarantine).
@@ -210,5 +230,6 @@ BY_DATASET: dict[str, PageTypeSpec] = {spec.dataset: spec for spec in PAGE_TYPES
 DATASETS: dict[str, type[BaseModel]] = {
     **{spec.dataset: spec.model for spec in PAGE_TYPES.values()},
     "codes": _code_entry_model(),
+    "entities": EntityEntry,
     "quarantine": QuarantineEntry,
 }

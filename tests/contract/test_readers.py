@@ -128,7 +128,8 @@ def _set_version(release: Path, version: str) -> None:
 
 def test_reading_a_release_of_a_newer_minor_drops_unknown_fields(release_copy):
     release = latest_release(release_copy)
-    _set_version(release, "1.4")
+    major, minor = ingest.SCHEMA_VERSION.split(".")
+    _set_version(release, f"{major}.{int(minor) + 3}")
     path = release / "procedures.jsonl"
     _rewrite(release, "procedures.jsonl", b"".join(
         orjson.dumps({**r, "reading_level": "easy", "sources": [{**s, "lang": "en"} for s in r["sources"]]}) + b"\n"
@@ -140,8 +141,9 @@ def test_reading_a_release_of_a_newer_minor_drops_unknown_fields(release_copy):
 
 def test_reading_a_release_of_a_newer_major_fails_clearly(release_copy):
     release = latest_release(release_copy)
-    _set_version(release, "2.0")
-    with pytest.raises(IncompatibleRelease, match=r"has schema 2\.0, newer than this ingest reads \(1\.x\)"):
+    major = int(ingest.SCHEMA_VERSION.split(".")[0])
+    _set_version(release, f"{major + 1}.0")
+    with pytest.raises(IncompatibleRelease, match=rf"has schema {major + 1}\.0, newer than this ingest reads \({major}\.x\)"):
         open_release(release_copy)
 
 
@@ -206,8 +208,8 @@ def test_export_parquet_read_back_with_duckdb(built_release, tmp_path):
     release = latest_release(built_release)
     written = export_release(release, tmp_path / "pq", batch_rows=4)
     counts = read_manifest(release)["counts"]
-    assert {f.dataset: f.rows for f in written} == {k: counts[k] for k in ("billing", "codes", "procedures",
-                                                                           "quarantine", "terms")}
+    assert {f.dataset: f.rows for f in written} == {k: counts[k] for k in ("billing", "codes", "entities",
+                                                                           "procedures", "quarantine", "terms")}
     procedures = jsonl(release / "procedures.jsonl")
     con = duckdb.connect()
     got = con.sql(f"SELECT code, len(risks) FROM '{tmp_path / 'pq' / 'procedures.parquet'}' ORDER BY id").fetchall()
@@ -224,7 +226,7 @@ def test_export_parquet_read_back_with_duckdb(built_release, tmp_path):
     assert roles == [(p["sources"][0]["role"], p["sources"][0]["size"]) for p in sorted(procedures, key=lambda p: p["id"])]
     # the whole table equals the JSONL (map columns come back as key/value pairs)
     table = pq.read_table(tmp_path / "pq" / "procedures.parquet")
-    assert table.schema.names[:3] == ["id", "schema_version", "page_type"]  # model order
+    assert table.schema.names[:4] == ["id", "entity", "schema_version", "page_type"]  # model order
     rows = table.to_pylist()
     maps = [k for k, v in ProcedureRecord.model_fields.items() if "dict[" in str(v.annotation)]
     assert {"notes", "section_sources", "page_type_evidence"} <= set(maps)
@@ -276,7 +278,8 @@ def test_export_cli(built_release, tmp_path):
     assert result.exit_code == 0, result.output
     assert "procedures.parquet" in result.output
     assert sorted(p.name for p in (tmp_path / "x").iterdir()) == [
-        "billing.parquet", "codes.parquet", "procedures.parquet", "quarantine.parquet", "terms.parquet"]
+        "billing.parquet", "codes.parquet", "entities.parquet", "procedures.parquet", "quarantine.parquet",
+        "terms.parquet"]
     for args, message in ((["export", "nope", "--from", str(built_release), "--out", str(tmp_path)], "no release"),
                           (["export", "latest", "--from", str(built_release), "--out", str(tmp_path),
                             "--format", "csv"], "unknown format 'csv'")):
@@ -291,15 +294,17 @@ def test_dataset_card_recipes_run_on_the_release_as_published(built_release):
     release = latest_release(built_release)
     card = (release / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", card, re.S)
-    assert len(blocks) == 3 and "hashlib" in blocks[0] and "import duckdb" in blocks[1] and "import pandas" in blocks[2]
+    assert len(blocks) == 4 and "hashlib" in blocks[0] and "import duckdb" in blocks[1] and "import pandas" in blocks[2]
     assert len(blocks[1].strip().splitlines()) == 3
+    assert "PARTITION BY entity" in blocks[3]  # one record per entity: tests/test_documents.py runs it
     verify = subprocess.run([sys.executable, "-c", blocks[0]], cwd=release, capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0 and "files verified" in verify.stdout, verify.stderr
-    first = sorted(jsonl(release / "procedures.jsonl"), key=lambda p: p["id"])[0]
-    for block in blocks[1:]:
+    first_code = next(p["code"] for p in sorted(jsonl(release / "procedures.jsonl"), key=lambda p: p["id"])[:5]
+                      if p["code"])  # both recipes show the first five records by id, codes included
+    for block in blocks[1:3]:
         run = subprocess.run([sys.executable, "-c", block], cwd=release, capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stderr
-        assert first["code"] in run.stdout and first["id" if "pandas" in block else "code"] in run.stdout
+        assert first_code in run.stdout
 
 
 # --------------------------------------------------------------------------- ingest schema diff
@@ -327,11 +332,12 @@ def test_schema_diff_cli(release_copy, sample_results, monkeypatch, tmp_path):
     bad = runner.invoke(app, ["schema", "diff", "nope", "latest", "--out", str(release_copy)])
     assert bad.exit_code == 1 and "error: no release 'nope'" in bad.output
     # a deliberate major: the breaking lines, brackets and all
-    monkeypatch.setattr(ingest, "SCHEMA_VERSION", "2.0")
+    raised = f"{int(v.split('.')[0]) + 1}.0"
+    monkeypatch.setattr(ingest, "SCHEMA_VERSION", raised)
     monkeypatch.setitem(models.DATASETS, "procedures", model_without(ProcedureRecord, "risks"))
     third = Path(finalize(sample_results, release_copy).release_path)
     broken = runner.invoke(app, ["schema", "diff", "previous", "latest", "--out", str(release_copy)],
                            env={"COLUMNS": "200"})
-    assert f"schema {new.name} ({bumped}) → {third.name} (2.0): breaking" in broken.output
+    assert f"schema {new.name} ({bumped}) → {third.name} ({raised}): breaking" in broken.output
     assert re.search(r"procedures\.reading_level\s+field removed \(was string \| null\)\s+breaking", broken.output)
     assert re.search(r"procedures\.risks\s+field removed \(was list\[string\]\)\s+breaking", broken.output)

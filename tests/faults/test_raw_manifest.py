@@ -45,7 +45,7 @@ def store(tmp_path):
 
 
 def _knee(release):
-    return next((json.loads(line) for line in records(release) if b'"procedure:cpt:29881"' in line), None)
+    return next((json.loads(line) for line in records(release) if b'"entity":"cpt:29881"' in line), None)
 
 
 def test_a_garbled_line_quarantines_its_url_and_never_builds_the_old_version(store, tmp_path, prefect_harness):

@@ -75,7 +75,9 @@ def test_a_corrupt_latest_is_rebuilt_with_changes_against_the_last_valid_release
     assert manifest["previous_release"] == good_build[1] and manifest["repairs"].startswith(second.name)
     changes = [json.loads(line) for line in (latest / "changes.jsonl").read_text().splitlines()]
     procedures = [(c["change"], c["id"]) for c in changes if c["dataset"] == "procedures"]
-    assert procedures == [("removed", "procedure:cpt:29881")]
+    good = (out / "releases" / good_build[1] / "procedures.jsonl").read_text().splitlines()
+    knee_id = next(r["id"] for r in map(json.loads, good) if r["code"] == "29881")  # the removed page's record
+    assert procedures == [("removed", knee_id)]
     assert ingest("releases", "--out", out).exit_code == 1  # the cut release is still there, still reported
     assert ingest("gc", "--keep", "1", "--out", out).exit_code == 0
     assert [d.name for d in release_dirs(out)] == [latest.name]

@@ -1,4 +1,5 @@
-"""Assemble per-page results into datasets: one record per entity, every page accounted for."""
+"""Assemble per-page results into datasets: one record per document (copies collapsed), records about
+the same thing linked in entities.jsonl, every page accounted for."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from dataclasses import dataclass, field
 import orjson
 
 from ingest.build.crossref import Item, code_index, resolve_procedure_codes
+from ingest.build.entities import entity_index
 from ingest.dedup.records import deduplicate
+from ingest.extract.ids import path_record_id
 from ingest.jsonl import Records
 from ingest.models import BY_DATASET
 from ingest.page.process import PageResult
@@ -28,8 +31,8 @@ class Assembly:
 
 
 def assemble(results: Iterable[PageResult], dedup_threshold: float | None = None) -> Assembly:
-    """Group records by dataset and id (after resolving codes across pages), merge same-id
-    records, build the code index, and sort everything deterministically
+    """Group records by dataset (after resolving codes across pages), collapse copies, link records
+    about the same entity, build the code index, and sort everything deterministically
     (dedup_threshold: BuildSettings' default when None)."""
     if dedup_threshold is None:
         dedup_threshold = settings_default("dedup_threshold")
@@ -40,8 +43,9 @@ def assemble(results: Iterable[PageResult], dedup_threshold: float | None = None
         if result.quarantine is not None:
             out.quarantine.append(result.quarantine)
         elif result.dataset and result.record_json is not None:
-            record_id = orjson.loads(result.record_json)["id"]
-            items.append(Item(result.dataset, result.record_json, list(result.code_refs), record_id))
+            head = orjson.loads(result.record_json)
+            items.append(Item(result.dataset, result.record_json, list(result.code_refs), head["id"],
+                              head["sources"][0]["path"]))
     out.stats["codes_resolved_by_descriptor"] = resolve_procedure_codes(items)
     remap: dict[str, str] = {}
     by_dataset: dict[str, list[bytes]] = defaultdict(list)
@@ -49,12 +53,14 @@ def assemble(results: Iterable[PageResult], dedup_threshold: float | None = None
         by_dataset[item.dataset].append(item.line)
     for dataset in BY_DATASET:  # the datasets of pages, in dataset order
         lines = Records(by_dataset.get(dataset, []))
-        records, clusters, merged_ids = deduplicate(dataset, lines, dedup_threshold)
-        remap.update(merged_ids)
-        out.datasets[dataset] = records
-        out.duplicates.extend(clusters)
-        out.stats[f"{dataset}_pages_merged"] = len(lines) - len(records)
+        done = deduplicate(dataset, lines, dedup_threshold, fallback_id=path_record_id)
+        remap.update(done.remap)
+        out.datasets[dataset] = done.records
+        out.duplicates.extend(done.clusters)
+        out.stats[f"{dataset}_copies_collapsed"] = len(lines) - len(done.records)
+        out.stats[f"{dataset}_url_claimed_twice"] = done.renamed
     out.datasets["codes"] = Records.of(code_index(items, remap))
+    out.datasets["entities"] = Records.of(entity_index(out.datasets))
     out.quarantine.sort(key=lambda q: q["path"])
     out.pages.sort()
     return out

@@ -10,7 +10,7 @@ import orjson
 from ingest.codes import CodeReference, build_index, system_of
 from ingest.codes.index import DescriptorIndex
 from ingest.jsonl import json_line
-from ingest.extract.ids import record_id
+from ingest.extract.entity import code_entity
 from ingest.models import BY_DATASET
 
 
@@ -22,13 +22,14 @@ class Item:
     line: bytes
     code_refs: list[dict]
     record_id: str
+    path: str  # the page's path under --raw (its primary source)
 
 
 def _references(items: Iterable[Item], remap: dict[str, str] | None = None) -> list[CodeReference]:
     refs = []
     remap = remap or {}
     for item in items:
-        rid = remap.get(item.record_id, item.record_id)
+        rid = remap.get(item.path, item.record_id)
         for ref in item.code_refs:
             refs.append(CodeReference(system=ref["system"], code=ref["code"], description=ref["description"],
                                       record_id=rid, record_type=BY_DATASET[item.dataset].name, field=ref["field"]))
@@ -56,15 +57,14 @@ def resolve_procedure_codes(items: list[Item]) -> int:
             continue
         code, how = found
         system = system_of(code)
-        record.update(code=code, code_system=system, code_source=how,
-                      id=record_id("procedure", code, system, record["title"]))
-        item.line, item.record_id = json_line(record), record["id"]
+        record.update(code=code, code_system=system, code_source=how, entity=code_entity(system, code))
+        item.line = json_line(record)
         item.code_refs.append({"system": system, "code": code, "description": record["title"], "field": "code"})
         resolved += 1
     return resolved
 
 
 def code_index(items: Iterable[Item], remap: dict[str, str] | None = None) -> list[dict]:
-    """codes.jsonl: one entry per (system, code) referenced anywhere in the release
-    (references of records merged into another point at the record they became)."""
+    """codes.jsonl: one entry per (system, code) referenced anywhere in the release, pointing to every
+    record of the code (remap: page path -> id of the record a copy collapsed into)."""
     return [entry.model_dump(mode="json") for entry in build_index(_references(items, remap))]

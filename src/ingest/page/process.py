@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from ingest.parse.decode import Decoded, decode_page
 from ingest.errors import PageError
 from ingest.extract.classify import classify_and_extract
-from ingest.extract.ids import record_id_of
+from ingest.extract.entity import entity_key
+from ingest.extract.ids import page_key, record_id
 from ingest.extract.meta import page_date
 from ingest.extract.refs import code_references
 from ingest.jsonl import json_line
@@ -98,7 +99,9 @@ def process_page(ref: PageRef, settings: BuildSettings) -> PageResult:
                             encoding=decoded.encoding, encoding_source=decoded.source, page_type=page_type,
                             page_date=page_date(page), fetched_at=ref.fetched_at)
             spec = PAGE_TYPES[page_type]
-            rec = spec.model(id=record_id_of(page_type, fields), sources=[source],
+            key = page_key(ref.url, fields.get("url"), ref.rel_path)
+            rec = spec.model(id=record_id(page_type, key, fields), entity=entity_key(fields, page.meta.get("og:site_name")),
+                             sources=[source],
                              previous_versions=ref.previous_versions, **fields)
             record = rec.model_dump(mode="json")
             result.dataset, result.record_json = spec.dataset, json_line(record)

@@ -21,8 +21,18 @@ built as a snapshot: each URL's newest version only; its older versions are *sup
 `inputs.superseded` and in `quality.json` as `superseded_versions`; a record's
 `previous_versions` counts those of its page's URL).
 
-Also here: `duplicates.jsonl` (one line per duplicate cluster: level exact / near_duplicate /
-same_entity, members with similarity and role, and why the primary was picked),
+**One record per document.** A record is one page: its `id` comes from the page's URL (the URL it
+was scraped from, else its `<link rel=canonical>`, normalized), else from its path under the raw
+folder, and stays the same when the page's text changes (`changes.jsonl` then says `changed`).
+Only copies of a page collapse into its record (the same page under several URLs, a print
+version, a syndicated copy, a re-upload: `sources` roles `exact_duplicate`, `near_duplicate`);
+a record's fields are always those of its `primary` source. Pages of different sites about
+the same procedure are separate records that share an `entity` (`cpt:27447`, or
+`name:<normalized name>` without a code); `entities.jsonl` lists each entity with its record
+ids, codes, names and sites, and `codes.jsonl` points to every record of a code.
+
+Also here: `duplicates.jsonl` (one line per copy cluster: level exact / near_duplicate,
+members with similarity to the primary and role, and why the primary was picked),
 `changes.jsonl` (records added, removed and changed against the previous release, with the
 changed fields' old and new values), `quality.json` (field coverage per page type and site,
 layout drift, code conflicts, invalid codes) and `report.html` (all of it for people).
@@ -82,9 +92,51 @@ procedures = pd.read_json("procedures.jsonl", lines=True, dtype=False)
 print(procedures[["id", "code", "title"]].head())
 ```
 
+One record per entity (one page per procedure, as releases of schema 1.x gave), by a stated rule:
+the most complete (most of the 13 sections filled), then the newest (the primary page's stated
+date, then its fetch time), then the smallest `id`:
+
+```python
+import duckdb
+duckdb.sql('''{pick_query}''').show()
+```
+
 With `ingest` installed: `from ingest.datasets import open_release` streams validated records
 (`open_release(".").procedures()`), and `ingest export <release> --format parquet --out DIR`
 writes one Parquet file per dataset (`pip install 'ingest[parquet]'`).
+"""
+
+
+def completeness_sql() -> str:
+    """SQL summing the procedure sections a record fills (text: not null; list: not empty)."""
+    from ingest.extract.vocabulary import vocabulary
+
+    return " + ".join(f"(len({s.name}) > 0)::INT" if s.kind == "list" else f"({s.name} IS NOT NULL)::INT"
+                      for s in vocabulary().sections)
+
+
+def pick_one_per_entity_sql(path: str = "procedures.jsonl") -> str:
+    """The DuckDB query of the card: one procedure record per entity (most complete, newest, smallest id)."""
+    return (f"SELECT * EXCLUDE (filled) FROM (\n"
+            f"  SELECT *, {completeness_sql()} AS filled\n"
+            f"  FROM read_json('{path}', format='newline_delimited'))\n"
+            f"QUALIFY row_number() OVER (PARTITION BY entity ORDER BY filled DESC,\n"
+            f"  sources[1].page_date DESC NULLS LAST, sources[1].fetched_at DESC NULLS LAST, id) = 1\n"
+            f"ORDER BY entity")
+
+
+MIGRATION = """## Migrating from schema 1.x
+
+Releases of schema 1.x fused pages with the same code or the same normalized title into one
+record, field by field ("newest wins"): the other pages' sections were lost and their URLs
+pointed at another page's text. From 2.0 every page (with its copies) is its own record, so
+there can be several records per code or procedure: `id`s changed (they name the page, not the
+code or title; the first 2.0 release lists every 1.x record as removed and every record as added
+in `changes.jsonl`), each record has an `entity`, `sources[].role` has no `merged` any more,
+`duplicates.jsonl` has no `same_entity` level, and `entities.jsonl` is new. To keep one record
+per procedure, select one per `entity` with the query above; to find every page about a code,
+read `entities.jsonl` or `codes.jsonl`'s `referenced_by`. `ingest.datasets.open_release` of this
+version refuses 1.x releases with what to do.
 """
 
 
@@ -108,7 +160,8 @@ def schema_section(evolution: dict | None) -> str:
 def dataset_card(release_id: str, counts: dict[str, int], evolution: dict | None = None) -> str:
     """README.md for a release (evolution: manifest.json's `schema_evolution`)."""
     parts = [_INTRO.format(release_id=release_id)]
-    parts += [p for p in (schema_section(evolution), _RECIPES) if p]
+    recipes = _RECIPES.replace("{pick_query}", pick_one_per_entity_sql())
+    parts += [p for p in (schema_section(evolution), recipes, MIGRATION) if p]
     for name, model in DATASETS.items():
         doc = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
         parts.append(f"## {name}.jsonl ({counts.get(name, 0)} records)\n\n{doc}\n\n{model_table(model)}\n")

@@ -22,7 +22,7 @@ from typing import Any
 
 from ingest import SCHEMA_VERSION
 from ingest.release.layout import read_manifest
-from ingest.release.schema_diff import SchemaDiff, diff_schemas, read_schemas
+from ingest.release.schema_diff import SchemaDiff, contract_data, diff_schemas, read_schemas
 
 VERSION_FILE = "src/ingest/__init__.py"  # where SCHEMA_VERSION is set (named in messages)
 
@@ -131,6 +131,9 @@ def check_readable(version: str, reader_version: str = SCHEMA_VERSION, where: st
         raise IncompatibleRelease(
             f"{what}has schema {version}, newer than this ingest reads ({reader_major}.x): its fields may have "
             f"been removed, renamed or retyped; upgrade ingest (pip install -U ingest) to read it")
+    steps = [contract_data().get("majors", {}).get(str(major), {}) for major in range(release_major + 1, reader_major + 1)]
+    notes = "".join(f" Schema {major}.0: {s['changed']}; to read this release, {s['migrate']}."
+                    for major, s in zip(range(release_major + 1, reader_major + 1), steps) if s)
     raise IncompatibleRelease(
-        f"{what}has schema {version}, an older major than this ingest reads ({reader_major}.x); "
-        f"read it with an ingest of schema {release_major}.x, or load the JSONL yourself")
+        f"{what}has schema {version}, an older major than this ingest reads ({reader_major}.x).{notes} "
+        f"Or read it with an ingest of schema {release_major}.x, or load the JSONL yourself.")

@@ -23,7 +23,7 @@ import orjson
 from ingest.jsonl import Records, json_line
 from ingest.release.layout import dataset_files
 
-KEY_FIELDS: dict[str, tuple[str, ...]] = {"quarantine": ("path",), "codes": ("system", "code"),
+KEY_FIELDS: dict[str, tuple[str, ...]] = {"quarantine": ("path",), "codes": ("system", "code"), "entities": ("entity",),
                                           "duplicates": ("dataset", "record_id", "level")}
 
 

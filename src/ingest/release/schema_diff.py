@@ -28,10 +28,14 @@ _DOC_KEYS = frozenset({"title", "description", "default", "examples"})
 
 
 @cache
+def contract_data() -> dict[str, Any]:
+    """data/contract.toml: the rules of each kind of change (`kinds`) and what each major changed (`majors`)."""
+    return tomllib.loads(resources.files("ingest").joinpath("data/contract.toml").read_text("utf-8"))
+
+
 def rules() -> dict[str, dict[str, Any]]:
     """{kind: {"breaking": bool, "message": str}} from data/contract.toml."""
-    text = resources.files("ingest").joinpath("data/contract.toml").read_text("utf-8")
-    return tomllib.loads(text)["kinds"]
+    return contract_data()["kinds"]
 
 
 @dataclass(frozen=True)

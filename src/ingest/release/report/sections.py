@@ -18,7 +18,7 @@ MAX_CLUSTERS = 50
 MAX_CONFLICTS = 50
 MAX_CHANGES = 10
 DATASET_ORDER = tuple(name for name in DATASETS if name != "quarantine")  # the page-type registry's order, then codes
-LEVELS = ("exact", "near_duplicate", "same_entity")
+LEVELS = ("exact", "near_duplicate")
 KINDS = ("added", "removed", "changed")
 NOT_DATASETS = frozenset({"quarantine", "changes", "duplicates"})  # JSONL files of a release that hold no records
 
