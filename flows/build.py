@@ -31,7 +31,6 @@ from ingest.build import run  # noqa: E402
 from ingest.build.gates import check_paths  # noqa: E402
 from ingest.errors import RunError, is_retryable  # noqa: E402
 from ingest.build.incremental import Fingerprint  # noqa: E402
-from ingest.release.contract import SchemaContractError  # noqa: E402
 from ingest.release.lock import out_lock  # noqa: E402
 from ingest.page.parallel import shutdown_pool  # noqa: E402
 from ingest.page.process import PageResult  # noqa: E402
@@ -39,8 +38,8 @@ from ingest.settings import DEFAULT_OUT, DEFAULT_RAW, BuildSettings, settings_pa
 
 
 def _retry_transient(task, task_run, state) -> bool:
-    """Retry disk trouble, never a run error (a refusal, a full disk), a denied permission nor an
-    interrupt: another attempt would fail the same way (ingest.errors.is_retryable)."""
+    """Retry disk trouble, never a run error (a publish refusal, a breaking schema change, a full disk), a
+    denied permission nor an interrupt: another attempt would fail the same way (ingest.errors.is_retryable)."""
     error = getattr(state, "data", None)
     return is_retryable(error) and not isinstance(error, interrupts.Interrupted)
 
@@ -61,13 +60,7 @@ def extract_task(pages: run.Batch, settings: BuildSettings, out: str, use_cache:
     return run.extract_batch(pages, settings, Path(out), use_cache)
 
 
-def _retry_unless_refused(task, task_run, state) -> bool:
-    """Retry disk trouble, never a refusal to publish (a breaking schema change, a publish gate) nor a
-    storage failure: another attempt would assemble everything again and be refused again."""
-    return not isinstance(getattr(state, "data", None), SchemaContractError) and _retry_transient(task, task_run, state)
-
-
-@task(name="publish-release", cache_policy=NO_CACHE, **{**DISK_RETRIES, "retry_condition_fn": _retry_unless_refused})
+@task(name="publish-release", cache_policy=NO_CACHE, **DISK_RETRIES)
 def publish_task(results: list[PageResult], out: str, settings: BuildSettings, fp: Fingerprint, force: bool,
                  stage_seconds: dict) -> dict:
     """Assemble the datasets and publish the release atomically."""

@@ -71,7 +71,8 @@ class InputRefused(RunError):
 
 
 class PublishRefused(RunError):
-    """A publish gate refused the new release (too few records, too many failed pages, layout drift)."""
+    """A publish gate refused the new release (too few records, too many failed pages, layout drift, a breaking
+    schema change: ingest.release.contract.SchemaContractError)."""
 
     exit_code = 3
 

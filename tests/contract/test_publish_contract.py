@@ -178,7 +178,7 @@ def test_ingest_build_refuses_a_dropped_field_end_to_end(tmp_path):
     driver.write_text(DRIVER)
     second = subprocess.run([sys.executable, str(driver), "build", "--raw", str(REPO / "raw"), "--out", str(out),
                              "--workers", "0", "--force"], capture_output=True, text=True, env=env, timeout=600)
-    assert second.returncode == 1, second.stdout[-2000:] + second.stderr[-3000:]
+    assert second.returncode == 3, second.stdout[-2000:] + second.stderr[-3000:]  # a publish refusal
     lines = second.stderr.splitlines()  # refused before extracting a page, one line per broken field
     assert lines[0].startswith(f"error: breaking schema change against release {published.name} (schema {V}), "
                                f"nothing published; raise SCHEMA_VERSION in src/ingest/__init__.py from {V} to {NEXT_MAJOR}")

@@ -167,7 +167,7 @@ def _check_contract(out: Path) -> None:
     try:
         evolve(latest_release(out), model_schemas())
     except SchemaContractError as exc:
-        _fail(str(exc))
+        _fail(str(exc), exc.exit_code)
 
 
 def _unchanged(raw: Path, out: Path, settings: BuildSettings):

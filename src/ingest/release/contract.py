@@ -21,14 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from ingest import SCHEMA_VERSION
+from ingest.errors import PublishRefused
 from ingest.release.layout import read_manifest
 from ingest.release.schema_diff import SchemaDiff, contract_data, diff_schemas, read_schemas
 
 VERSION_FILE = "src/ingest/__init__.py"  # where SCHEMA_VERSION is set (named in messages)
 
 
-class SchemaContractError(RuntimeError):
-    """A breaking schema change without a deliberate major version bump: nothing is published."""
+class SchemaContractError(PublishRefused):
+    """A breaking schema change without a deliberate major version bump: nothing is published (a publish
+    refusal like the gates: exit 3, never retried)."""
 
 
 class IncompatibleRelease(RuntimeError):
