@@ -13,7 +13,7 @@ import tomllib
 from functools import cache
 from importlib import resources
 
-from ingest.extract.wording import normalize_heading
+from ingest.extract.wording import normalize_heading, stem
 
 
 @cache
@@ -27,12 +27,8 @@ def _vocabulary() -> tuple[frozenset[str], re.Pattern[str]]:
 
 
 def _singular(word: str) -> str:
-    """A plural's singular, leaving -is/-us/-ss words alone ("arthritis", "meniscus", "process")."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "is", "us")):
-        return word[:-1]
-    return word
+    """A plural's singular (wording.stem), leaving -is/-us words alone ("arthritis", "meniscus")."""
+    return word if word.endswith(("is", "us")) else stem(word)
 
 
 def name_key(name: str, site_name: str | None = None) -> str:
