@@ -53,8 +53,8 @@ def run_build(raw: Path, out: Path, pin: bool, force: bool, prefect_home: Path) 
 
 
 def run_library_build(raw: Path, out: Path, pin: bool) -> float:
-    """Wall-clock seconds of the Prefect-free build (ingest.build.run.run_build) in a fresh process."""
-    code = ("import sys; from pathlib import Path; from ingest.build.run import run_build; "
+    """Wall-clock seconds of the Prefect-free build (ingest.assembly.run.run_build) in a fresh process."""
+    code = ("import sys; from pathlib import Path; from ingest.assembly.run import run_build; "
             "run_build(Path(sys.argv[1]), Path(sys.argv[2]), force=True)")
     cmd = [sys.executable, "-c", code, str(raw), str(out)]
     if pin:

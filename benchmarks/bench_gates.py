@@ -15,9 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import write_corpus  # noqa: E402
 
-from ingest.build.gates import check_paths  # noqa: E402
-from ingest.build.incremental import unchanged_release  # noqa: E402
-from ingest.build.run import discover, run_build  # noqa: E402
+from ingest.assembly.gates import check_paths  # noqa: E402
+from ingest.assembly.incremental import unchanged_release  # noqa: E402
+from ingest.assembly.run import discover, run_build  # noqa: E402
 from ingest.release.layout import PublishBase, latest_release, verify_release  # noqa: E402
 from ingest.settings import BuildSettings  # noqa: E402
 

@@ -1,6 +1,6 @@
 """The `build` flow: raw pages -> validated records -> a published JSONL release.
 
-Thin Prefect tasks around the steps of ingest.build.run (the same build without Prefect).
+Thin Prefect tasks around the steps of ingest.assembly.run (the same build without Prefect).
 Pages are processed in batches (one task run per batch, never per page: a task run
 costs milliseconds of orchestration, far more than extracting a page); inside a
 batch the library spreads pages over worker processes and reuses cached results.
@@ -27,10 +27,10 @@ from flows.ephemeral import kill_temporary_server  # noqa: E402,F401 - killed be
 from flows.runners import task_runner  # noqa: E402
 
 from ingest import interrupts, progress  # noqa: E402
-from ingest.build import run  # noqa: E402
-from ingest.build.gates import check_paths  # noqa: E402
+from ingest.assembly import run  # noqa: E402
+from ingest.assembly.gates import check_paths  # noqa: E402
 from ingest.errors import RunError, is_retryable  # noqa: E402
-from ingest.build.incremental import Fingerprint  # noqa: E402
+from ingest.assembly.incremental import Fingerprint  # noqa: E402
 from ingest.release.lock import out_lock  # noqa: E402
 from ingest.page.parallel import shutdown_pool  # noqa: E402
 from ingest.page.process import PageResult  # noqa: E402

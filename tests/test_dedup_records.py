@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.page.acquire import discover_pages
-from ingest.build.assemble import assemble
+from ingest.assembly.assemble import assemble
 from ingest.dedup.records import collapse_copies, deduplicate
 from ingest.page.parallel import extract_pages
 from ingest.settings import BuildSettings

@@ -1,4 +1,4 @@
-"""One record per document, through the real build (ingest.build.run.run_build, the steps the flow wraps):
+"""One record per document, through the real build (ingest.assembly.run.run_build, the steps the flow wraps):
 pages of different sites are never fused, copies collapse, same-procedure records are linked by `entity`."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingest.build.run import run_build
+from ingest.assembly.run import run_build
 from ingest.settings import BuildSettings
 from tests.documents import knee
 

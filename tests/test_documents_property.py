@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.build.assemble import assemble
+from ingest.assembly.assemble import assemble
 from ingest.dedup.minhash import MinHasher, jaccard
 from ingest.dedup.normalize import content_key
 from ingest.dedup.records import NOT_CONTENT, record_text

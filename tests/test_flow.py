@@ -72,7 +72,7 @@ def test_cli_fails_fast_with_one_line_cause(tmp_path, args, cause):
 @pytest.mark.slow
 def test_a_failed_batch_is_quarantined_and_the_others_publish(prefect_harness, tmp_path, monkeypatch):
     import flows.build as build_module
-    import ingest.build.run as run_module
+    import ingest.assembly.run as run_module
     from ingest.page.cache import extract_with_cache
 
     def flaky(pages, *args, **kwargs):

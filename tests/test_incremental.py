@@ -10,12 +10,12 @@ import ingest
 import ingest.page.cache as cache_mod
 from ingest.page.acquire import discover_pages
 from ingest.page.cache import ExtractionCache, extract_with_cache
-from ingest.build.incremental import build_key, fingerprint, fingerprint_raw, unchanged_release
-from ingest.build.run import run_build
+from ingest.assembly.incremental import build_key, fingerprint, fingerprint_raw, unchanged_release
+from ingest.assembly.run import run_build
 from ingest.page.parallel import extract_pages
 from ingest.release.layout import latest_release, read_manifest
 from ingest.release.publish import publish_release
-from ingest.build.finalize import finalize
+from ingest.assembly.finalize import finalize
 from ingest.settings import BuildSettings
 from tests.conftest import RAW_SAMPLE
 

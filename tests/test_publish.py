@@ -9,7 +9,7 @@ from ingest.page.acquire import discover_pages
 from ingest.page.parallel import extract_pages
 from ingest.release.layout import LATEST, latest_release, verify_release
 from ingest.release.publish import publish_release
-from ingest.build.finalize import finalize
+from ingest.assembly.finalize import finalize
 from ingest.settings import BuildSettings
 
 RECORDS = {"procedures": [{"id": "procedure:cpt:29881", "title": "Knee scope"},
@@ -30,7 +30,7 @@ def test_release_layout_and_manifest(tmp_path):
     manifest = json.loads((release / "manifest.json").read_text())
     assert manifest["counts"] == {"procedures": 2, "quarantine": 1}
     assert manifest["datasets"]["procedures"]["records"] == 2
-    assert manifest["inputs"] == {"pages": 2}  # the input digest is the build's (ingest.build.incremental)
+    assert manifest["inputs"] == {"pages": 2}  # the input digest is the build's (ingest.assembly.incremental)
     assert verify_release(release) == []
     lines = (release / "procedures.jsonl").read_bytes().splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["procedure:cpt:29881", "procedure:cpt:45378"]

@@ -11,7 +11,7 @@ import pytest
 from ingest.page.acquire import discover_pages
 from ingest.page.parallel import extract_pages
 from ingest.release.layout import latest_release
-from ingest.build.finalize import DriftError, finalize
+from ingest.assembly.finalize import DriftError, finalize
 from ingest.settings import BuildSettings
 from tests.conftest import RAW_SAMPLE
 

@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 from ingest import EXTRACTOR_VERSIONS
-from ingest.build.quality import quality_report
+from ingest.assembly.quality import quality_report
 from ingest.extract.entity import code_entity
 from ingest.extract.ids import page_key, record_id, term_slug
 from ingest.extract.refs import code_references

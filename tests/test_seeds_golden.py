@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ingest.page.acquire import discover_pages
-from ingest.build.assemble import assemble
+from ingest.assembly.assemble import assemble
 from ingest.page.parallel import extract_pages
 from ingest.settings import BuildSettings
 from tests.conftest import SEEDS

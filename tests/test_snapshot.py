@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.cli import app
-from ingest.build.incremental import fingerprint_raw
+from ingest.assembly.incremental import fingerprint_raw
 from ingest.scrape.crawl import scrape
 from ingest.scrape.store import StoreBusy, store_lock
 from ingest.extract.ids import page_key, record_id
@@ -204,7 +204,7 @@ def test_gc_raw_needs_a_policy_and_a_scraped_store(tmp_path):
 
 
 def test_discovery_trusts_the_manifest_hash_while_size_and_mtime_match(site, tmp_path, monkeypatch):
-    import ingest.build.incremental as incremental
+    import ingest.assembly.incremental as incremental
 
     raw = _three_versions(site, tmp_path)
     site.page("/cpt/64721/", CARPAL)

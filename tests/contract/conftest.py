@@ -11,7 +11,7 @@ from pydantic import create_model
 from ingest import models
 from ingest.page.acquire import discover_pages
 from ingest.page.parallel import extract_pages
-from ingest.build.finalize import finalize
+from ingest.assembly.finalize import finalize
 from ingest.settings import BuildSettings
 
 RAW = Path(__file__).resolve().parents[2] / "raw"
@@ -25,7 +25,7 @@ def sample_results():
 
 @pytest.fixture(scope="session")
 def built_release(sample_results, tmp_path_factory) -> Path:
-    """An output folder with one release of raw/, published by ingest.build.finalize.finalize (do not modify)."""
+    """An output folder with one release of raw/, published by ingest.assembly.finalize.finalize (do not modify)."""
     out = tmp_path_factory.mktemp("built") / "normalized"
     finalize(sample_results, out)
     return out

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import ingest
 from ingest import models
-from ingest.build.finalize import finalize
+from ingest.assembly.finalize import finalize
 from ingest.cli import app
 from ingest.datasets import IncompatibleRelease, open_release
 from ingest.release.contract import SchemaContractError

@@ -16,7 +16,7 @@ import ingest
 from ingest import models
 from ingest.release.contract import IncompatibleRelease, SchemaContractError, check_readable, evolve, model_schemas
 from ingest.release.layout import latest_release, read_manifest, release_dirs, verify_release
-from ingest.build.finalize import finalize
+from ingest.assembly.finalize import finalize
 
 from .conftest import model_with, model_without
 

@@ -25,7 +25,7 @@ from ingest.datasets import CorruptRelease, IncompatibleRelease, ReleaseNotFound
 from ingest.release.export import ExportError, export_release
 from ingest.models import ProcedureRecord, QuarantineEntry, TermRecord
 from ingest.release.layout import dataset_files, latest_release, read_manifest
-from ingest.build.finalize import finalize
+from ingest.assembly.finalize import finalize
 
 from .conftest import model_with, model_without
 

@@ -10,7 +10,7 @@ from ingest.extract.classify import classify_and_extract
 from ingest.extract.lang import detect_language, page_language
 from ingest.extract.title import split_title
 from ingest.parse.html import parse_html
-from ingest.build.quality import suspicious_items, unmatched_headings
+from ingest.assembly.quality import suspicious_items, unmatched_headings
 
 
 def run(html: str):

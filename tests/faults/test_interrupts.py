@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from ingest import interrupts
-from ingest.build.run import run_build
+from ingest.assembly.run import run_build
 from ingest.release.layout import LATEST, latest_release, verify_release
 from ingest.release.publish import publish_release
 from ingest.settings import BuildSettings

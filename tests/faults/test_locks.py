@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.build.run import run_build
+from ingest.assembly.run import run_build
 from ingest.release.layout import latest_release, release_dirs, verify_release
 from ingest.release.lock import EXIT_LOCKED, LOCK_FILE, OutputLocked, out_lock
 from ingest.release.retention import gc_releases

@@ -1,6 +1,6 @@
 """One build without Prefect, for the kill tests: python crash_driver.py RAW OUT [WORKERS].
 
-Runs the library's build (ingest.build.run.run_build: the steps the flow wraps as tasks) with
+Runs the library's build (ingest.assembly.run.run_build: the steps the flow wraps as tasks) with
 force, so every run extracts and publishes; the parent test sets INGEST_KILL_AT (see
 ingest.faults) or SIGKILLs this process.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def main() -> None:
-    from ingest.build.run import run_build
+    from ingest.assembly.run import run_build
     from ingest.settings import BuildSettings
 
     raw, out = Path(sys.argv[1]), Path(sys.argv[2])

@@ -69,7 +69,7 @@ def sample_release(tmp_path_factory) -> Path:
     """A release published from the sample pages, built in-process (no Prefect)."""
     from ingest.page.acquire import discover_pages
     from ingest.page.parallel import extract_pages
-    from ingest.build.finalize import finalize
+    from ingest.assembly.finalize import finalize
     from ingest.settings import BuildSettings
 
     out = tmp_path_factory.mktemp("report-release")

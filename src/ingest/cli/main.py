@@ -87,7 +87,7 @@ def build(
     Exit codes: 0 published or unchanged, 1 failed, 2 --raw/--out refused, 3 publish refused by a gate,
     4 storage failure (disk full, permission denied), 75 --out locked by another build or gc, 130/143
     stopped by SIGINT/SIGTERM, nothing published: README, "When things go wrong"."""
-    from ingest.build.gates import check_paths
+    from ingest.assembly.gates import check_paths
     from ingest.errors import RunError
 
     if not raw.exists():
@@ -172,7 +172,7 @@ def _check_contract(out: Path) -> None:
 
 def _unchanged(raw: Path, out: Path, settings: BuildSettings):
     """The latest release's summary when inputs and settings are unchanged (the library's steps, no Prefect start-up)."""
-    from ingest.build import run
+    from ingest.assembly import run
 
     started = time.perf_counter()
     fp = run.discover(raw, out)

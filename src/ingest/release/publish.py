@@ -56,7 +56,7 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], qu
                     inputs: dict | None = None, base: PublishBase | None = None) -> ReleaseInfo:
     """Write a release under out_dir/releases/<id>/ and point out_dir/latest at it.
 
-    `inputs`: the manifest's record of the inputs (ingest.build.incremental computes its digest;
+    `inputs`: the manifest's record of the inputs (ingest.assembly.incremental computes its digest;
     default: the number of pages); `extra` adds manifest fields and may not replace one. `base`: the
     release published over (default: PublishBase.of(out_dir), the valid `latest` or, when `latest` is
     corrupt, the newest valid release): the schema, `changes.jsonl` and `previous_release` are against it.

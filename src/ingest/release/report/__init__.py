@@ -79,7 +79,7 @@ def load_release(release_dir: Path) -> dict[str, Any]:
     listed = manifest.get("datasets") or {}
     names = [n for n in listed if n not in sections.NOT_DATASETS] or sorted(
         p.stem for p in release_dir.glob("*.jsonl") if p.stem not in sections.NOT_DATASETS)
-    # quality.json is the build's (ingest.build.quality wrote it): the report reads it and never recomputes it
+    # quality.json is the build's (ingest.assembly.quality wrote it): the report reads it and never recomputes it
     # (the release store stands below the build); without it the coverage sections say so
     quality = _read_json(release_dir / QUALITY) or {}
     datasets = {}

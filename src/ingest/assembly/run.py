@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ingest import interrupts, progress
-from ingest.build.finalize import BuildSummary, finalize, summary_from_manifest
-from ingest.build.gates import check_discovery, check_paths
-from ingest.build.incremental import Fingerprint, fingerprint_raw, unchanged_release
+from ingest.assembly.finalize import BuildSummary, finalize, summary_from_manifest
+from ingest.assembly.gates import check_discovery, check_paths
+from ingest.assembly.incremental import Fingerprint, fingerprint_raw, unchanged_release
 from ingest.page.acquire import PageRef
 from ingest.page.cache import ExtractionCache, extract_with_cache
 from ingest.page.parallel import failed_batch, shutdown_pool
@@ -28,7 +28,7 @@ Batch = list[tuple[PageRef, str | None]]  # pages with the SHA-256 discovery fou
 
 def discover(raw: Path, out: Path) -> Fingerprint:
     """Step 1: every current page under raw with the SHA-256 of its bytes (superseded versions counted);
-    InputRefused when raw holds no page (ingest.build.gates)."""
+    InputRefused when raw holds no page (ingest.assembly.gates)."""
     fp = fingerprint_raw(Path(raw), Path(out))
     check_discovery(len(fp.pages), fp.superseded, Path(raw), Path(out))
     interrupts.check("discover")
@@ -76,7 +76,7 @@ def collect(outcomes: Iterable[tuple[Batch, list[PageResult] | None, str]]) -> l
 
 def publish(results: list[PageResult], out: Path, settings: BuildSettings, fp: Fingerprint, force: bool,
             stage_seconds: dict[str, float]) -> BuildSummary:
-    """Step 4: assemble the datasets and publish the release atomically (ingest.build.finalize)."""
+    """Step 4: assemble the datasets and publish the release atomically (ingest.assembly.finalize)."""
     interrupts.check("assemble")
     return finalize(results, Path(out), settings, inputs=fp, force=force, stage_seconds=stage_seconds)
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from ingest.build.crossref import Item, code_index, resolve_procedure_codes
-from ingest.build.entities import entity_index
+from ingest.assembly.crossref import Item, code_index, resolve_procedure_codes
+from ingest.assembly.entities import entity_index
 from ingest.dedup.records import deduplicate
 from ingest.extract.ids import path_record_id
 from ingest.jsonl import Records

@@ -11,10 +11,10 @@ from pathlib import Path
 import orjson
 
 from ingest import faults
-from ingest.build.assemble import assemble
-from ingest.build.gates import check_failures, check_shrink, kept
-from ingest.build.incremental import Fingerprint, build_key, fingerprint
-from ingest.build.quality import headline, layout_drift, quality_report, site_coverage
+from ingest.assembly.assemble import assemble
+from ingest.assembly.gates import check_failures, check_shrink, kept
+from ingest.assembly.incremental import Fingerprint, build_key, fingerprint
+from ingest.assembly.quality import headline, layout_drift, quality_report, site_coverage
 from ingest.page.process import PageResult
 from ingest.errors import PublishRefused
 from ingest.release.layout import DUPLICATES, QUALITY, PublishBase

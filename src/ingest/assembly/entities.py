@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ingest.build.quality import site_of
+from ingest.assembly.quality import site_of
 from ingest.models import BY_DATASET, EntityEntry
 
 
