@@ -31,13 +31,14 @@ from ingest.extract.wording import content_tokens, normalize_heading
 
 
 @lru_cache(maxsize=1)
-def _data() -> dict:
+def labelling_data() -> dict:
+    """data/labelling.toml: the weights, the hand-set ones, prefixes, stage words, prepositions."""
     return tomllib.loads(resources.files("ingest.data").joinpath("labelling.toml").read_text("utf-8"))
 
 
 @lru_cache(maxsize=16)
 def _prefix(lang: str) -> re.Pattern[str]:
-    words = sorted(set(_data()["prefixes"].get("en", [])) | set(_data()["prefixes"].get(lang, [])), key=len, reverse=True)
+    words = sorted(set(labelling_data()["prefixes"].get("en", [])) | set(labelling_data()["prefixes"].get(lang, [])), key=len, reverse=True)
     alternatives = "|".join(re.escape(w) for w in words)
     # "q 2 ...", "step 04 ...", "3 ...", "faq ...": a numbering or question mark before the wording
     return re.compile(rf"^(?:(?:{alternatives})\s+(?:\d+\s+)?|\d+\s+)(?=\S)")
@@ -46,7 +47,7 @@ def _prefix(lang: str) -> re.Pattern[str]:
 @lru_cache(maxsize=16)
 def _stages(lang: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """Per field, one pattern of its stage words (whole words of a normalized heading)."""
-    table = _data()["temporal"].get(lang) or _data()["temporal"]["en"]
+    table = labelling_data()["temporal"].get(lang) or labelling_data()["temporal"]["en"]
     return tuple((field, re.compile(r"(?<!\S)(?:" + "|".join(re.escape(normalize_heading(c)) for c in cues) + r")(?!\S)"))
                  for field, cues in table.items())
 
@@ -63,7 +64,7 @@ def _field_words(vocab: Vocabulary) -> frozenset[str]:
 
 @lru_cache(maxsize=16)
 def _prepositions(lang: str) -> frozenset[str]:
-    table = _data()["prepositions"]
+    table = labelling_data()["prepositions"]
     return frozenset(table.get(lang) or table["en"])
 
 
@@ -104,6 +105,8 @@ def stage(norm: str, lang: str = "en") -> str | None:
 
 
 _UNDECIDED = object()
+# The evidence a heading's score weighs ([weights] of data/labelling.toml, fitted on tune).
+FEATURES = ("vocabulary", "vocabulary_folded", "temporal", "content_cue")
 
 
 class HeadingLabeller:
@@ -111,9 +114,9 @@ class HeadingLabeller:
 
     def __init__(self, vocab: Vocabulary, own_texts: list[str | None], lang: str = "en") -> None:
         self.vocab, self.lang, self._own_texts = vocab, lang, own_texts
-        self.weights = _data()["weights"]
+        self.weights = labelling_data()[labelling_data()["weights"]["use"]]
         self._memo: dict[str, tuple[str | None, str | None, frozenset[str]]] = {}
-        self._decided: dict[tuple[str, bool], str | None] = {}
+        self._decided: dict[str, str | None] = {}
 
     @cached_property
     def own(self) -> frozenset[str]:
@@ -152,32 +155,41 @@ class HeadingLabeller:
             found = self._memo[text] = (direct, folded, stages(fold(text, self.lang), self.lang))
         return found
 
-    def scores(self, text: str, weak: bool = True) -> dict[str, float]:
-        """Each field's score for a heading (fields without evidence left out)."""
-        w, out = self.weights, {}
+    def features(self, text: str, field: str, body: str | None = None) -> tuple[float, ...]:
+        """The evidence that a heading names field, one value per name of FEATURES (the fitting tool
+        tests/corpus/tools/fit_labelling.py reads the same vector): the vocabulary's match as written,
+        its match once folded, one stage word of the field, a cue of the field in the content."""
         direct, folded, staged = self.evidence(text)
-        if direct:
-            out[direct] = out.get(direct, 0.0) + w["vocabulary"]
-        if folded:
-            out[folded] = out.get(folded, 0.0) + w["vocabulary_folded"]
-        if (out or weak) and len(staged) == 1:
-            field = next(iter(staged))
-            out[field] = out.get(field, 0.0) + w["temporal"]
-        return out
+        return (float(direct == field), float(folded == field), float(len(staged) == 1 and field in staged),
+                float(body is not None and self._cued(field, body)))
+
+    def candidates(self, text: str) -> list[str]:
+        """The fields with evidence in the heading's own words (the content's cues only add to these)."""
+        direct, folded, staged = self.evidence(text)
+        found = [f for f in (direct, folded) if f]
+        if len(staged) == 1:
+            found.append(next(iter(staged)))
+        return list(dict.fromkeys(found))
+
+    def scores(self, text: str, body: str | None = None) -> dict[str, float]:
+        """Each field's score for a heading (fields without evidence left out): the weighted sum of its
+        features (a content cue counts only when body, the heading's content, is given)."""
+        weights = [self.weights[name] for name in FEATURES]
+        return {field: sum(w * v for w, v in zip(weights, self.features(text, field, body), strict=True))
+                for field in self.candidates(text)}
 
     def match(self, text: str, weak: bool = False, body: Callable[[], str] | None = None) -> str | None:
-        """The field a heading names, or None (no field reaches the threshold, or two tie). Without weak,
-        only a field the wording names (the vocabulary's match, before or after folding) labels it;
-        a stage word alone is weak evidence, like a vocabulary keyword, unless the heading's content
-        (body: its text, read only then) bears a cue of the same field."""
-        key = (text, weak or body is not None)
-        found = self._decided.get(key, _UNDECIDED)
+        """The field a heading names, or None (no field reaches the threshold, or two tie). With the
+        hand-set weights a wording labels, and a stage word alone is weak evidence, like a vocabulary
+        keyword, unless the heading's content (body: its text, read only where its cues may decide)
+        bears a cue of the same field. weak=True: the field of weak evidence (weak_match)."""
+        if weak:
+            return self.weak_match(text)
+        found = self._decided.get(text, _UNDECIDED)
         if found is _UNDECIDED:
-            found = self._decided[key] = self._decide(self.scores(text, key[1]))
-        if found is not None and body is not None and not weak:
-            direct, folded, _ = self.evidence(text)
-            if direct is None and folded is None and not self._cued(found, body()):
-                return None
+            found = self._decided[text] = self._decide(self.scores(text))
+        if body is not None and (candidates := self.candidates(text)) and (found is None or len(candidates) > 1):
+            return self._decide(self.scores(text, body()))
         return found
 
     def _decide(self, scores: dict[str, float]) -> str | None:
@@ -191,8 +203,10 @@ class HeadingLabeller:
         return best
 
     def weak_match(self, text: str) -> str | None:
-        """The field of weak evidence: a stage word, else a vocabulary keyword ("Before your visit");
+        """The field of weak evidence, on a page that already has two strongly named sections: the
+        heading's own field, else its one stage word, else a vocabulary keyword ("Before your visit");
         none when two stages meet ("Before & after photos": a keyword of either names nothing)."""
-        if len(self.evidence(text)[2]) > 1:
+        staged = self.evidence(text)[2]
+        if len(staged) > 1:
             return None
-        return self.match(text, weak=True) or self.vocab.match(text, weak=True)
+        return self.match(text) or (next(iter(staged)) if staged else None) or self.vocab.match(text, weak=True)
