@@ -27,7 +27,7 @@ def tool():
 
 
 def labeller() -> HeadingLabeller:
-    return HeadingLabeller(vocabulary(), ["Bunion Correction", "Bunion Correction | Lakeside Foot Centre"])
+    return HeadingLabeller(vocabulary(), ["Bunion Surgery", "Bunion Surgery | Lakeside Foot Centre"])
 
 
 def test_the_pass_reads_the_weights_the_data_file_names():
@@ -88,3 +88,30 @@ def test_the_tool_rewrites_only_its_own_table(tmp_path):
     assert data["fitted_weights"] == {"vocabulary": 0.5, "vocabulary_folded": 1.25, "temporal": 2.0,
                                       "content_cue": 0.75, "threshold": 1.0}
     assert {k: v for k, v in data.items() if k != "fitted_weights"} == {k: v for k, v in old.items() if k != "fitted_weights"}
+
+
+def test_two_fields_tied_on_the_wording_go_to_the_one_holding_the_head_noun():
+    heading = "Advantages of the keyhole technique"
+    assert set(vocabulary().ties(heading)) == {"procedure_steps", "benefits"}  # "technique", "advantages": equal
+    assert labeller().match(heading) == "benefits"  # the head noun ("advantages") decides, not the file's order
+    assert labeller().match("The keyhole technique") == "procedure_steps"
+    # two heads joined: no head noun over the other, the vocabulary's match stands
+    assert labeller().match("Risks and benefits") == vocabulary().match("Risks and benefits")
+
+
+PAGE = """<html><head><title>Bunion Surgery | Lakeside Foot Centre</title></head><body><main>
+<h1>Bunion Surgery</h1>
+<p>Bunion surgery straightens the big toe joint by realigning the bone under local anaesthetic.</p>
+<h2>Advantages of the keyhole technique</h2>
+<ul><li>Smaller scars on the foot</li><li>Walking in a special shoe the same day</li></ul>
+<h2>How the correction is done</h2>
+<ol><li>The foot is numbed</li><li>The bone is cut and realigned</li><li>Small screws hold it in place</li></ol>
+</main></body></html>"""
+
+
+def test_a_page_whose_heading_ties_two_wordings_keeps_its_list_in_the_head_nouns_field():
+    from ingest.extract.classify import classify_and_extract
+    from ingest.parse.html import parse_html
+    record = classify_and_extract(parse_html(PAGE)).fields
+    assert record["benefits"] == ["Smaller scars on the foot", "Walking in a special shoe the same day"]
+    assert "Smaller scars on the foot" not in (record.get("procedure_steps") or [])

@@ -68,6 +68,12 @@ def _prepositions(lang: str) -> frozenset[str]:
     return frozenset(table.get(lang) or table["en"])
 
 
+@lru_cache(maxsize=16)
+def _conjunctions(lang: str) -> frozenset[str]:
+    table = labelling_data()["conjunctions"]
+    return frozenset(table.get(lang) or table["en"])
+
+
 @lru_cache(maxsize=64)
 def _field_wording(vocab: Vocabulary, field: str) -> frozenset[str]:
     section = vocab.section(field)
@@ -137,15 +143,30 @@ class HeadingLabeller:
         section = self.vocab.section(field)
         return any(c.search(body) for c in section.cues + section.heading_cues)
 
-    def evidence(self, text: str) -> tuple[str | None, str | None, frozenset[str]]:
+    def _direct(self, text: str) -> tuple[str, ...]:
+        """The fields the vocabulary names for the heading as written: its best match, or the wordings
+        tied with it narrowed to the one holding the heading's head noun ("Advantages of the technique":
+        benefits, not steps). Still tied, or two heads joined ("Risks and benefits"): the vocabulary's
+        match (letting the content's cues decide such ties lowered check: not done)."""
+        ties = self.vocab.ties(text)
+        if len(ties) < 2:
+            return (found,) if (found := self.vocab.match(text)) else ()
+        norm = fold(text, self.lang)
+        if _conjunctions(self.lang) & set(norm.split()):
+            return (self.vocab.match(text),)  # "Risks and benefits": two heads, none over the other
+        head = head_noun(norm, self.lang)
+        held = tuple(f for f in ties if head in _field_wording(self.vocab, f))
+        return held if len(held) == 1 else (self.vocab.match(text),)
+
+    def evidence(self, text: str) -> tuple[tuple[str, ...], str | None, frozenset[str]]:
         """(the vocabulary's field for the heading as written, its field once folded and without the
         page's own words, the fields of its stage words), worked out once per heading and page.
         The folded match is sought only where the heading as written names nothing."""
         found = self._memo.get(text)
         if found is None:
-            direct = self.vocab.match(text)
+            direct = self._direct(text)
             folded = None
-            if direct is None and (reduced := self._reduced(text)) != normalize_heading(text) \
+            if not direct and (reduced := self._reduced(text)) != normalize_heading(text) \
                     and content_tokens(reduced) & _field_words(self.vocab):  # (no field word left: nothing to find)
                 folded = self.vocab.match(reduced, fuzzy=False)  # (the words left are no wording to spell-correct)
                 head = head_noun(fold(text, self.lang), self.lang)
@@ -160,13 +181,13 @@ class HeadingLabeller:
         tests/corpus/tools/fit_labelling.py reads the same vector): the vocabulary's match as written,
         its match once folded, one stage word of the field, a cue of the field in the content."""
         direct, folded, staged = self.evidence(text)
-        return (float(direct == field), float(folded == field), float(len(staged) == 1 and field in staged),
+        return (float(field in direct), float(folded == field), float(len(staged) == 1 and field in staged),
                 float(body is not None and self._cued(field, body)))
 
     def candidates(self, text: str) -> list[str]:
         """The fields with evidence in the heading's own words (the content's cues only add to these)."""
         direct, folded, staged = self.evidence(text)
-        found = [f for f in (direct, folded) if f]
+        found = [*direct, *([folded] if folded else [])]
         if len(staged) == 1:
             found.append(next(iter(staged)))
         return list(dict.fromkeys(found))

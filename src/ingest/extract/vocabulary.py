@@ -69,11 +69,33 @@ class Vocabulary:
             return None
         if any(f" {phrase} " in f" {norm} " for phrase in self.not_fields):
             return None
+        best = self._best(norm, fuzzy)
+        if best:
+            return best[0]
         tokens = content_tokens(norm) - self.stop
-        best: tuple[float, str] | None = None
+        if weak and len(tokens) <= _KEYWORD_MAX_WORDS:
+            padded = f" {norm} "
+            stems = {stem(w) for w in norm.split()}
+            for section in self.sections:
+                if any((f" {k} " in padded) if " " in k else (stem(k) in stems) for k in section.keywords):
+                    return section.name
+        return None
+
+    def ties(self, heading: str) -> tuple[str, ...]:
+        """The sections whose wordings match a heading equally well (file order; one when the best is alone)."""
+        norm = normalize_heading(heading)
+        if not norm or len(norm.split()) > 12 or any(f" {phrase} " in f" {norm} " for phrase in self.not_fields):
+            return ()
+        return self._best(norm)
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one vocabulary per process; headings repeat across pages
+    def _best(self, norm: str, fuzzy: bool = True) -> tuple[str, ...]:
+        """The sections of the best-scored wordings of a normalized heading: exact, word-subset, fuzzy."""
+        tokens = content_tokens(norm) - self.stop
+        best, found = 0.0, []
         for variant, vtokens, section in self._variants:
             if norm == variant:
-                return section
+                return (section,)
             score = 0.0
             if vtokens and vtokens <= tokens and len(tokens) - len(vtokens) <= 3:
                 score = 50 + 10 * len(vtokens) - (len(tokens) - len(vtokens))
@@ -85,17 +107,11 @@ class Vocabulary:
                     ratio = matcher.ratio()
                     if ratio >= _FUZZY_CUTOFF:
                         score = 40 * ratio
-            if score and (best is None or score > best[0]):
-                best = (score, section)
-        if best:
-            return best[1]
-        if weak and len(tokens) <= _KEYWORD_MAX_WORDS:
-            padded = f" {norm} "
-            stems = {stem(w) for w in norm.split()}
-            for section in self.sections:
-                if any((f" {k} " in padded) if " " in k else (stem(k) in stems) for k in section.keywords):
-                    return section.name
-        return None
+            if score and score > best:
+                best, found = score, [section]
+            elif score and score == best and section not in found:
+                found.append(section)
+        return tuple(found)
 
     def lead_in(self, heading: str) -> str | None:
         """The section a lead-in heading names by keyword ("The advantages of X are:"), or None."""
