@@ -115,3 +115,14 @@ def test_a_page_whose_heading_ties_two_wordings_keeps_its_list_in_the_head_nouns
     record = classify_and_extract(parse_html(PAGE)).fields
     assert record["benefits"] == ["Smaller scars on the foot", "Walking in a special shoe the same day"]
     assert "Smaller scars on the foot" not in (record.get("procedure_steps") or [])
+
+
+def test_the_following_leads_into_a_list_and_names_no_stage():
+    from ingest.extract.label import stages
+    assert stages("surgeons advise it for the following reasons") == frozenset()
+    assert stages("following your bunion surgery") == frozenset({"recovery"})  # a stage word still
+    assert labeller().weak_match("Surgeons advise it for the following reasons:") != "recovery"
+
+
+def test_a_german_heading_naming_dangers_names_the_risks():
+    assert vocabulary("de").match("Gefahren:") == "risks"

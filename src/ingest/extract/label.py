@@ -100,8 +100,17 @@ def fold(text: str, lang: str = "en") -> str:
 
 @lru_cache(maxsize=8192)
 def stages(norm: str, lang: str = "en") -> frozenset[str]:
-    """The fields a heading's stage words name (cached: headings repeat across a site's pages)."""
+    """The fields a heading's stage words name (cached: headings repeat across a site's pages); a
+    phrase that only looks like one ("for the following reasons": a list's lead-in) names none."""
+    norm = _not_stage(lang).sub(" ", norm)
     return frozenset(field for field, pattern in _stages(lang) if pattern.search(norm))
+
+
+@lru_cache(maxsize=16)
+def _not_stage(lang: str) -> re.Pattern[str]:
+    table = labelling_data()["not_stages"]
+    phrases = set(table.get("en", [])) | set(table.get(lang, []))
+    return re.compile(r"(?<!\S)(?:" + "|".join(re.escape(normalize_heading(p)) for p in sorted(phrases)) + r")(?!\S)")
 
 
 def stage(norm: str, lang: str = "en") -> str | None:
