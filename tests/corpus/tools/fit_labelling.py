@@ -48,21 +48,13 @@ def default_corpora() -> list[Path]:
     return [REPO / "tests" / "corpus" / "procedures", shared / "corpus" / "procedures"]
 
 
-def _section_body(blocks: list, index: int) -> str:
-    """A heading's content: its blocks up to the next heading of the same or a higher level."""
+def _content(blocks: list, index: int, nested: bool) -> str:
+    """A heading's content: its blocks up to the next heading (the content the label pass reads for
+    cues, extract/sections.py), or with nested, up to the next one of the same or a higher level (what
+    the heading's section holds, for its target)."""
     level, body = blocks[index].level, []
     for b in blocks[index + 1:]:
-        if b.kind is BlockKind.HEADING and (not level or not b.level or b.level <= level):
-            break
-        body.append(b.text)
-    return " ".join(body)
-
-
-def _runtime_body(blocks: list, index: int) -> str:
-    """The content the label pass reads for cues (extract/sections.py: up to the next heading)."""
-    body = []
-    for b in blocks[index + 1:]:
-        if b.kind is BlockKind.HEADING:
+        if b.kind is BlockKind.HEADING and (not nested or not level or not b.level or b.level <= level):
             break
         body.append(b.text)
     return " ".join(body)
@@ -118,9 +110,9 @@ def _page_examples(blocks: list, labeller: HeadingLabeller, truth: dict) -> list
         fields = labeller.candidates(block.text)
         if not fields or any(f not in LIST_SECTIONS for f in fields):
             continue
-        body = _runtime_body(blocks, index)
+        body = _content(blocks, index, nested=False)
         rows = np.array([labeller.features(block.text, f, body) for f in fields])
-        target = _target(_section_body(blocks, index), truth)
+        target = _target(_content(blocks, index, nested=True), truth)
         out.append((rows, fields, target if target in fields else None if target is None else "other"))
     return out
 
