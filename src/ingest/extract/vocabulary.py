@@ -86,7 +86,7 @@ class Vocabulary:
         norm = normalize_heading(heading)
         if not norm or len(norm.split()) > 12 or any(f" {phrase} " in f" {norm} " for phrase in self.not_fields):
             return ()
-        return self._best(norm)
+        return self._best(norm, True)  # (the key _match caches under: one computation)
 
     @lru_cache(maxsize=8192)  # noqa: B019 - one vocabulary per process; headings repeat across pages
     def _best(self, norm: str, fuzzy: bool = True) -> tuple[str, ...]:
