@@ -4,7 +4,9 @@ The head-title rules (extract/title.py) propose a title. The URL slug and the br
 item vote: when the proposed title may be the site's (none, a "Book an appointment" widget heading,
 the head title, an h1 holding the site's name) and shares no specific word with any voter, the candidate that agrees best with the voters
 wins: an h1 anywhere in the document (a banner or breadcrumb container is pruned as chrome), a
-heading at the top of the main content, or the breadcrumb item itself. Weights: data/identify.toml.
+heading at the top of the main content, or the breadcrumb item itself. A title taken from the head title
+that only decorates the breadcrumb's item ("CT Scan in <town>" over "CT Scan") gives way to the item.
+Weights: data/identify.toml.
 """
 
 from __future__ import annotations
@@ -138,6 +140,9 @@ def identify_title(page: ParsedPage, lang: LangData, proposed: str | None, how: 
     crumb = _tokens(page.breadcrumb) if page.breadcrumb else frozenset()
     if not slug and not crumb:
         return proposed, how
+    if how in ("title", "og:title") and proposed and page.breadcrumb and not is_not_title(page.breadcrumb) \
+            and normalize_heading(proposed).startswith(normalize_heading(page.breadcrumb) + " "):
+        return page.breadcrumb, "breadcrumb"  # the head title decorates the name the breadcrumb gives ("X in <town>")
     agrees = bool(proposed) and bool(_specific(_shared(slug | crumb, proposed), lang))
     if page.title and how != "h1" and page.title != proposed and not is_not_title(page.title) \
             and _specific(_shared(slug | crumb, page.title), lang) \
