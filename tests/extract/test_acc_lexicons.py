@@ -51,6 +51,13 @@ def test_a_polish_treatment_page_is_a_procedure_page():
     # English: a plural of a procedure word, dentures.
     ("en", "Joint Replacements", "New joints relieve pain when the cartilage is worn.",
      "The procedure", ["The worn surfaces are removed.", "The artificial joint is fixed in place."]),
+    # English: words built on a procedure suffix (-therapy, -tripsy, -abrasion) and general acts (ligation).
+    ("en", "Cryotherapy for Skin Spots", "Cold is applied to small spots on the skin.",
+     "The procedure", ["The spot is cleaned.", "Cold is applied for a few seconds."]),
+    ("en", "Shock Wave Lithotripsy", "Sound waves break kidney stones into small pieces.",
+     "The procedure", ["You lie on a soft cushion.", "Waves are aimed at the stone."]),
+    ("en", "Tubal Ligation", "The tubes are closed so that eggs cannot reach the womb.",
+     "The procedure", ["Two small cuts are made.", "Each tube is closed with a clip."]),
     ("en", "Complete Dentures", "Removable plates replace all the teeth of one jaw.",
      "The procedure", ["Impressions of the gums are taken.", "The plates are fitted and adjusted."]),
 ])
