@@ -122,3 +122,13 @@ def test_head_title_decorating_the_breadcrumb_item_gives_the_breadcrumb_item():
     assert page.breadcrumb == "Gum Graft"
     assert run(html).fields["title"] == "Gum Graft"
 
+
+
+def test_a_page_without_h1_to_h3_takes_the_bold_line_the_slug_names():
+    # The head title is only the site's name and no h1-h3 exists: the page names itself in a bold line,
+    # after a sidebar heading; the slug agrees with that line.
+    html = f"""<html><head><title>Smile Studio</title><meta property="og:title" content="Smile Studio"></head><body><main>
+<p><strong>Our Clinics</strong></p><p><strong>Gum Grafting (Soft Tissue Graft)</strong></p>
+<p>Gum grafting covers exposed tooth roots with tissue taken from the palate.</p>
+<p><strong>Recovery</strong></p><p>Soft food for a week; the stitches come out after ten days.</p></main></body></html>"""
+    assert run(html).fields["title"] == "Gum Grafting (Soft Tissue Graft)"

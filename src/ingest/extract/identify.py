@@ -97,7 +97,8 @@ def _specific(words: set[str], lang: LangData) -> set[str]:
 
 
 def _candidates(page: ParsedPage) -> list[tuple[str, float, bool]]:
-    """(text, prior, is the breadcrumb item) of every title candidate, in page order: h1s, top headings, breadcrumb item."""
+    """(text, prior, is the breadcrumb item) of every title candidate, in page order: h1s, the headings
+    (any level, bold lines too) at the top of the main content, the breadcrumb item."""
     w = settings()["weights"]
     rules = chrome_rules()
     seen: set[str] = set()
@@ -112,7 +113,7 @@ def _candidates(page: ParsedPage) -> list[tuple[str, float, bool]]:
     for h1 in page.h1s:
         add(h1, w["h1"])
     for b in page.blocks[: w["top_blocks"]]:
-        if b.kind is BlockKind.HEADING and 0 < b.level <= 3:
+        if b.kind is BlockKind.HEADING:  # (any level, and bold lines: a page without h1-h3 names itself so)
             add(b.text, w["h1"] if b.level == 1 else 0.0)
     add(page.breadcrumb, w["breadcrumb_item"], True)
     return out
