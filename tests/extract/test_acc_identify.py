@@ -103,3 +103,32 @@ def test_breadcrumb_from_json_ld_and_not_from_a_marked_body():
     items = "".join(f"<li>Item {i}</li>" for i in range(12))
     page = parse_page("a.html", f'<html><body class="with-breadcrumbs"><main><ul>{items}</ul></main></body></html>')
     assert page.breadcrumb is None
+
+
+def test_h1_repeating_the_whole_head_title_with_its_separator_is_the_page():
+    # "A / B" where B repeats A's words: the h1 equal to the whole head title (naming a procedure) is the
+    # page's name, not a site name standing after a separator.
+    html = f"""<html><head><title>Gum Graft / Soft Tissue Gum Graft</title></head><body><main>
+<h1>Gum Graft / Soft Tissue Gum Graft</h1>{BODY}</main></body></html>"""
+    assert run(html).fields["title"] == "Gum Graft / Soft Tissue Gum Graft"
+
+
+def test_head_title_decorating_the_breadcrumb_item_gives_the_breadcrumb_item():
+    # No heading names the page; the head title says "<name> in <town>", the breadcrumb says the name.
+    html = f"""<html><head><title>Gum Graft in Leeds | Gentle Periodontal Care</title></head><body>
+<nav class="breadcrumb"><ol><li><a href="/">Home</a></li><li>Gum Graft</li></ol></nav><main>{BODY}
+<h2>Why a gum graft helps</h2><p>It protects the roots.</p></main></body></html>"""
+    page = parse_page("smile-studio__gum-grafting.html", html)
+    assert page.breadcrumb == "Gum Graft"
+    assert run(html).fields["title"] == "Gum Graft"
+
+
+
+def test_a_page_without_h1_to_h3_takes_the_bold_line_the_slug_names():
+    # The head title is only the site's name and no h1-h3 exists: the page names itself in a bold line,
+    # after a sidebar heading; the slug agrees with that line.
+    html = f"""<html><head><title>Smile Studio</title><meta property="og:title" content="Smile Studio"></head><body><main>
+<p><strong>Our Clinics</strong></p><p><strong>Gum Grafting (Soft Tissue Graft)</strong></p>
+<p>Gum grafting covers exposed tooth roots with tissue taken from the palate.</p>
+<p><strong>Recovery</strong></p><p>Soft food for a week; the stitches come out after ten days.</p></main></body></html>"""
+    assert run(html).fields["title"] == "Gum Grafting (Soft Tissue Graft)"

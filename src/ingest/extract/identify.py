@@ -4,7 +4,9 @@ The head-title rules (extract/title.py) propose a title. The URL slug and the br
 item vote: when the proposed title may be the site's (none, a "Book an appointment" widget heading,
 the head title, an h1 holding the site's name) and shares no specific word with any voter, the candidate that agrees best with the voters
 wins: an h1 anywhere in the document (a banner or breadcrumb container is pruned as chrome), a
-heading at the top of the main content, or the breadcrumb item itself. Weights: data/identify.toml.
+heading at the top of the main content, or the breadcrumb item itself. A title taken from the head title
+that only decorates the breadcrumb's item ("CT Scan in <town>" over "CT Scan") gives way to the item.
+Weights: data/identify.toml.
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ def _specific(words: set[str], lang: LangData) -> set[str]:
 
 
 def _candidates(page: ParsedPage) -> list[tuple[str, float, bool]]:
-    """(text, prior, is the breadcrumb item) of every title candidate, in page order: h1s, top headings, breadcrumb item."""
+    """(text, prior, is the breadcrumb item) of every title candidate, in page order: h1s, the headings
+    (any level, bold lines too) at the top of the main content, the breadcrumb item."""
     w = settings()["weights"]
     rules = chrome_rules()
     seen: set[str] = set()
@@ -110,7 +113,7 @@ def _candidates(page: ParsedPage) -> list[tuple[str, float, bool]]:
     for h1 in page.h1s:
         add(h1, w["h1"])
     for b in page.blocks[: w["top_blocks"]]:
-        if b.kind is BlockKind.HEADING and 0 < b.level <= 3:
+        if b.kind is BlockKind.HEADING:  # (any level, and bold lines: a page without h1-h3 names itself so)
             add(b.text, w["h1"] if b.level == 1 else 0.0)
     add(page.breadcrumb, w["breadcrumb_item"], True)
     return out
@@ -138,6 +141,9 @@ def identify_title(page: ParsedPage, lang: LangData, proposed: str | None, how: 
     crumb = _tokens(page.breadcrumb) if page.breadcrumb else frozenset()
     if not slug and not crumb:
         return proposed, how
+    if how in ("title", "og:title") and proposed and page.breadcrumb and not is_not_title(page.breadcrumb) \
+            and normalize_heading(proposed).startswith(normalize_heading(page.breadcrumb) + " "):
+        return page.breadcrumb, "breadcrumb"  # the head title decorates the name the breadcrumb gives ("X in <town>")
     agrees = bool(proposed) and bool(_specific(_shared(slug | crumb, proposed), lang))
     if page.title and how != "h1" and page.title != proposed and not is_not_title(page.title) \
             and _specific(_shared(slug | crumb, page.title), lang) \

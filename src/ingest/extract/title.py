@@ -108,6 +108,8 @@ def site_name_h1(page: ParsedPage, lang: LangData) -> bool:
     if not head:
         return False
     parts = split_title(head, lang.separators)
+    if len(parts) > 1 and normalize_heading(head) == normalize_heading(page.title or ""):
+        return not _names_procedure(head, lang)  # the h1 repeats the whole head title, separator and all
     if len(parts) > 1:
         return any(_tokens(p) == h1 for p in parts[1:]) and _tokens(parts[0]) != h1
     return _tokens(head) == h1 and not _names_procedure(head, lang)
