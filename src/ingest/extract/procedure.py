@@ -17,6 +17,7 @@ from ingest.extract.vocabulary import Vocabulary, vocabulary
 from ingest.parse.blocks import Block, BlockKind, ParsedPage
 from ingest.parse.chrome import chrome_rules
 
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit: a block without one (an ornament) is no content
 PREAMBLE_SCAN = 12  # blocks before the first section heading that may hold title, code and names
 
 
@@ -146,7 +147,8 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     unmatched: list[str] = []
     labeller = HeadingLabeller(vocab, [title, name_line, page.head_title, page.og_title], lang.code)
     runs = segment(keep, vocab, lang, labeller.match, labeller.weak_match)  # segment, with the label pass
-    sections = route(runs, keep, vocab, unmatched)
+    unassigned: list[Block] = []
+    sections = route(runs, keep, vocab, unmatched, unassigned)
     url = meta.page_url(page)
     title = meta.clean_title(title) if title else name_line
     code = meta.json_ld_code(page)
@@ -182,6 +184,9 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
             if not fields.get(name) and (sentence := stated_sentence(after, langs, name)):
                 fields[name] = sentence
                 fields["section_sources"][name] = "sentence"
+    # Main-content blocks no field took (the summary and stated sentences are taken apart from the sections).
+    taken = {fields.get("summary")} | {fields.get(name) for name in STATED_FIELDS}
+    fields["unassigned_blocks"] = sum(1 for b in unassigned if b.text not in taken and _ALNUM.search(b.text or " ".join(b.cells)))
     anchored = frozenset(n for n, s in sections.items() if s.anchored)
     headings = [b.text for b in after if b.kind is BlockKind.HEADING and b.form != "dt"]
     return ProcedureDraft(fields, anchored, frozenset(sections) - anchored, lang=lang, title_source=title_how,

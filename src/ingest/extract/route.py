@@ -61,10 +61,13 @@ def cue_section(text: str, vocab: Vocabulary) -> tuple[str, list[str]] | None:
 
 
 def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
-          unmatched: list[str] | None = None) -> dict[str, SectionContent]:
+          unmatched: list[str] | None = None, unassigned: list[Block] | None = None) -> dict[str, SectionContent]:
     """The content of each field named by the runs of `blocks`, keyed by field name, in page order.
 
-    Headings that open no section are appended to `unmatched` when given."""
+    Headings that open no section are appended to `unmatched` when given; the blocks that went to
+    no field (nor its notes) to `unassigned`: headless text, unknown sections, FAQ blocks (chrome is
+    not main content)."""
+    routed: set[int] = set()  # ids of the blocks given to a field
     anchored = [r for r in runs if r.section not in (None, CHROME, UNKNOWN)]
     strong_names = {r.section for r in anchored if not r.weak}
     strong_peers = {(r.section, r.level) for r in anchored if not r.weak and r.level}
@@ -90,14 +93,18 @@ def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
             part = SectionContent(run.section)
             _fill(part, run.blocks, vocab)
             _merge(out[run.section], part)  # a second heading naming the field after a prose part: its items follow
+            routed.update(map(id, run.blocks))
             continue
         content = out.setdefault(run.section, SectionContent(run.section, anchored=not run.weak and not source.startswith("recovered:"),
                                                              source=source))
         _fill(content, run.blocks, vocab)
+        routed.update(map(id, run.blocks))
     if len({r.section for r in anchored if not r.weak}) >= 2 and any(b.gap_before for b in blocks):
-        _recover_headless(runs, out, vocab)  # text exports only: their lost headings left blank-line gaps
+        _recover_headless(runs, out, vocab, routed)  # text exports only: their lost headings left blank-line gaps
     order = {s.name: s.order for s in vocab.sections}
     out = dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
+    if unassigned is not None:
+        unassigned.extend(b for r in runs if r.section != CHROME for b in r.blocks if id(b) not in routed)
     _purpose_list_to_indications(out)
     _expect_list_to_steps(out)
     return out
@@ -122,7 +129,7 @@ def _segments(blocks: list[Block]) -> list[list[Block]]:
     return segs
 
 
-def _recover_headless(runs: list[Run], out: dict[str, SectionContent], vocab: Vocabulary) -> None:
+def _recover_headless(runs: list[Run], out: dict[str, SectionContent], vocab: Vocabulary, routed: set[int]) -> None:
     orders = {s.name: s.order for s in vocab.sections}
     for i, run in enumerate(runs):
         if run.section is not None or not run.blocks:
@@ -142,6 +149,7 @@ def _recover_headless(runs: list[Run], out: dict[str, SectionContent], vocab: Vo
                 continue
             content = out.setdefault(section.name, SectionContent(section.name, source="recovered:order"))
             _fill(content, seg, vocab)
+            routed.update(map(id, seg))
 
 
 def _segment_kind(seg: list[Block]) -> str:

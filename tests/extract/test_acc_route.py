@@ -1,0 +1,49 @@
+"""The route pass (extract/route.py), hand-written pages: every main-content block ends in a field,
+in its notes, or is counted as unassigned."""
+
+from __future__ import annotations
+
+from ingest.assembly.quality import quality_report
+from ingest.extract.classify import classify_and_extract
+from ingest.parse.html import parse_html
+
+
+def run(body: str):
+    return classify_and_extract(parse_html(f"<html><head></head><body><main>{body}</main></body></html>"))
+
+
+PAGE = """<h1>Knee Arthroscopy</h1>
+<p>Knee arthroscopy is a keyhole operation that lets a surgeon look inside the knee joint and repair it.</p>
+<h2>Risks</h2><ul><li>Infection</li><li>Bleeding</li><li>Stiffness</li></ul>
+<h2>Recovery</h2><p>Most people walk with crutches for a few days.</p><p>Physiotherapy starts within a week.</p>
+"""
+
+
+def test_a_page_whose_blocks_all_reach_a_field_counts_none_unassigned():
+    verdict = run(PAGE)
+    assert verdict.page_type == "procedure"
+    assert verdict.fields["risks"] == ["Infection", "Bleeding", "Stiffness"]
+    assert verdict.fields["unassigned_blocks"] == 0
+
+
+def test_blocks_under_a_heading_that_names_no_field_are_counted_not_lost():
+    # "A short history" names no field: its two paragraphs go nowhere, and say so.
+    verdict = run(PAGE + """<h2>A short history</h2><p>The first scopes were built from bladder instruments in the 1920s.</p>
+<p>Cameras small enough for the knee came fifty years later.</p>""")
+    assert verdict.page_type == "procedure"
+    assert verdict.fields["unassigned_blocks"] == 2
+    assert "A short history" in verdict.fields["headings_unmatched"]
+
+
+def test_the_summary_paragraph_is_not_counted_unassigned():
+    # The first paragraph is the summary: taken, though no section heading stands over it.
+    verdict = run(PAGE)
+    assert verdict.fields["summary"].startswith("Knee arthroscopy is a keyhole operation")
+    assert verdict.fields["unassigned_blocks"] == 0
+
+
+def test_quality_json_sums_the_unassigned_blocks_over_the_records():
+    fields = run(PAGE + "<h2>A short history</h2><p>The first scopes came in the 1920s.</p>").fields
+    records = [{**fields, "sources": [{"path": "a.html"}]}, {**fields, "unassigned_blocks": 0, "sources": [{"path": "b.html"}]}]
+    report = quality_report({"procedures": records}, [])
+    assert report["unassigned_blocks"] == {"blocks": 1, "pages": 1}
