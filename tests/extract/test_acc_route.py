@@ -47,3 +47,35 @@ def test_quality_json_sums_the_unassigned_blocks_over_the_records():
     records = [{**fields, "sources": [{"path": "a.html"}]}, {**fields, "unassigned_blocks": 0, "sources": [{"path": "b.html"}]}]
     report = quality_report({"procedures": records}, [])
     assert report["unassigned_blocks"] == {"blocks": 1, "pages": 1}
+
+
+# segment: a lone sub-heading naming another field opens it; a row of card titles stays in its section.
+NESTED = """<h1>Shoulder Stabilisation</h1>
+<p>Shoulder stabilisation is an operation that tightens the joint capsule so the shoulder stops slipping out.</p>
+<h2>How the operation is done</h2>
+<p>The surgeon works through three small openings around the shoulder.</p>
+<p>Anchors are set into the socket rim and the capsule is stitched to them.</p>
+<h3>Postoperative rehabilitation:</h3>
+<p>A sling is worn for four weeks, then gentle exercises begin with a physiotherapist.</p>
+"""
+
+
+def test_a_lone_sub_heading_naming_another_field_opens_it():
+    fields = run(NESTED).fields
+    assert fields["recovery"] == ["A sling is worn for four weeks, then gentle exercises begin with a physiotherapist."]
+    assert not any("sling" in step for step in fields["procedure_steps"])
+
+
+def test_a_row_of_card_titles_stays_in_its_section():
+    # "Quicker recovery" is one of three cards under Benefits: a benefit, not the recovery section.
+    fields = run("""<h1>Shoulder Stabilisation</h1>
+<p>Shoulder stabilisation is an operation that tightens the joint capsule so the shoulder stops slipping out.</p>
+<h2>Benefits</h2>
+<h3>Fewer dislocations</h3><p>Most patients never dislocate again.</p>
+<h3>Quicker recovery</h3><p>Keyhole work means less pain in the first weeks.</p>
+<h3>Return to sport</h3><p>Contact sports are usually possible after six months.</p>
+""").fields
+    assert fields["benefits"] == ["Fewer dislocations Most patients never dislocate again.",
+                                  "Quicker recovery Keyhole work means less pain in the first weeks.",
+                                  "Return to sport Contact sports are usually possible after six months."]
+    assert not fields.get("recovery")

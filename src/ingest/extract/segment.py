@@ -70,6 +70,17 @@ def _is_card(blocks: list[Block], index: int) -> bool:
     return body > 0
 
 
+def _sibling_card(blocks: list[Block], index: int) -> bool:
+    """Whether the card-shaped heading at index stands in a row of cards: the heading right before it
+    (above its own body) or right after its body is a card title of the same level."""
+    level = blocks[index].level
+    after = next((i for i in range(index + 1, len(blocks)) if blocks[i].kind is BlockKind.HEADING), None)
+    if after is not None and blocks[after].level == level and _is_card(blocks, after):
+        return True
+    before = next((i for i in range(index - 1, -1, -1) if blocks[i].kind is BlockKind.HEADING), None)
+    return before is not None and blocks[before].level == level and _is_card(blocks, before)
+
+
 def _body_text(blocks: list[Block], index: int) -> str:
     """The text under the heading at index, up to the next heading."""
     body = []
@@ -147,7 +158,8 @@ def segment(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None
             # (a card title names no field; one named exactly after a field, "Risks" under "Procedure details", opens it)
             other_field = section is not None and not weak and current.section not in (None, CHROME, UNKNOWN, section) \
                 and block.form not in ("dt", "line") \
-                and (block.text.rstrip().endswith("?") or vocab.exact(block.text) == section or not _is_card(blocks, index))
+                and (block.text.rstrip().endswith("?") or vocab.exact(block.text) == section or not _is_card(blocks, index)
+                     or not _sibling_card(blocks, index))
             if nested and current.section is not None and (current.section != UNKNOWN or section is None or weak) \
                     and not other_field:
                 current.blocks.append(block)  # a sub-heading stays inside its section (unless it names another field)
