@@ -79,3 +79,28 @@ def test_a_row_of_card_titles_stays_in_its_section():
                                   "Quicker recovery Keyhole work means less pain in the first weeks.",
                                   "Return to sport Contact sports are usually possible after six months."]
     assert not fields.get("recovery")
+
+
+# segment: a short paragraph ending with a colon, outside every field, right before a list, that names a field.
+LEAD_IN = """<h1>Bone Marrow Biopsy</h1>
+<p>A bone marrow biopsy takes a small core of marrow from the hip bone to be studied under a microscope.</p>
+<p>Reasons for a bone marrow biopsy:</p>
+<ul><li>Unexplained anaemia</li><li>Checking how a leukaemia responds to treatment</li><li>A fever with no known cause</li></ul>
+<h2>Risks</h2><ul><li>Bruising at the needle site</li><li>Infection</li></ul>
+"""
+
+
+def test_a_lead_in_paragraph_naming_a_field_before_a_list_is_its_heading():
+    fields = run(LEAD_IN).fields
+    assert fields["indications"] == ["Unexplained anaemia", "Checking how a leukaemia responds to treatment",
+                                     "A fever with no known cause"]
+    assert fields["section_sources"]["indications"] == "Reasons for a bone marrow biopsy:"
+
+
+def test_a_lead_in_inside_a_field_stays_its_note():
+    fields = run("""<h1>Bone Marrow Biopsy</h1>
+<p>A bone marrow biopsy takes a small core of marrow from the hip bone to be studied under a microscope.</p>
+<h2>Risks</h2><p>Risks of the biopsy include:</p><ul><li>Bruising at the needle site</li><li>Infection</li></ul>
+""").fields
+    assert fields["risks"] == ["Bruising at the needle site", "Infection"]
+    assert fields["notes"]["risks"] == ["Risks of the biopsy include:"]

@@ -58,6 +58,21 @@ def _question_line(block: Block, vocab: Vocabulary) -> bool:
     return len(text.split()) <= QUESTION_MAX_WORDS and vocab.match(text) is not None
 
 
+_LEAD_IN_ENDS = (":", "\uff1a")
+
+
+def _lead_in_line(blocks: list[Block], index: int, section: str | None, label: Callable[..., str | None]) -> bool:
+    """A short plain paragraph ending with a colon right before a list ("Indications of renal biopsy:"),
+    outside every field, whose wording the label pass names with a field: the list's heading, which the
+    markup left a paragraph. (Inside a field it stays that field's lead-in, a note.)"""
+    block = blocks[index]
+    if block.kind is not BlockKind.PARAGRAPH or block.label or not block.text.endswith(_LEAD_IN_ENDS) \
+            or index + 1 >= len(blocks) or blocks[index + 1].kind is not BlockKind.ITEM \
+            or len(block.text.split()) > QUESTION_MAX_WORDS:
+        return False
+    return section in (None, UNKNOWN) and label(block.text) is not None
+
+
 def _is_card(blocks: list[Block], index: int) -> bool:
     """A heading followed by plain paragraphs only, up to the next heading: a card's title ("Fast recovery")."""
     body = 0
@@ -112,7 +127,7 @@ def segment(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None
     runs: list[Run] = [Run(None)]
     for index, block in enumerate(blocks):
         current = runs[-1]
-        if _question_line(block, vocab) and not current.faq:
+        if not current.faq and (_question_line(block, vocab) or _lead_in_line(blocks, index, current.section, label)):
             block = Block(BlockKind.HEADING, block.text, form="line", gap_before=block.gap_before)
         if rules.is_chrome_text(block.text):
             if block.kind is BlockKind.HEADING or block.gap_before >= 1:
