@@ -104,3 +104,11 @@ def test_a_lead_in_inside_a_field_stays_its_note():
 """).fields
     assert fields["risks"] == ["Bruising at the needle site", "Infection"]
     assert fields["notes"]["risks"] == ["Risks of the biopsy include:"]
+
+
+def test_call_to_action_buttons_and_bare_phone_numbers_do_not_join_the_last_section():
+    fields = run("""<h1>Hair Transplant Surgery</h1>
+<p>Hair transplant surgery moves hair follicles from the back of the scalp to thinning areas.</p>
+<h2>Recovery</h2><p>The scalp may look red for two days.</p><p>Avoid swimming for a week.</p>
+<p>Book a free consultation</p><p>+44 20 7946 0958</p>""").fields
+    assert fields["recovery"] == ["The scalp may look red for two days.", "Avoid swimming for a week."]
