@@ -112,3 +112,26 @@ def test_call_to_action_buttons_and_bare_phone_numbers_do_not_join_the_last_sect
 <h2>Recovery</h2><p>The scalp may look red for two days.</p><p>Avoid swimming for a week.</p>
 <p>Book a free consultation</p><p>+44 20 7946 0958</p>""").fields
     assert fields["recovery"] == ["The scalp may look red for two days.", "Avoid swimming for a week."]
+
+
+# route: a short line with no end punctuation right before a heading is that heading's eyebrow (kicker).
+def test_an_eyebrow_line_before_a_heading_joins_no_field_and_is_counted():
+    fields = run("""<h1>Carpal Tunnel Release Surgery</h1>
+<p>Carpal tunnel release cuts a ligament in the wrist to take pressure off the median nerve.</p>
+<h2>Who needs it</h2><p>People whose numbness wakes them at night despite a splint.</p>
+<p>People whose thumb muscles have started to waste.</p>
+<p>What we offer</p>
+<h2>Recovery</h2><p>The dressing comes off after ten days.</p>
+<h2>Risks</h2><ul><li>Scar tenderness</li><li>Infection</li></ul>""").fields
+    assert fields["indications"] == ["People whose numbness wakes them at night despite a splint.",
+                                     "People whose thumb muscles have started to waste."]
+    assert fields["unassigned_blocks"] == 1
+
+
+def test_the_last_of_a_list_of_short_lines_is_no_eyebrow():
+    fields = run("""<h1>Carpal Tunnel Release Surgery</h1>
+<p>Carpal tunnel release cuts a ligament in the wrist to take pressure off the median nerve.</p>
+<h2>Who needs it</h2><p>Night numbness</p><p>Weak grip</p><p>Thumb muscle wasting</p>
+<h2>Recovery</h2><p>The dressing comes off after ten days.</p>
+<h2>Risks</h2><ul><li>Scar tenderness</li><li>Infection</li></ul>""").fields
+    assert fields["indications"] == ["Night numbness", "Weak grip", "Thumb muscle wasting"]

@@ -75,6 +75,11 @@ def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
     for run in runs:
         if run.section == UNKNOWN and unmatched is not None and not run.faq and run.heading:
             unmatched.append(run.heading)
+    eyebrows: list[Block] = []
+    for run, following in zip(runs, runs[1:]):
+        if following.heading is not None and run.section != CHROME and run.blocks and _eyebrow(run.blocks[-1]) \
+                and not (len(run.blocks) > 1 and _eyebrow(run.blocks[-2])):  # (not the last of a list of short lines)
+            eyebrows.append(run.blocks.pop())  # the next heading's eyebrow ("Conditions treated"): no field's content
     named_before = False  # an intro heading before every named section is the page's own, not a section
     for run in runs:
         source = run.heading or ""
@@ -105,9 +110,20 @@ def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
     out = dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
     if unassigned is not None:
         unassigned.extend(b for r in runs if r.section != CHROME for b in r.blocks if id(b) not in routed)
+        unassigned.extend(eyebrows)
     _purpose_list_to_indications(out)
     _expect_list_to_steps(out)
     return out
+
+
+EYEBROW_MAX_WORDS = 4
+_TERMINAL = (".", "!", "?", ":", ";", ",", "\u3002", "\uff01", "\uff1f", "\uff1a")
+
+
+def _eyebrow(block: Block) -> bool:
+    """A short plain line with no punctuation at its end, standing right before a heading: a kicker over it."""
+    return block.kind is BlockKind.PARAGRAPH and not block.label and not block.text.endswith(_TERMINAL) \
+        and len(block.text.split()) <= EYEBROW_MAX_WORDS
 
 
 def _merge(into: SectionContent, part: SectionContent) -> None:
