@@ -67,7 +67,7 @@ def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
     Headings that open no section are appended to `unmatched` when given; the blocks that went to
     no field (nor its notes) to `unassigned`: headless text, unknown sections, FAQ blocks (chrome is
     not main content)."""
-    routed: set[int] = set()  # ids of the blocks given to a field
+    routed: set[int] = set()  # ids of the runs given to a field, and of blocks recovered from headless runs
     anchored = [r for r in runs if r.section not in (None, CHROME, UNKNOWN)]
     strong_names = {r.section for r in anchored if not r.weak}
     strong_peers = {(r.section, r.level) for r in anchored if not r.weak and r.level}
@@ -98,18 +98,19 @@ def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
             part = SectionContent(run.section)
             _fill(part, run.blocks, vocab)
             _merge(out[run.section], part)  # a second heading naming the field after a prose part: its items follow
-            routed.update(map(id, run.blocks))
+            routed.add(id(run))
             continue
         content = out.setdefault(run.section, SectionContent(run.section, anchored=not run.weak and not source.startswith("recovered:"),
                                                              source=source))
         _fill(content, run.blocks, vocab)
-        routed.update(map(id, run.blocks))
+        routed.add(id(run))
     if len({r.section for r in anchored if not r.weak}) >= 2 and any(b.gap_before for b in blocks):
         _recover_headless(runs, out, vocab, routed)  # text exports only: their lost headings left blank-line gaps
     order = {s.name: s.order for s in vocab.sections}
     out = dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
     if unassigned is not None:
-        unassigned.extend(b for r in runs if r.section != CHROME for b in r.blocks if id(b) not in routed)
+        unassigned.extend(b for r in runs if r.section != CHROME and id(r) not in routed for b in r.blocks
+                          if id(b) not in routed)
         unassigned.extend(eyebrows)
     _purpose_list_to_indications(out)
     _expect_list_to_steps(out)

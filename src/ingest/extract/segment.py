@@ -127,7 +127,8 @@ def segment(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None
     runs: list[Run] = [Run(None)]
     for index, block in enumerate(blocks):
         current = runs[-1]
-        if not current.faq and (_question_line(block, vocab) or _lead_in_line(blocks, index, current.section, label)):
+        if not current.faq and (_question_line(block, vocab) or (block.text.endswith(_LEAD_IN_ENDS)
+                                                                 and _lead_in_line(blocks, index, current.section, label))):
             block = Block(BlockKind.HEADING, block.text, form="line", gap_before=block.gap_before)
         if rules.is_chrome_text(block.text):
             if block.kind is BlockKind.HEADING or block.gap_before >= 1:
