@@ -189,9 +189,11 @@ def test_the_graph_sees_the_house():
 # made and never imports a later one, directly or through another module.
 PASSES = [
     "ingest.parse",  # segment's input: the block stream
-    "ingest.extract.label",  # label: a heading's field, scored
-    "ingest.extract.sections",  # segment and route: runs of blocks into the fields
-    "ingest.extract.procedure",  # the driver of the passes (title, meta, labeller, sections)
+    "ingest.extract.segment",  # segment: blocks into runs, one per section node
+    "ingest.extract.label",  # label: a heading's field, scored (segment is handed it as a function)
+    "ingest.extract.route",  # route: each run's content into its field
+    "ingest.extract.identify",  # identify: the title, a scored choice among candidates
+    "ingest.extract.procedure",  # the driver of the passes (title, meta, labeller, segment, route)
     "ingest.extract.classify",  # classify_and_extract: page type over the driver's draft
 ]
 

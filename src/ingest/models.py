@@ -77,6 +77,7 @@ class ProcedureRecord(_Model):
     section_sources: dict[str, str] = Field(default_factory=dict, description="Where each section came from: field -> the heading text that opened it, 'first paragraph' (summary), or 'recovered:<cues>' when taken from content cues or the site's section order.")
     page_type_evidence: dict[str, float] | None = Field(None, description="The scored evidence that this is a procedure page: 'score' and its parts (e.g. sections, title_names_procedure, condition_headings).")
     headings_unmatched: list[str] = Field(default_factory=list, description="Headings of the page that opened no section (vocabulary the extractor lacks, or sections it does not extract).")
+    unassigned_blocks: int = Field(0, description="Blocks of the main content that went to no section nor its notes (headless text, sections the extractor does not take, FAQ blocks); counted in quality.json.")
     previous_versions: int = Field(0, description="Earlier versions of this record's primary page (same URL, other content) kept in the raw store and superseded by it: not extracted, not in `sources` (0 for pages without scrape history; `ingest gc --raw` lowers it).")
     sources: list[Source] = Field(description="Every raw page this record came from.")
 

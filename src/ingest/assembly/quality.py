@@ -8,7 +8,7 @@ from collections import Counter
 from ingest.models import PAGE_TYPES
 
 _NOT_GRADED = frozenset({"id", "schema_version", "page_type", "sources", "sections_recovered", "language",
-                         "section_sources", "page_type_evidence", "headings_unmatched"})
+                         "section_sources", "page_type_evidence", "headings_unmatched", "unassigned_blocks"})
 _TYPED_BULLET = re.compile(r"(?:^|\s)[•·✓➤→▪●◦]\s|\s[-*]\s\S.*\s[-*]\s")  # bullets typed inside an item
 LONG_ITEM_WORDS = 80
 UNMATCHED_SHOWN = 50
@@ -42,6 +42,9 @@ def quality_report(datasets: dict[str, list[dict]], quarantine: list[dict]) -> d
         "page_types": page_types,
         "headings_unmatched": unmatched_headings(procedures),
         "suspicious_items": suspicious_items(procedures),
+        # main-content blocks that reached no section nor its notes (extract/route.py): nothing vanishes silently
+        "unassigned_blocks": {"blocks": sum(r.get("unassigned_blocks", 0) for r in procedures),
+                              "pages": sum(1 for r in procedures if r.get("unassigned_blocks"))},
         "quarantine": {"pages": len(quarantine), "by_reason": dict(sorted(Counter(q["reason"] for q in quarantine).items())),
                        "by_page_type": dict(sorted(unsupported.items()))},
         "codes": {

@@ -9,13 +9,15 @@ from ingest.extract import meta
 from ingest.extract.identify import identify_title
 from ingest.extract.label import HeadingLabeller
 from ingest.extract.lang import LangData, lang_data, page_language
-from ingest.extract.sections import SectionContent, extract_sections
+from ingest.extract.route import route, section_fields
+from ingest.extract.segment import segment
 from ingest.extract.sentences import stated_sentence
 from ingest.extract.title import page_title
 from ingest.extract.vocabulary import Vocabulary, vocabulary
 from ingest.parse.blocks import Block, BlockKind, ParsedPage
 from ingest.parse.chrome import chrome_rules
 
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit: a block without one (an ornament) is no content
 PREAMBLE_SCAN = 12  # blocks before the first section heading that may hold title, code and names
 
 
@@ -144,9 +146,9 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     keep.extend(blocks[end:])
     unmatched: list[str] = []
     labeller = HeadingLabeller(vocab, [title, name_line, page.head_title, page.og_title], lang.code)
-    sections = extract_sections(keep, vocab, lang, unmatched, labeller.match, labeller.weak_match)
-    _purpose_list_to_indications(sections)
-    _expect_list_to_steps(sections)
+    runs = segment(keep, vocab, lang, labeller.match, labeller.weak_match)  # segment, with the label pass
+    unassigned: list[Block] = []
+    sections = route(runs, keep, vocab, unmatched, unassigned)
     url = meta.page_url(page)
     title = meta.clean_title(title) if title else name_line
     code = meta.json_ld_code(page)
@@ -163,7 +165,7 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
         **code_fields,
         "add_on": meta.is_add_on(title, name_line),
         "url": url,
-        **_section_fields(sections, vocab),
+        **section_fields(sections, vocab),
         "language": lang_code,
         "section_sources": {n: c.source for n, c in sections.items() if c.source},
         "headings_unmatched": unmatched,
@@ -182,52 +184,10 @@ def extract_procedure(page: ParsedPage) -> ProcedureDraft:
             if not fields.get(name) and (sentence := stated_sentence(after, langs, name)):
                 fields[name] = sentence
                 fields["section_sources"][name] = "sentence"
+    # Main-content blocks no field took (the summary and stated sentences are taken apart from the sections).
+    taken = {fields.get("summary")} | {fields.get(name) for name in STATED_FIELDS}
+    fields["unassigned_blocks"] = sum(1 for b in unassigned if b.text not in taken and _ALNUM.search(b.text or " ".join(b.cells)))
     anchored = frozenset(n for n, s in sections.items() if s.anchored)
     headings = [b.text for b in after if b.kind is BlockKind.HEADING and b.form != "dt"]
     return ProcedureDraft(fields, anchored, frozenset(sections) - anchored, lang=lang, title_source=title_how,
                           summary_first=summary_first, headings=headings, preamble=blocks[:PREAMBLE_SCAN])
-
-
-def _expect_list_to_steps(sections: dict[str, SectionContent]) -> None:
-    """A 'What to expect' section holding a list (and no steps section on the page) lists the steps:
-    its items are the procedure_steps (its prose, a lead-in, goes to their notes)."""
-    expect = sections.get("patient_experience")
-    if expect is None or "procedure_steps" in sections or len(expect.items) < 2:
-        return
-    sections["procedure_steps"] = SectionContent("procedure_steps", items=expect.items, notes=list(expect.paragraphs),
-                                                 anchored=expect.anchored, source=expect.source)
-    del sections["patient_experience"]
-
-
-def _purpose_list_to_indications(sections: dict[str, SectionContent]) -> None:
-    """A 'Why is it done' section is also the indications (when the page has no other): its list, else its paragraphs."""
-    purpose = sections.get("purpose")
-    if purpose is None or "indications" in sections or not (purpose.items or purpose.paragraphs):
-        return
-    if not purpose.items:  # prose only: the purpose text stays, and each paragraph is also an indication
-        sections["indications"] = SectionContent("indications", items=list(purpose.paragraphs), anchored=purpose.anchored,
-                                                 source=purpose.source)
-        return
-    sections["indications"] = SectionContent("indications", items=purpose.items, anchored=purpose.anchored,
-                                             source=purpose.source)
-    purpose.items = []
-    if not purpose.paragraphs and not purpose.notes:
-        del sections["purpose"]
-
-
-def _section_fields(sections: dict[str, SectionContent], vocab: Vocabulary) -> dict:
-    out: dict = {"notes": {}, "risk_groups": [],
-                 "sections_recovered": [n for n, s in sections.items() if not s.anchored]}
-    for name, content in sections.items():
-        if vocab.section(name).kind == "text":
-            parts = content.paragraphs + content.items + content.notes
-            out[name] = "\n\n".join(parts) if parts else None
-            continue
-        items = content.items or content.paragraphs
-        notes = content.notes + (content.paragraphs if content.items else [])
-        out[name] = items
-        if notes:
-            out["notes"][name] = notes
-        if name == "risks" and any(label for label, _ in content.groups):
-            out["risk_groups"] = [{"label": label, "items": list(group)} for label, group in content.groups]
-    return out

@@ -1,27 +1,20 @@
-"""Blocks -> the 13 procedure sections.
+"""route: runs of blocks (extract/segment.py) -> the content of each field.
 
-Headings (any form) open sections through the vocabulary; chrome headings close
-them. Where an export lost its headings, blank-line runs still separate blocks
-that keep the site's fixed section order: those headless segments are aligned
-to the missing sections by order, block kind (list vs text) and content cues.
+A run's blocks go to its field: list items, cards and bold-label paragraphs become items,
+other prose the field's paragraphs or notes; a field's second part is merged into it. An unknown
+same-level section whose content cues clearly name a list field is recovered into it. Where a
+text export lost its headings, headless segments are aligned to the missing sections by order,
+block kind (list vs text) and content cues.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ingest.extract.lang import LangData, lang_data
-from ingest.extract.shapes import grid_cell, is_sentence, labelled_list
-from ingest.extract.vocabulary import Vocabulary, vocabulary
-from ingest.extract.wording import normalize_heading
+from ingest.extract.segment import CHROME, LIST_SECTIONS, LOST_HEADING_GAP, UNKNOWN, Run
+from ingest.extract.vocabulary import Vocabulary
 from ingest.parse.blocks import Block, BlockKind
-from ingest.parse.chrome import chrome_rules
-
-LOST_HEADING_GAP = 2  # blank lines that mark a heading lost by a text export
-CHROME = "__chrome__"
-UNKNOWN = "__unknown__"
 
 # "Enhanced quality of life Benefits can typically be realized ...": a sentence glued onto an item.
 _GLUED_SENTENCE = re.compile(r"^(?P<head>\S+(?:\s+\S+)+?[a-z)])\s+(?P<tail>[A-Z][a-z]+(?:\s+\S+){3,}[.!])$")
@@ -46,159 +39,7 @@ class SectionContent:
     source: str = ""  # the heading text that opened it, or "recovered:<cue>"
 
 
-@dataclass
-class _Run:
-    section: str | None  # None: headless
-    blocks: list[Block] = field(default_factory=list)
-    heading: str | None = None
-    weak: bool = False  # opened by a keyword-only heading match
-    level: int = 0  # level of the heading that opened it (0: unknown)
-    faq: bool = False  # an FAQ block: its questions are not section headings
-    peer: bool = False  # an unknown heading at the level of the page's section headings
-    cell: bool = False  # a label of a label/value grid: its section is its one value
 
-
-def _is_faq(text: str, lang: LangData) -> bool:
-    return normalize_heading(text) in lang.heading_sets.get("faq_headings", frozenset())
-
-
-QUESTION_MAX_WORDS = 8
-_QUESTION_ENDS = ("?", "\uff1f")
-
-
-def _question_line(block: Block, vocab: Vocabulary) -> bool:
-    """A short question standing alone as a paragraph or list entry ("What Are the Benefits?") whose
-    wording names a field: a heading the markup lost."""
-    if block.label or (block.kind is not BlockKind.PARAGRAPH and block.kind is not BlockKind.ITEM):
-        return False
-    text = block.text
-    if not text.endswith(_QUESTION_ENDS):
-        text = text.rstrip()  # (block texts are stripped already: this copy is rarely needed)
-        if not text.endswith(_QUESTION_ENDS):
-            return False
-    return len(text.split()) <= QUESTION_MAX_WORDS and vocab.match(text) is not None
-
-
-def _is_card(blocks: list[Block], index: int) -> bool:
-    """A heading followed by plain paragraphs only, up to the next heading: a card's title ("Fast recovery")."""
-    body = 0
-    for b in blocks[index + 1:]:
-        if b.kind is BlockKind.HEADING:
-            break
-        if b.kind is not BlockKind.PARAGRAPH or b.label:
-            return False
-        body += 1
-    return body > 0
-
-
-def _body_text(blocks: list[Block], index: int) -> str:
-    """The text under the heading at index, up to the next heading."""
-    body = []
-    for b in blocks[index + 1:]:
-        if b.kind is BlockKind.HEADING:
-            break
-        body.append(b.text)
-    return " ".join(body)
-
-
-def split_runs(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None,
-               label: Callable[..., str | None] | None = None,
-               weak_label: Callable[[str], str | None] | None = None) -> list[_Run]:
-    """Cut the block stream into runs: one per section heading, headless runs, chrome runs.
-
-    Keyword-only heading matches count only on pages with two or more strongly matched
-    section headings, so "About us" on a news site opens nothing. A heading of a lower level
-    than the section's own stays inside it (a sub-heading, a card title); one of the same or a
-    higher level that names no field ends it. Questions inside an FAQ block open nothing."""
-    rules = chrome_rules()
-    lang = lang or lang_data("en")
-    label = label or (lambda text, body=None: vocab.match(text))  # the label pass's field of a heading (extract/label.py)
-    weak_label = weak_label or (lambda text: vocab.match(text, weak=True))
-    strong = {vocab.match(b.label) if b.kind is not BlockKind.HEADING else label(b.text)
-              for b in blocks if b.kind is BlockKind.HEADING or b.label} - {None}
-    allow_weak = len(strong) >= 2
-    section_levels = {b.level for b in blocks if b.kind is BlockKind.HEADING and b.level
-                      and (label(b.text) or (b.text.rstrip().endswith(":") and vocab.lead_in(b.text)))}
-    runs: list[_Run] = [_Run(None)]
-    for index, block in enumerate(blocks):
-        current = runs[-1]
-        if _question_line(block, vocab) and not current.faq:
-            block = Block(BlockKind.HEADING, block.text, form="line", gap_before=block.gap_before)
-        if rules.is_chrome_text(block.text):
-            if block.kind is BlockKind.HEADING or block.gap_before >= 1:
-                runs.append(_Run(CHROME))
-            continue
-        in_label_run = bool(current.blocks) and bool(current.blocks[-1].label) and current.section in _LIST_SECTIONS
-        if block.kind is BlockKind.PARAGRAPH and block.label and not current.faq and not in_label_run:
-            # (in a run of bold-label paragraphs, a label naming a field is one more item: "Donor Area Preparation: ...")
-            inside = current.section not in (None, CHROME, UNKNOWN)
-            section = vocab.match(block.label) or (vocab.match(block.label, weak=True) if inside else None)
-            if section is not None:  # a label that names a section is its heading: left out of the text
-                rest = block.text[len(block.label):].lstrip(" :-\u2013\u2014") if block.text.startswith(block.label) else block.text
-                if section != current.section:
-                    runs.append(_Run(section, heading=block.label, level=current.level if inside else 0))
-                if rest:
-                    runs[-1].blocks.append(Block(BlockKind.PARAGRAPH, rest))
-                continue
-        if block.kind is BlockKind.HEADING and current.section in _LIST_SECTIONS and is_sentence(block.text):
-            # a whole instruction styled as a heading ("Know when to stop eating ... before surgery.") does not
-            # end the section: what follows it is a further part of the same field
-            runs.append(_Run(current.section, heading=current.heading, weak=current.weak, level=current.level))
-            continue
-        if block.kind is BlockKind.HEADING:
-            level = block.level
-            nested = bool(level and current.level and level > current.level)
-            if current.faq and (nested or not level or block.text.rstrip().endswith(("?", "\uff1f"))):
-                continue  # a question inside the FAQ block (nested, or a same-level question after it)
-            if _is_faq(block.text, lang):
-                runs.append(_Run(UNKNOWN, heading=block.text, level=level, faq=True))
-                continue
-            section = label(block.text, body=lambda: _body_text(blocks, index)) or labelled_list(blocks, index, vocab)
-            weak = section is None and allow_weak and (section := weak_label(block.text)) is not None
-            if section is None and block.text.rstrip().endswith(":") and (section := vocab.lead_in(block.text)):
-                weak = True  # a lead-in heading ("The advantages of X are:") names its list by keyword
-            in_list = current.section in _LIST_SECTIONS
-            if in_list and (vocab.is_group_label(current.section, block.text)
-                            or (section == current.section and block.form in ("bold", "line", "dt"))
-                            or (section == current.section and current.heading is not None
-                                and normalize_heading(block.text) == normalize_heading(current.heading))):
-                # (a panel restating its tab's title is the same heading, not a second part of the field)
-                current.blocks.append(block)  # a sub-group label inside the section
-                continue
-            # (a card title names no field; one named exactly after a field, "Risks" under "Procedure details", opens it)
-            other_field = section is not None and not weak and current.section not in (None, CHROME, UNKNOWN, section) \
-                and block.form not in ("dt", "line") \
-                and (block.text.rstrip().endswith("?") or vocab.exact(block.text) == section or not _is_card(blocks, index))
-            if nested and current.section is not None and (current.section != UNKNOWN or section is None or weak) \
-                    and not other_field:
-                current.blocks.append(block)  # a sub-heading stays inside its section (unless it names another field)
-                continue
-            if section is not None:
-                runs.append(_Run(section, heading=block.text, weak=weak, level=level, cell=grid_cell(blocks, index)))
-                continue
-            if (block.form in ("h1", "h2", "h3", "h4") or level in section_levels) and current.section is not None:
-                runs.append(_Run(UNKNOWN, heading=block.text, level=level,
-                                 peer=bool(level) and level in section_levels))  # a section we do not extract
-                continue
-            if level and level in section_levels and current.section is None:
-                runs.append(_Run(UNKNOWN, heading=block.text, level=level, peer=True))
-                continue
-            block = Block(BlockKind.PARAGRAPH, block.text, gap_before=block.gap_before)
-        if block.gap_before >= LOST_HEADING_GAP and current.section not in (None, CHROME, UNKNOWN):
-            current = _Run(None)  # the export lost the heading that stood here
-            runs.append(current)
-        if current.section in (CHROME, UNKNOWN) and block.gap_before >= LOST_HEADING_GAP:
-            current = _Run(None)
-            runs.append(current)
-        if current.cell and current.blocks:
-            current = _Run(None)  # after a grid cell's value ("Recuperación" / "3 días"): no heading of its own
-            runs.append(current)
-        current.blocks.append(block)
-    return [r for r in runs if r.blocks or r.section not in (None, CHROME, UNKNOWN)]
-
-
-
-_LIST_SECTIONS = frozenset(s.name for s in vocabulary().sections if s.kind == "list")
 # A field is taken from an unknown heading's content only with this many cue hits, and twice the runner-up's.
 CUE_MIN_HITS = 3
 
@@ -219,15 +60,14 @@ def cue_section(text: str, vocab: Vocabulary) -> tuple[str, list[str]] | None:
     return scored[0][2], sorted(set(scored[0][3]))[:3]
 
 
-def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang: LangData | None = None,
-                     unmatched: list[str] | None = None,
-                     label: Callable[..., str | None] | None = None,
-                     weak_label: Callable[[str], str | None] | None = None) -> dict[str, SectionContent]:
-    """The sections found in a block stream, keyed by field name, in page order.
+def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
+          unmatched: list[str] | None = None, unassigned: list[Block] | None = None) -> dict[str, SectionContent]:
+    """The content of each field named by the runs of `blocks`, keyed by field name, in page order.
 
-    Headings that open no section are appended to `unmatched` when given."""
-    vocab = vocab or vocabulary()
-    runs = split_runs(blocks, vocab, lang, label, weak_label)
+    Headings that open no section are appended to `unmatched` when given; the blocks that went to
+    no field (nor its notes) to `unassigned`: headless text, unknown sections, FAQ blocks (chrome is
+    not main content)."""
+    routed: set[int] = set()  # ids of the runs given to a field, and of blocks recovered from headless runs
     anchored = [r for r in runs if r.section not in (None, CHROME, UNKNOWN)]
     strong_names = {r.section for r in anchored if not r.weak}
     strong_peers = {(r.section, r.level) for r in anchored if not r.weak and r.level}
@@ -235,6 +75,11 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
     for run in runs:
         if run.section == UNKNOWN and unmatched is not None and not run.faq and run.heading:
             unmatched.append(run.heading)
+    eyebrows: list[Block] = []
+    for run, following in zip(runs, runs[1:]):
+        if following.heading is not None and run.section != CHROME and run.blocks and _eyebrow(run.blocks[-1]) \
+                and not (len(run.blocks) > 1 and _eyebrow(run.blocks[-2])):  # (not the last of a list of short lines)
+            eyebrows.append(run.blocks.pop())  # the next heading's eyebrow ("Conditions treated"): no field's content
     named_before = False  # an intro heading before every named section is the page's own, not a section
     for run in runs:
         source = run.heading or ""
@@ -249,18 +94,37 @@ def extract_sections(blocks: list[Block], vocab: Vocabulary | None = None, lang:
             continue
         if run.section == "summary" and run.blocks and all(b.kind is BlockKind.ITEM for b in run.blocks):
             run.section = "procedure_steps"  # "Procedure overview" over a list: the list is the steps, not a summary
-        if run.section in out and run.section in _LIST_SECTIONS and not out[run.section].items:
+        if run.section in out and run.section in LIST_SECTIONS and not out[run.section].items:
             part = SectionContent(run.section)
             _fill(part, run.blocks, vocab)
             _merge(out[run.section], part)  # a second heading naming the field after a prose part: its items follow
+            routed.add(id(run))
             continue
         content = out.setdefault(run.section, SectionContent(run.section, anchored=not run.weak and not source.startswith("recovered:"),
                                                              source=source))
         _fill(content, run.blocks, vocab)
+        routed.add(id(run))
     if len({r.section for r in anchored if not r.weak}) >= 2 and any(b.gap_before for b in blocks):
-        _recover_headless(runs, out, vocab)  # text exports only: their lost headings left blank-line gaps
+        _recover_headless(runs, out, vocab, routed)  # text exports only: their lost headings left blank-line gaps
     order = {s.name: s.order for s in vocab.sections}
-    return dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
+    out = dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
+    if unassigned is not None:
+        unassigned.extend(b for r in runs if r.section != CHROME and id(r) not in routed for b in r.blocks
+                          if id(b) not in routed)
+        unassigned.extend(eyebrows)
+    _purpose_list_to_indications(out)
+    _expect_list_to_steps(out)
+    return out
+
+
+EYEBROW_MAX_WORDS = 4
+_TERMINAL = (".", "!", "?", ":", ";", ",", "\u3002", "\uff01", "\uff1f", "\uff1a")
+
+
+def _eyebrow(block: Block) -> bool:
+    """A short plain line with no punctuation at its end, standing right before a heading: a kicker over it."""
+    return block.kind is BlockKind.PARAGRAPH and not block.label and not block.text.endswith(_TERMINAL) \
+        and len(block.text.split()) <= EYEBROW_MAX_WORDS
 
 
 def _merge(into: SectionContent, part: SectionContent) -> None:
@@ -282,7 +146,7 @@ def _segments(blocks: list[Block]) -> list[list[Block]]:
     return segs
 
 
-def _recover_headless(runs: list[_Run], out: dict[str, SectionContent], vocab: Vocabulary) -> None:
+def _recover_headless(runs: list[Run], out: dict[str, SectionContent], vocab: Vocabulary, routed: set[int]) -> None:
     orders = {s.name: s.order for s in vocab.sections}
     for i, run in enumerate(runs):
         if run.section is not None or not run.blocks:
@@ -302,6 +166,7 @@ def _recover_headless(runs: list[_Run], out: dict[str, SectionContent], vocab: V
                 continue
             content = out.setdefault(section.name, SectionContent(section.name, source="recovered:order"))
             _fill(content, seg, vocab)
+            routed.update(map(id, seg))
 
 
 def _segment_kind(seg: list[Block]) -> str:
@@ -363,7 +228,7 @@ def _fill(content: SectionContent, blocks: list[Block], vocab: Vocabulary) -> No
 
     In a list section, a sub-heading followed by paragraphs only is a card (one item: its title
     and text), and a paragraph opening with a bold label is an item (label kept)."""
-    is_list = content.name in _LIST_SECTIONS
+    is_list = content.name in LIST_SECTIONS
     group_label: str | None = None
     fragment_style = _fragment_style([b.text for b in blocks if b.kind is BlockKind.ITEM])
     had_list = False  # after a real list, bold-label paragraphs are text around it, not items
@@ -442,3 +307,48 @@ def repair_item(text: str, fragment_style: bool) -> tuple[str, str | None, str |
         if m:
             return m["head"], None, m["tail"]
     return text, None, None
+
+
+def _expect_list_to_steps(sections: dict[str, SectionContent]) -> None:
+    """A 'What to expect' section holding a list (and no steps section on the page) lists the steps:
+    its items are the procedure_steps (its prose, a lead-in, goes to their notes)."""
+    expect = sections.get("patient_experience")
+    if expect is None or "procedure_steps" in sections or len(expect.items) < 2:
+        return
+    sections["procedure_steps"] = SectionContent("procedure_steps", items=expect.items, notes=list(expect.paragraphs),
+                                                 anchored=expect.anchored, source=expect.source)
+    del sections["patient_experience"]
+
+
+def _purpose_list_to_indications(sections: dict[str, SectionContent]) -> None:
+    """A 'Why is it done' section is also the indications (when the page has no other): its list, else its paragraphs."""
+    purpose = sections.get("purpose")
+    if purpose is None or "indications" in sections or not (purpose.items or purpose.paragraphs):
+        return
+    if not purpose.items:  # prose only: the purpose text stays, and each paragraph is also an indication
+        sections["indications"] = SectionContent("indications", items=list(purpose.paragraphs), anchored=purpose.anchored,
+                                                 source=purpose.source)
+        return
+    sections["indications"] = SectionContent("indications", items=purpose.items, anchored=purpose.anchored,
+                                             source=purpose.source)
+    purpose.items = []
+    if not purpose.paragraphs and not purpose.notes:
+        del sections["purpose"]
+
+
+def section_fields(sections: dict[str, SectionContent], vocab: Vocabulary) -> dict:
+    out: dict = {"notes": {}, "risk_groups": [],
+                 "sections_recovered": [n for n, s in sections.items() if not s.anchored]}
+    for name, content in sections.items():
+        if vocab.section(name).kind == "text":
+            parts = content.paragraphs + content.items + content.notes
+            out[name] = "\n\n".join(parts) if parts else None
+            continue
+        items = content.items or content.paragraphs
+        notes = content.notes + (content.paragraphs if content.items else [])
+        out[name] = items
+        if notes:
+            out["notes"][name] = notes
+        if name == "risks" and any(label for label, _ in content.groups):
+            out["risk_groups"] = [{"label": label, "items": list(group)} for label, group in content.groups]
+    return out

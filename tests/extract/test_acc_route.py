@@ -1,0 +1,137 @@
+"""The route pass (extract/route.py), hand-written pages: every main-content block ends in a field,
+in its notes, or is counted as unassigned."""
+
+from __future__ import annotations
+
+from ingest.assembly.quality import quality_report
+from ingest.extract.classify import classify_and_extract
+from ingest.parse.html import parse_html
+
+
+def run(body: str):
+    return classify_and_extract(parse_html(f"<html><head></head><body><main>{body}</main></body></html>"))
+
+
+PAGE = """<h1>Knee Arthroscopy</h1>
+<p>Knee arthroscopy is a keyhole operation that lets a surgeon look inside the knee joint and repair it.</p>
+<h2>Risks</h2><ul><li>Infection</li><li>Bleeding</li><li>Stiffness</li></ul>
+<h2>Recovery</h2><p>Most people walk with crutches for a few days.</p><p>Physiotherapy starts within a week.</p>
+"""
+
+
+def test_a_page_whose_blocks_all_reach_a_field_counts_none_unassigned():
+    verdict = run(PAGE)
+    assert verdict.page_type == "procedure"
+    assert verdict.fields["risks"] == ["Infection", "Bleeding", "Stiffness"]
+    assert verdict.fields["unassigned_blocks"] == 0
+
+
+def test_blocks_under_a_heading_that_names_no_field_are_counted_not_lost():
+    # "A short history" names no field: its two paragraphs go nowhere, and say so.
+    verdict = run(PAGE + """<h2>A short history</h2><p>The first scopes were built from bladder instruments in the 1920s.</p>
+<p>Cameras small enough for the knee came fifty years later.</p>""")
+    assert verdict.page_type == "procedure"
+    assert verdict.fields["unassigned_blocks"] == 2
+    assert "A short history" in verdict.fields["headings_unmatched"]
+
+
+def test_the_summary_paragraph_is_not_counted_unassigned():
+    # The first paragraph is the summary: taken, though no section heading stands over it.
+    verdict = run(PAGE)
+    assert verdict.fields["summary"].startswith("Knee arthroscopy is a keyhole operation")
+    assert verdict.fields["unassigned_blocks"] == 0
+
+
+def test_quality_json_sums_the_unassigned_blocks_over_the_records():
+    fields = run(PAGE + "<h2>A short history</h2><p>The first scopes came in the 1920s.</p>").fields
+    records = [{**fields, "sources": [{"path": "a.html"}]}, {**fields, "unassigned_blocks": 0, "sources": [{"path": "b.html"}]}]
+    report = quality_report({"procedures": records}, [])
+    assert report["unassigned_blocks"] == {"blocks": 1, "pages": 1}
+
+
+# segment: a lone sub-heading naming another field opens it; a row of card titles stays in its section.
+NESTED = """<h1>Shoulder Stabilisation</h1>
+<p>Shoulder stabilisation is an operation that tightens the joint capsule so the shoulder stops slipping out.</p>
+<h2>How the operation is done</h2>
+<p>The surgeon works through three small openings around the shoulder.</p>
+<p>Anchors are set into the socket rim and the capsule is stitched to them.</p>
+<h3>Postoperative rehabilitation:</h3>
+<p>A sling is worn for four weeks, then gentle exercises begin with a physiotherapist.</p>
+"""
+
+
+def test_a_lone_sub_heading_naming_another_field_opens_it():
+    fields = run(NESTED).fields
+    assert fields["recovery"] == ["A sling is worn for four weeks, then gentle exercises begin with a physiotherapist."]
+    assert not any("sling" in step for step in fields["procedure_steps"])
+
+
+def test_a_row_of_card_titles_stays_in_its_section():
+    # "Quicker recovery" is one of three cards under Benefits: a benefit, not the recovery section.
+    fields = run("""<h1>Shoulder Stabilisation</h1>
+<p>Shoulder stabilisation is an operation that tightens the joint capsule so the shoulder stops slipping out.</p>
+<h2>Benefits</h2>
+<h3>Fewer dislocations</h3><p>Most patients never dislocate again.</p>
+<h3>Quicker recovery</h3><p>Keyhole work means less pain in the first weeks.</p>
+<h3>Return to sport</h3><p>Contact sports are usually possible after six months.</p>
+""").fields
+    assert fields["benefits"] == ["Fewer dislocations Most patients never dislocate again.",
+                                  "Quicker recovery Keyhole work means less pain in the first weeks.",
+                                  "Return to sport Contact sports are usually possible after six months."]
+    assert not fields.get("recovery")
+
+
+# segment: a short paragraph ending with a colon, outside every field, right before a list, that names a field.
+LEAD_IN = """<h1>Bone Marrow Biopsy</h1>
+<p>A bone marrow biopsy takes a small core of marrow from the hip bone to be studied under a microscope.</p>
+<p>Reasons for a bone marrow biopsy:</p>
+<ul><li>Unexplained anaemia</li><li>Checking how a leukaemia responds to treatment</li><li>A fever with no known cause</li></ul>
+<h2>Risks</h2><ul><li>Bruising at the needle site</li><li>Infection</li></ul>
+"""
+
+
+def test_a_lead_in_paragraph_naming_a_field_before_a_list_is_its_heading():
+    fields = run(LEAD_IN).fields
+    assert fields["indications"] == ["Unexplained anaemia", "Checking how a leukaemia responds to treatment",
+                                     "A fever with no known cause"]
+    assert fields["section_sources"]["indications"] == "Reasons for a bone marrow biopsy:"
+
+
+def test_a_lead_in_inside_a_field_stays_its_note():
+    fields = run("""<h1>Bone Marrow Biopsy</h1>
+<p>A bone marrow biopsy takes a small core of marrow from the hip bone to be studied under a microscope.</p>
+<h2>Risks</h2><p>Risks of the biopsy include:</p><ul><li>Bruising at the needle site</li><li>Infection</li></ul>
+""").fields
+    assert fields["risks"] == ["Bruising at the needle site", "Infection"]
+    assert fields["notes"]["risks"] == ["Risks of the biopsy include:"]
+
+
+def test_call_to_action_buttons_and_bare_phone_numbers_do_not_join_the_last_section():
+    fields = run("""<h1>Hair Transplant Surgery</h1>
+<p>Hair transplant surgery moves hair follicles from the back of the scalp to thinning areas.</p>
+<h2>Recovery</h2><p>The scalp may look red for two days.</p><p>Avoid swimming for a week.</p>
+<p>Book a free consultation</p><p>+44 20 7946 0958</p>""").fields
+    assert fields["recovery"] == ["The scalp may look red for two days.", "Avoid swimming for a week."]
+
+
+# route: a short line with no end punctuation right before a heading is that heading's eyebrow (kicker).
+def test_an_eyebrow_line_before_a_heading_joins_no_field_and_is_counted():
+    fields = run("""<h1>Carpal Tunnel Release Surgery</h1>
+<p>Carpal tunnel release cuts a ligament in the wrist to take pressure off the median nerve.</p>
+<h2>Who needs it</h2><p>People whose numbness wakes them at night despite a splint.</p>
+<p>People whose thumb muscles have started to waste.</p>
+<p>What we offer</p>
+<h2>Recovery</h2><p>The dressing comes off after ten days.</p>
+<h2>Risks</h2><ul><li>Scar tenderness</li><li>Infection</li></ul>""").fields
+    assert fields["indications"] == ["People whose numbness wakes them at night despite a splint.",
+                                     "People whose thumb muscles have started to waste."]
+    assert fields["unassigned_blocks"] == 1
+
+
+def test_the_last_of_a_list_of_short_lines_is_no_eyebrow():
+    fields = run("""<h1>Carpal Tunnel Release Surgery</h1>
+<p>Carpal tunnel release cuts a ligament in the wrist to take pressure off the median nerve.</p>
+<h2>Who needs it</h2><p>Night numbness</p><p>Weak grip</p><p>Thumb muscle wasting</p>
+<h2>Recovery</h2><p>The dressing comes off after ten days.</p>
+<h2>Risks</h2><ul><li>Scar tenderness</li><li>Infection</li></ul>""").fields
+    assert fields["indications"] == ["Night numbness", "Weak grip", "Thumb muscle wasting"]
