@@ -2,7 +2,8 @@
 # Byte-identity check: build every corpus with main's venv and with the branch's venv (library
 # run_build, forced, in-process: the same steps `ingest build` runs), run `ingest eval --json`
 # on the labelled corpora, and diff every release file, ignoring only release ids,
-# created_at and timings.
+# created_at and timings. Pages get 600 s each (not the 10 s default), so that a loaded machine times
+# no page out on one side only.
 set -u
 export INGEST_SHARED=${INGEST_SHARED:-/work/shared} PREFECT_HOME=${PREFECT_HOME:-/tmp/prefect-same-output}
 # usage: A=/work/main B=/work/wt/mybranch W=/tmp/same-output SYNTH=/tmp/synth2k benchmarks/same_output.sh
@@ -17,7 +18,7 @@ fail=0
 for side in A B; do
   root=${!side}
   for c in $CORPORA; do name=${c%%=*}; dir=${c#*=}
-    $root/.venv/bin/python -c "import sys; from pathlib import Path; from ingest.build.run import run_build; run_build(Path(sys.argv[1]), Path(sys.argv[2]), force=True)" "$dir" $W/$side-$name >/dev/null 2>$W/$side-$name.err || echo "build failed $side $name"
+    $root/.venv/bin/python -c "import sys; from pathlib import Path; from ingest.assembly.run import run_build; from ingest.settings import BuildSettings; run_build(Path(sys.argv[1]), Path(sys.argv[2]), BuildSettings(page_time_limit=600), force=True)" "$dir" $W/$side-$name >/dev/null 2>$W/$side-$name.err || echo "build failed $side $name"
     rel=$(ls -d $W/$side-$name/releases/*/ | head -1)
     norm "$rel" > $W/$side-$name.txt
   done

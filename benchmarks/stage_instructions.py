@@ -10,6 +10,7 @@ stage of `ingest build` (process_page) on N pages of each folder, `bare` parses 
 BeautifulSoup(page, "lxml"). Instructions a page = (stage - none) / N; compare with (bare - none) / N.
 """
 import sys
+from collections import Counter
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -21,14 +22,16 @@ from ingest.settings import BuildSettings
 mode, n = sys.argv[1], int(sys.argv[2])
 refs = [ref for folder in sys.argv[3:] for ref in list(discover_pages(Path(folder)))[:n]]
 pages = [Path(r.path).read_bytes() for r in refs]
-settings = BuildSettings(workers=0)
+# no page time limit: under valgrind a page takes seconds, more on a loaded machine, and a page timed out
+# would do less work (or, with the alarm delivered late, kill the run); quarantines are printed to stderr
+settings = BuildSettings(workers=0, page_time_limit=1e6)
 for r in refs[:20]:
     process_page(r, settings)
 for p in pages[:5]:
     BeautifulSoup(p, "lxml").decompose()
 if mode == "stage":
-    for r in refs:
-        process_page(r, settings)
+    reasons = Counter((process_page(r, settings).quarantine or {}).get("reason", "record") for r in refs)
+    print(dict(reasons), file=sys.stderr)
 elif mode == "bare":
     for p in pages:
         BeautifulSoup(p, "lxml").decompose()

@@ -53,3 +53,46 @@ def test_group_labels_are_not_sections_inside_risks():
     assert vocab.is_group_label("risks", "Common risks:")
     assert vocab.is_group_label("risks", "Rare complications:")
     assert not vocab.is_group_label("benefits", "Common risks:")
+
+
+# --- the matcher's shortcuts give what difflib and a full scan of the vocabulary give ---------------
+
+from collections import Counter  # noqa: E402
+from difflib import SequenceMatcher  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from ingest.extract.vocabulary import _FUZZY_CUTOFF, _quick_ratio  # noqa: E402
+
+_HEADINGS = st.text(alphabet="aeiourstlnp '-", min_size=0, max_size=40)
+
+
+@given(_HEADINGS, _HEADINGS)
+def test_quick_ratio_is_difflibs(a, b):
+    assert _quick_ratio(Counter(a).items(), Counter(b), len(a) + len(b)) == SequenceMatcher(None, a, b).quick_ratio()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted({v for v, _, _ in vocabulary()._variants})), st.integers(0, 40), st.sampled_from("aeirstx"))
+def test_typo_of_a_wording_finds_the_best_variant_of_a_full_scan(variant, at, letter):
+    """A wording with one letter changed: the matcher (which only visits the variants that can score)
+    names the section of the first best-scoring variant of a scan over all of them."""
+    vocab = vocabulary()
+    at = at % (len(variant) + 1)
+    heading = variant[:at] + letter + variant[at + 1:]
+    norm = normalize_heading(heading)
+    if not norm or norm in vocab._exact or any(f" {p} " in f" {norm} " for p in vocab.not_fields):
+        return
+    best = None
+    from ingest.extract.wording import content_tokens
+    tokens = content_tokens(norm) - vocab.stop
+    for v, vtokens, section in vocab._variants:
+        score = 0.0
+        if vtokens and vtokens <= tokens and len(tokens) - len(vtokens) <= 3:
+            score = 50 + 10 * len(vtokens) - (len(tokens) - len(vtokens)) + (5 if f" {v} " in f" {norm} " else 0)
+        else:
+            ratio = SequenceMatcher(None, norm, v).ratio()
+            score = 40 * ratio if ratio >= _FUZZY_CUTOFF else 0.0
+        if score and (best is None or score > best[0]):
+            best = (score, section)
+    assert vocab.match(heading) == (best[1] if best else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -21,6 +22,17 @@ def _length_ratio(la: int, lb: int) -> float:
     """difflib.SequenceMatcher.real_quick_ratio() of strings of these lengths (its upper bound
     from the lengths alone), computed as difflib does, without building a matcher."""
     return 2.0 * min(la, lb) / (la + lb) if la + lb else 1.0
+
+
+def _quick_ratio(a_counts, b_counts: Counter, length: int) -> float:
+    """difflib.SequenceMatcher.quick_ratio() (the characters two strings share, as a multiset), computed
+    as difflib does from the character counts of both strings, without building a matcher."""
+    matches = 0
+    for ch, n in a_counts:
+        m = b_counts.get(ch)
+        if m:
+            matches += n if n < m else m
+    return 2.0 * matches / length if length else 1.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,17 @@ class Vocabulary:
         for variant, _, section in self._variants:
             exact.setdefault(variant, section)
         object.__setattr__(self, "_exact", exact)
+        # Where _match looks: the variants holding a given content word (a word-subset match needs one
+        # of the heading's words), and the variants of each length (a fuzzy match needs a close length)
+        by_token: dict[str, list[int]] = {}
+        by_length: dict[int, list[int]] = {}
+        for i, (variant, vtokens, _) in enumerate(self._variants):
+            for token in vtokens:
+                by_token.setdefault(token, []).append(i)
+            by_length.setdefault(len(variant), []).append(i)
+        object.__setattr__(self, "_by_token", by_token)
+        object.__setattr__(self, "_char_counts", tuple(Counter(v) for v, _, _ in self._variants))
+        object.__setattr__(self, "_by_length", tuple(by_length.items()))
 
     def exact(self, heading: str) -> str | None:
         """The section a heading names word for word ("Risks", "Recovery"), or None."""
@@ -93,17 +116,27 @@ class Vocabulary:
         """The sections of the best-scored wordings of a normalized heading: exact, word-subset, fuzzy."""
         tokens = content_tokens(norm) - self.stop
         best, found = 0.0, []
-        for variant, vtokens, section in self._variants:
-            if norm == variant:
-                return (section,)
+        exact = self._exact.get(norm)
+        if exact is not None:
+            return (exact,)
+        # Only the variants that can score, visited in the vocabulary's order (ties keep file order): those
+        # sharing a word with the heading, and (fuzzy) those whose length allows the cut-off.
+        candidates = {i for token in tokens for i in self._by_token.get(token, ())}
+        if fuzzy:
+            la = len(norm)
+            candidates.update(i for lb, indices in self._by_length
+                              if _length_ratio(la, lb) >= _FUZZY_CUTOFF for i in indices)
+        variants, char_counts, norm_counts = self._variants, self._char_counts, Counter(norm).items()
+        for i in sorted(candidates):
+            variant, vtokens, section = variants[i]
             score = 0.0
             if vtokens and vtokens <= tokens and len(tokens) - len(vtokens) <= 3:
                 score = 50 + 10 * len(vtokens) - (len(tokens) - len(vtokens))
                 if f" {variant} " in f" {norm} ":
                     score += 5  # the wording as one phrase beats its words scattered
             elif fuzzy and _length_ratio(len(norm), len(variant)) >= _FUZZY_CUTOFF:  # (difflib's real_quick_ratio, no matcher)
-                matcher = difflib.SequenceMatcher(None, norm, variant)
-                if matcher.quick_ratio() >= _FUZZY_CUTOFF:
+                if _quick_ratio(norm_counts, char_counts[i], len(norm) + len(variant)) >= _FUZZY_CUTOFF:
+                    matcher = difflib.SequenceMatcher(None, norm, variant)
                     ratio = matcher.ratio()
                     if ratio >= _FUZZY_CUTOFF:
                         score = 40 * ratio

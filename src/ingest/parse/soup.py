@@ -28,9 +28,13 @@ class _TreeBuilder(LXMLTreeBuilder):
         if not isinstance(markup, str) or _DOCTYPE.search(markup):  # bs4's own route (never taken by parse_html)
             super().feed(markup)
             return
-        parser = etree.HTMLParser(recover=True, huge_tree=self.huge_tree)  # bs4's parser_for(None), no target
+        try:  # (UTF-8 bytes, as parse/tree.py feeds the document: lxml hands a str beyond Latin-1 to libxml2
+            data, encoding = markup.encode("utf-8"), "utf-8"  # as UCS-4 through iconv, a large part of the parse)
+        except UnicodeEncodeError:  # lone surrogates: lxml's own handling of the str
+            data, encoding = markup, None
+        parser = etree.HTMLParser(recover=True, huge_tree=self.huge_tree, encoding=encoding)  # bs4's parser_for(None), no target
         try:
-            parser.feed(markup)
+            parser.feed(data)
             root = parser.close()
         except etree.LxmlError:  # nothing parsed: bs4's own route decides what that is
             root = None

@@ -33,20 +33,39 @@ LEVEL_ATTR = "data-ingest-level"
 def inline_text(tag: Tag, skip: frozenset[str] = frozenset()) -> str:
     """Flatten a tag's text, with spaces only at block boundaries (so 'e.<em>g</em>.' stays 'e.g.')."""
     parts: list[str] = []
+    append = parts.append
     stack: list = [tag]
     while stack:
         node = stack.pop()
-        if isinstance(node, NavigableString):
+        kind = node.__class__
+        if kind is NavigableString:  # (most nodes: tested by class first, isinstance only for the others)
+            append(node)  # (str.join reads a str subclass as its text, as str(node) would)
+            continue
+        if kind is not Tag and isinstance(node, NavigableString):
             if not isinstance(node, SKIP_STRINGS):
-                parts.append(str(node))
+                append(node)
             continue
         if node is not tag:
-            if node.name in skip:
+            name = node.name
+            if name in skip:
                 continue
-            if node.name in BREAKING_TAGS:
-                parts.append(" ")
+            if name in BREAKING_TAGS:
+                append(" ")
         stack.extend(reversed(node.contents))
     return clean_text("".join(parts))
+
+
+def _holds_block(node: Tag) -> bool:
+    """True when a block element (list, table, paragraph, div) sits anywhere inside node."""
+    stack = list(node.contents)
+    while stack:
+        d = stack.pop()
+        if d.__class__ is NavigableString or isinstance(d, NavigableString):
+            continue
+        if d.name in _NESTED_BLOCKS:
+            return True
+        stack.extend(d.contents)
+    return False
 
 
 def _is_bold_only(p: Tag) -> bool:
@@ -150,7 +169,7 @@ class _Walker:
                     self._heading(text, name, HEADING_TAGS[name])
             return True
         if name == "p" or name == "pre" or name == "address" or name == "figcaption":
-            if any(getattr(d, "name", None) in _NESTED_BLOCKS for d in node.descendants):
+            if _holds_block(node):
                 return False  # broken nesting: treat as container
             text = inline_text(node)
             if text:
