@@ -10,14 +10,14 @@ export INGEST_SHARED=${INGEST_SHARED:-/work/shared} PREFECT_HOME=${PREFECT_HOME:
 HERE=$(cd "$(dirname "$0")" && pwd)
 A=${A:-/work/main} B=${B:-$(dirname "$HERE")} W=${W:-/tmp/same-output} SYNTH=${SYNTH:-/tmp/synth2k}
 rm -rf $W; mkdir -p $W
-CORPORA="shared=/work/shared/corpus/procedures/pages tests=$A/tests/corpus/procedures/pages all=/work/corpus/all/pages realworld=/work/shared/corpus/realworld raw=$A/raw seeds=/work/shared/seeds fixtures=$A/tests/fixtures synth=$SYNTH"
-EVALS="shared=/work/shared/corpus/procedures tests=$A/tests/corpus/procedures all=/work/corpus/all"
+CORPORA=${CORPORA:-"shared=/work/shared/corpus/procedures/pages tests=$A/tests/corpus/procedures/pages all=/work/corpus/all/pages realworld=/work/shared/corpus/realworld raw=$A/raw seeds=/work/shared/seeds fixtures=$A/tests/fixtures synth=$SYNTH"}
+EVALS=${EVALS-"shared=/work/shared/corpus/procedures tests=$A/tests/corpus/procedures all=/work/corpus/all"}
 norm() { python3 "$HERE/same_output_norm.py" "$1"; }
 fail=0
 for side in A B; do
   root=${!side}
   for c in $CORPORA; do name=${c%%=*}; dir=${c#*=}
-    $root/.venv/bin/python -c "import sys; from pathlib import Path; from ingest.build.run import run_build; run_build(Path(sys.argv[1]), Path(sys.argv[2]), force=True)" "$dir" $W/$side-$name >/dev/null 2>$W/$side-$name.err || echo "build failed $side $name"
+    $root/.venv/bin/python -c "import sys; from pathlib import Path; from ingest.assembly.run import run_build; run_build(Path(sys.argv[1]), Path(sys.argv[2]), force=True)" "$dir" $W/$side-$name >/dev/null 2>$W/$side-$name.err || echo "build failed $side $name"
     rel=$(ls -d $W/$side-$name/releases/*/ | head -1)
     norm "$rel" > $W/$side-$name.txt
   done

@@ -73,3 +73,60 @@ class Records(Sequence):
 
     def __repr__(self) -> str:
         return f"Records({len(self.lines)} records)"
+
+
+class RecordsFile(Sequence):
+    """A JSONL file written once (sorted, complete): its length, checksum and size known, its records
+    streamed from disk on each iteration. Stands in for ``Records`` where a dataset is larger than memory."""
+
+    __slots__ = ("path", "count", "sha256", "size")
+
+    def __init__(self, path: Path, count: int, sha256: str, size: int) -> None:
+        self.path, self.count, self.sha256, self.size = Path(path), count, sha256, size
+
+    def __len__(self) -> int:
+        return self.count
+
+    def lines(self) -> Iterator[bytes]:
+        """The lines, without their newline."""
+        with open(self.path, "rb") as fh:
+            for line in fh:
+                yield line[:-1] if line.endswith(b"\n") else line
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(orjson.loads, self.lines())
+
+    def __getitem__(self, i):  # type: ignore[override]
+        raise TypeError("RecordsFile is streamed: iterate it")
+
+    def __repr__(self) -> str:
+        return f"RecordsFile({self.path.name}, {self.count} records)"
+
+
+def write_lines(path: Path, lines: Iterable[bytes], on_line=None) -> RecordsFile:
+    """Write lines (no newline each) to path durably: a temporary name beside it, fsync, rename.
+    `on_line(i)` is called before line i is written (the crash tests' kill points)."""
+    import hashlib
+    import os
+    import secrets
+
+    path = Path(path)
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{secrets.token_hex(4)}")
+    digest, count, size = hashlib.sha256(), 0, 0
+    try:
+        with open(tmp, "wb", buffering=1 << 20) as fh:
+            for line in lines:
+                if on_line is not None:
+                    on_line(count)
+                data = line + b"\n"
+                fh.write(data)
+                digest.update(data)
+                count += 1
+                size += len(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return RecordsFile(path, count, digest.hexdigest(), size)
