@@ -43,7 +43,7 @@ def test_streaming_merge_equals_a_sort_of_all_lines(tmp_path_factory, pages, cut
     tmp = tmp_path_factory.mktemp("parts")
     results = [_result(path, rid, n) for n, (path, rid) in enumerate(pages.items())]
     bounds = sorted({0, len(results), *(c for c in cuts if c < len(results))})
-    parts = [write_parts(tmp / f"b{i}", results[a:b]) for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+    parts = [write_parts(tmp / f"b{i}", results[a:b], 0.8) for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
     merged = list(record_rows(parts, "procedures"))
     expected = sorted((orjson.loads(r.record_json)["id"], r.rel_path, r.record_json) for r in results if r.record_json)
     assert merged == expected
@@ -90,10 +90,10 @@ def test_merge_join_equals_the_index_diff(tmp_path_factory, old, new, unsorted):
 
 
 def test_a_batch_without_its_marker_is_not_complete(tmp_path):
-    parts = write_parts(tmp_path / "b", [_result("a.html", "procedure:a", 1), _result("b.html", None, 2)])
+    parts = write_parts(tmp_path / "b", [_result("a.html", "procedure:a", 1), _result("b.html", None, 2)], 0.8)
     assert complete_parts(tmp_path / "b") == type(parts)(**{**parts.as_dict(), "reused": True})
     (tmp_path / "b" / COMPLETE).unlink()
     assert complete_parts(tmp_path / "b") is None
-    write_parts(tmp_path / "b", [_result("a.html", "procedure:a", 1)])  # rewritten: complete again
+    write_parts(tmp_path / "b", [_result("a.html", "procedure:a", 1)], 0.8)  # rewritten: complete again
     (tmp_path / "b" / "pages.jsonl").unlink()  # a marker without its files is not trusted either
     assert complete_parts(tmp_path / "b") is None

@@ -100,10 +100,10 @@ def test_a_batch_with_a_transient_failure_is_redone(reference, raw, tmp_path):
 
     folder = tmp_path / "batch"
     timeout = PageResult("a.html", None, quarantine={"path": "a.html", "reason": "timeout", "detail": "slow"})
-    assert isinstance(write_parts(folder, [timeout]), BatchParts)
+    assert isinstance(write_parts(folder, [timeout], 0.8), BatchParts)
     assert complete_parts(folder) is None
     fine = PageResult("a.html", None, quarantine={"path": "a.html", "reason": "empty", "detail": "empty"})
-    write_parts(folder, [fine])
+    write_parts(folder, [fine], 0.8)
     assert complete_parts(folder).reused
 
 

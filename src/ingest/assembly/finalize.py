@@ -71,7 +71,7 @@ def finalize(results: Iterable[PageResult], out_dir: Path, settings: BuildSettin
     results = list(results)
     if inputs is None:
         inputs = fingerprint([r.ref for r in results if r.ref is not None])
-    parts = [write_parts(staging_root(Path(out_dir), settings) / "results", results)]
+    parts = [write_parts(staging_root(Path(out_dir), settings) / "results", results, settings.dedup_threshold)]
     return finalize_parts(parts, out_dir, settings, inputs, force, stage_seconds)
 
 

@@ -4,6 +4,7 @@
         records.<dataset>.jsonl   the batch's records as release lines, sorted by (record id, page path)
         quarantine.jsonl          its quarantine entries, sorted by path
         pages.jsonl               one line per page, sorted by path: path, sha256, dataset, record id, code refs
+        dedup.<dataset>.jsonl     the records' dedup entries (content key, LSH band hashes: ingest.dedup.staged)
         COMPLETE.json             written last: the batch's summary (a batch without it is redone)
 
 The settings key names what shapes extraction (ingest.assembly.incremental.build_key); the batch key
@@ -16,6 +17,7 @@ too, as the extraction cache never keeps one.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import os
@@ -29,6 +31,7 @@ import orjson
 from ingest import faults
 from ingest.assembly.incremental import build_key, inputs_digest
 from ingest.atomic import fsync_dir
+from ingest.dedup.staged import entries_of, write_entries
 from ingest.errors import TRANSIENT_REASONS
 from ingest.jsonl import write_lines
 from ingest.page.acquire import PageRef
@@ -45,6 +48,10 @@ def records_file(dataset: str) -> str:
     return f"records.{dataset}.jsonl"
 
 
+def entries_file(dataset: str) -> str:
+    return f"dedup.{dataset}.jsonl"
+
+
 @dataclass(frozen=True)
 class BatchParts:
     """The summary an `extract-batch` returns: where its parts are and what they hold."""
@@ -55,6 +62,8 @@ class BatchParts:
     quarantined: int = 0
     transient: int = 0  # quarantine entries of this run's own failures (the batch is redone next time)
     reused: bool = False  # found complete on disk: nothing was extracted
+    first: str = ""  # the smallest and largest page path of the batch (where a page's record is looked up)
+    last: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -79,7 +88,7 @@ def complete_parts(folder: Path) -> BatchParts | None:
         return None
     if summary.transient:
         return None
-    files = [PAGES, QUARANTINE, *map(records_file, summary.records)]
+    files = [PAGES, QUARANTINE, *map(records_file, summary.records), *map(entries_file, summary.records)]
     if not all((Path(folder) / name).is_file() for name in files):
         return None
     return BatchParts(**{**summary.as_dict(), "folder": str(folder), "reused": True})
@@ -100,8 +109,9 @@ def _kill_points(name: str):
     return lambda i: faults.checkpoint(f"part.line:{name}")
 
 
-def write_parts(folder: Path, results: Iterable[PageResult]) -> BatchParts:
-    """Write one batch's results as parts under folder (every file renamed into place, the marker last)."""
+def write_parts(folder: Path, results: Iterable[PageResult], dedup_threshold: float) -> BatchParts:
+    """Write one batch's results as parts under folder (every file renamed into place, the marker last),
+    with the dedup entries of its records (MinHash runs here, in the worker)."""
     folder = Path(folder)
     if folder.exists():  # a killed attempt's files: rewritten (its temporaries removed)
         for leftover in folder.glob(".tmp-*"):
@@ -122,12 +132,15 @@ def write_parts(folder: Path, results: Iterable[PageResult]) -> BatchParts:
             records.setdefault(result.dataset, []).append((head["id"], result.rel_path, result.record_json))
     faults.checkpoint("part.begin")
     for dataset, rows in sorted(records.items()):
-        name = records_file(dataset)
-        write_lines(folder / name, (line for _, _, line in sorted(rows)), _kill_points(name))
+        name, lines = records_file(dataset), [line for _, _, line in sorted(rows)]
+        write_lines(folder / name, lines, _kill_points(name))
+        write_entries(folder / entries_file(dataset), entries_of(dataset, lines, dedup_threshold), dedup_threshold)
+        faults.checkpoint("part.entries")
     write_lines(folder / QUARANTINE, (line for _, line in sorted(quarantine)), _kill_points(QUARANTINE))
     write_lines(folder / PAGES, (line for _, line in sorted(pages)), _kill_points(PAGES))
+    paths = sorted(path for path, _ in pages)
     summary = BatchParts(str(folder), len(pages), {d: len(rows) for d, rows in sorted(records.items())},
-                         len(quarantine), transient)
+                         len(quarantine), transient, first=paths[0] if paths else "", last=paths[-1] if paths else "")
     faults.checkpoint("part.complete")
     write_lines(folder / COMPLETE, [orjson.dumps(summary.as_dict())])
     fsync_dir(folder)
@@ -190,6 +203,37 @@ def record_rows(parts: Sequence[BatchParts], dataset: str) -> Iterator[tuple[str
             yield head["id"], head["sources"][0]["path"], line
 
     return heapq.merge(*(rows(Path(p.folder) / records_file(dataset)) for p in parts if dataset in p.records))
+
+
+class LineLookup:
+    """The release line of a page's record, read back from the parts (dedup reads only its candidates'):
+    the batch is found by its path range, its records file read once into a small cache."""
+
+    def __init__(self, parts: Sequence[BatchParts], dataset: str, extra: dict[str, bytes], cached: int = 16) -> None:
+        self.parts = sorted((p for p in parts if dataset in p.records), key=lambda p: p.first)
+        self.firsts = [p.first for p in self.parts]
+        self.dataset, self.extra, self.cached = dataset, extra, cached
+        self._cache: dict[str, dict[str, bytes]] = {}
+
+    def _batch(self, part: BatchParts) -> dict[str, bytes]:
+        found = self._cache.pop(part.folder, None)
+        if found is None:
+            found = {orjson.loads(line)["sources"][0]["path"]: line
+                     for line in _lines(Path(part.folder) / records_file(self.dataset))}
+            if len(self._cache) >= self.cached:
+                self._cache.pop(next(iter(self._cache)))
+        self._cache[part.folder] = found  # most recently used last
+        return found
+
+    def __call__(self, path: str) -> bytes:
+        if path in self.extra:
+            return self.extra[path]
+        i = bisect.bisect_right(self.firsts, path) - 1
+        candidates = ([self.parts[i]] if i >= 0 else []) + self.parts  # ranges do not overlap in a build
+        for part in candidates:
+            if part.first <= path <= part.last and (line := self._batch(part).get(path)) is not None:
+                return line
+        raise KeyError(path)
 
 
 def parts_size(parts: Sequence[BatchParts]) -> int:

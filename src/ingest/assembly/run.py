@@ -68,7 +68,7 @@ def extract_batch(pages: Batch, settings: BuildSettings, out: Path, use_cache: b
             cache.close()
     progress.report("cache_hits", hits)
     interrupts.check("extract")
-    return write_parts(folder, results)
+    return write_parts(folder, results, settings.dedup_threshold)
 
 
 def collect(outcomes: Iterable[tuple[Batch, BatchParts | None, str]], settings: BuildSettings,
@@ -80,7 +80,8 @@ def collect(outcomes: Iterable[tuple[Batch, BatchParts | None, str]], settings: 
     for batch, batch_parts, why in outcomes:
         if batch_parts is None:
             folder = batch_folder(staging_root(Path(out), settings), batch)
-            batch_parts = write_parts(folder, failed_batch([ref for ref, _ in batch], why or "batch failed"))
+            batch_parts = write_parts(folder, failed_batch([ref for ref, _ in batch], why or "batch failed"),
+                                      settings.dedup_threshold)
         parts.append(batch_parts)
     return parts
 
