@@ -104,29 +104,24 @@ class RecordsFile(Sequence):
 
 
 def write_lines(path: Path, lines: Iterable[bytes], on_line=None) -> RecordsFile:
-    """Write lines (no newline each) to path durably: a temporary name beside it, fsync, rename.
-    `on_line(i)` is called before line i is written (the crash tests' kill points)."""
+    """Write lines (no newline each) to path durably (ingest.atomic.replace_file: a temporary name beside
+    it, fsync, rename), counting and hashing them on the way. `on_line(i)` is called before line i is
+    written (the crash tests' kill points)."""
     import hashlib
-    import os
-    import secrets
 
-    path = Path(path)
-    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{secrets.token_hex(4)}")
-    digest, count, size = hashlib.sha256(), 0, 0
-    try:
-        with open(tmp, "wb", buffering=1 << 20) as fh:
-            for line in lines:
-                if on_line is not None:
-                    on_line(count)
-                data = line + b"\n"
-                fh.write(data)
-                digest.update(data)
-                count += 1
-                size += len(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return RecordsFile(path, count, digest.hexdigest(), size)
+    from ingest.atomic import replace_file
+
+    digest, stats = hashlib.sha256(), [0, 0]  # lines, bytes
+
+    def counted() -> Iterator[bytes]:
+        for line in lines:
+            if on_line is not None:
+                on_line(stats[0])
+            data = line + b"\n"
+            digest.update(data)
+            stats[0] += 1
+            stats[1] += len(data)
+            yield data
+
+    replace_file(Path(path), counted())
+    return RecordsFile(path, stats[0], digest.hexdigest(), stats[1])
