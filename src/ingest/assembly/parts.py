@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import heapq
-import os
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -157,14 +156,6 @@ def remove_staging(out: Path) -> list[Path]:
     return removed
 
 
-def remove_other_staging(out: Path, keep: Path) -> None:
-    """Staging folders of other settings are stale once a build with these settings published."""
-    root = Path(out) / STAGING
-    for folder in (root.iterdir() if root.is_dir() else ()):
-        if folder != Path(keep):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
 # --------------------------------------------------------------------------- reading parts (k-way merges)
 
 
@@ -234,8 +225,3 @@ class LineLookup:
             if part.first <= path <= part.last and (line := self._batch(part).get(path)) is not None:
                 return line
         raise KeyError(path)
-
-
-def parts_size(parts: Sequence[BatchParts]) -> int:
-    """Bytes of all parts on disk (for the benchmarks)."""
-    return sum(os.path.getsize(f) for p in parts for f in Path(p.folder).iterdir() if f.is_file())
