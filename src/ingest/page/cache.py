@@ -22,6 +22,7 @@ import hashlib
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -114,7 +115,8 @@ class ExtractionCache:
             self._write(self.entry_path(key), encode_entry(key, result))
 
     def _write(self, path: Path, data: bytes) -> None:
-        tmp = path.with_name(f"{TMP_PREFIX}{path.name}-{_WRITER}-{os.getpid()}")
+        # unique to this writer: machine, process and thread (batches may run in threads of one process)
+        tmp = path.with_name(f"{TMP_PREFIX}{path.name}-{_WRITER}-{os.getpid()}-{threading.get_ident()}")
         try:
             if path.parent.name not in self._folders:
                 path.parent.mkdir(parents=True, exist_ok=True)
