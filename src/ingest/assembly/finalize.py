@@ -13,7 +13,7 @@ import orjson
 from ingest.assembly.assemble import assemble_parts
 from ingest.assembly.gates import check_failures, check_shrink, kept
 from ingest.assembly.incremental import Fingerprint, build_key, fingerprint
-from ingest.assembly.parts import BatchParts, remove_staging, staging_root, write_parts
+from ingest.assembly.parts import BatchParts, remove_staging, staging_root, storage_errors, write_parts
 from ingest.assembly.quality import headline, layout_drift, quality_report, site_coverage
 from ingest.page.process import PageResult
 from ingest.errors import PublishRefused
@@ -85,7 +85,9 @@ def finalize_parts(parts: Sequence[BatchParts], out_dir: Path, settings: BuildSe
     timings = dict(stage_seconds or {})
     base = PublishBase.of(Path(out_dir))  # the valid release published over (not a corrupt `latest`)
     started = time.perf_counter()
-    assembly = assemble_parts(parts, staging_root(Path(out_dir), settings) / "merged", settings.dedup_threshold)
+    work = staging_root(Path(out_dir), settings) / "merged"
+    with storage_errors(work):
+        assembly = assemble_parts(parts, work, settings.dedup_threshold)
     timings["assemble"] = time.perf_counter() - started
     started = time.perf_counter()
     quality = quality_report(assembly.datasets, assembly.quarantine)

@@ -22,6 +22,7 @@ import hashlib
 import heapq
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from ingest import faults
 from ingest.assembly.incremental import build_key, inputs_digest
 from ingest.atomic import fsync_dir
 from ingest.dedup.staged import entries_of, write_entries
-from ingest.errors import TRANSIENT_REASONS
+from ingest.errors import TRANSIENT_REASONS, storage_failure
 from ingest.jsonl import write_lines
 from ingest.page.acquire import PageRef
 from ingest.page.process import PageResult
@@ -108,10 +109,26 @@ def _kill_points(name: str):
     return lambda i: faults.checkpoint(f"part.line:{name}")
 
 
+@contextmanager
+def storage_errors(where: Path):
+    """A full disk or a denied write while writing parts or merging them: the run's StorageFailed (one line,
+    never retried), naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        if (failure := storage_failure(exc, str(where))) is not None:
+            raise failure from exc
+        raise
+
+
 def write_parts(folder: Path, results: Iterable[PageResult], dedup_threshold: float) -> BatchParts:
     """Write one batch's results as parts under folder (every file renamed into place, the marker last),
     with the dedup entries of its records (MinHash runs here, in the worker)."""
-    folder = Path(folder)
+    with storage_errors(Path(folder)):
+        return _write_parts(Path(folder), results, dedup_threshold)
+
+
+def _write_parts(folder: Path, results: Iterable[PageResult], dedup_threshold: float) -> BatchParts:
     if folder.exists():  # a killed attempt's files: rewritten (its temporaries removed)
         for leftover in folder.glob(".tmp-*"):
             leftover.unlink(missing_ok=True)
