@@ -24,7 +24,7 @@ from ingest.assembly.parts import COMPLETE
 from ingest.release.layout import STAGING, read_manifest
 from tests.faults.conftest import WIDE, assert_latest_valid, build, no_leftovers
 
-BATCH = ["--batch-size", "5"]  # the 25 sample pages in 5 batches
+BATCH = ["--batch-size", "5", "--page-time-limit", "300"]  # the 25 sample pages in 5 batches (no timeout on a busy machine)
 DATASETS = ("procedures", "terms", "billing", "codes", "entities", "quarantine", "duplicates")
 
 
