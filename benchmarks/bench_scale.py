@@ -3,12 +3,16 @@
 
     python benchmarks/bench_scale.py                     # 20,000 synthetic pages (several minutes)
     python benchmarks/bench_scale.py --pages 100000      # the full run (peak RSS goal: < 1.5 GB)
+    python benchmarks/bench_scale.py --pages 30000 --runs d   # on a Dask cluster started here (below)
 
 In one run, on the same synthetic pages (benchmarks/synth.py, kept in --workdir and reused):
   (a) bare BeautifulSoup(page, "lxml") parse rate on a sample, pinned to CPU 0 (taskset -c 0);
   (b) `ingest build --workers 0` pinned to CPU 0;
   (c) `ingest build --workers 2`, unpinned;
-  (d) peak RSS of each build's process tree (the ingest process and all its children: extraction
+  (d) `ingest build --dask` on a real local cluster: a Prefect server, a dask scheduler and
+      --workers dask worker processes (one thread each), started here as tests/distributed starts
+      them and stopped at the end; its RSS sums the build's tree and the whole cluster;
+  peak RSS of each build's process tree (the ingest process and all its children: extraction
       workers, Prefect's temporary server), sampled every 0.2 s with psutil, per build phase.
 Every build runs with --force into a fresh --out, so no cache helps. Prints tables, asserts nothing.
 The machines are shared and noisy: only ratios measured in the same run mean much (load average
@@ -41,6 +45,7 @@ import psutil
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+from local_cluster import DaskCluster  # noqa: E402
 from synth import write_corpus  # noqa: E402
 
 INGEST = str(Path(sys.executable).parent / "ingest")
@@ -88,6 +93,14 @@ class Run:
     def split_finalize(self) -> None:
         """Split the live `finalize` phase at the start of assemble+publish (known from the stage timings)."""
         end = self.phase_start.get("shutdown")
+        if end is not None and "finalize" not in self.phase_start and "extract" in self.phase_start:
+            # on Dask the extract-batch task runs log on the workers: the extract phase ends where
+            # the client's hand-off + assemble + publish began (the build's own stage timings)
+            self.phase_start["finalize"] = max(self.phase_start["extract"], end - self.stages.get("assemble", 0)
+                                               - self.stages.get("publish", 0) - 0.5)
+            cut = self.phase_start["finalize"]
+            self.samples = [(t, "finalize" if ph == "extract" and t >= cut else ph, tot, parts)
+                            for t, ph, tot, parts in self.samples]
         if end is None or "finalize" not in self.phase_start:
             return
         cut = max(self.phase_start["finalize"], end - self.stages.get("assemble", 0) - self.stages.get("publish", 0))
@@ -129,11 +142,14 @@ def _kind(proc: psutil.Process, root: int) -> str:
 
 
 class Sampler(threading.Thread):
-    """Sum of RSS over a process and its descendants every SAMPLE_EVERY seconds, tagged by phase."""
+    """Sum of RSS over a process and its descendants every SAMPLE_EVERY seconds, tagged by phase
+    (plus `extra` processes and their descendants: a Dask cluster's, tagged by their kind)."""
 
-    def __init__(self, pid: int, run: Run, phase: list[str], started: float) -> None:
+    def __init__(self, pid: int, run: Run, phase: list[str], started: float,
+                 extra: dict[int, str] | None = None) -> None:
         super().__init__(daemon=True)
         self.pid, self.result, self.phase, self.started = pid, run, phase, started
+        self.extra = extra or {}
         self.stopped = threading.Event()
 
     def run(self) -> None:  # noqa: D102 - threading.Thread API
@@ -148,6 +164,14 @@ class Sampler(threading.Thread):
                 procs = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 break
+            for pid, kind in self.extra.items():
+                try:
+                    leader = psutil.Process(pid)
+                    for p in (leader, *leader.children(recursive=True)):
+                        kinds.setdefault(p.pid, kind)
+                        procs.append(p)
+                except psutil.NoSuchProcess:
+                    continue
             for p in procs:
                 try:
                     rss = p.memory_info().rss
@@ -167,7 +191,7 @@ class Sampler(threading.Thread):
 
 
 def run_build(label: str, raw: Path, out: Path, pages: int, batch_size: int, workers: int, pin: bool,
-              prefect_home: Path, timeout: float) -> Run:
+              prefect_home: Path, timeout: float, cluster: "DaskCluster | None" = None) -> Run:
     """`ingest build --force` as a user runs it (Prefect start-up included), watched by a Sampler."""
     shutil.rmtree(out, ignore_errors=True)
     cmd = [INGEST, "build", "--raw", str(raw), "--out", str(out), "--workers", str(workers), "--force",
@@ -176,6 +200,9 @@ def run_build(label: str, raw: Path, out: Path, pages: int, batch_size: int, wor
         cmd = ["taskset", "-c", "0", *cmd]  # taskset execs: same pid
     env = dict(os.environ, PREFECT_HOME=str(prefect_home), COLUMNS="250")
     env.pop("PREFECT_API_URL", None)  # the ephemeral mode a user gets by default
+    if cluster is not None:
+        cmd += ["--dask", cluster.scheduler]
+        env["PREFECT_API_URL"] = cluster.api_url
     n_batches = -(-pages // batch_size)
     run = Run(label, pages, loadavg=os.getloadavg()[0])
     phase = ["start-up"]
@@ -183,7 +210,7 @@ def run_build(label: str, raw: Path, out: Path, pages: int, batch_size: int, wor
     run.phase_start["start-up"] = 0.0
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
-    sampler = Sampler(proc.pid, run, phase, started)
+    sampler = Sampler(proc.pid, run, phase, started, cluster.kinds() if cluster is not None else None)
     sampler.start()
     stdout: list[str] = []
     err_tail: list[str] = []
@@ -287,7 +314,8 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=3600, help="seconds before a build is killed")
     ap.add_argument("--keep-outputs", action="store_true", help="keep each run's --out folder")
     ap.add_argument("--timeline", type=int, default=24, help="rows of the RSS timeline per run (0: none)")
-    ap.add_argument("--runs", default="bc", help="which builds: b (one core), c (--workers N), or bc (default)")
+    ap.add_argument("--runs", default="bc", help="which builds: b (one core), c (--workers N), d (Dask cluster of "
+                                                 "--workers worker processes), any of them together (default bc)")
     args = ap.parse_args()
 
     work = args.workdir
@@ -316,10 +344,16 @@ def main() -> None:
     bare_rate = bare["pages"] / bare["seconds"]
     runs: list[Run] = []
     for key, label, workers, pin in (("b", "(b) --workers 0, taskset -c 0", 0, True),
-                                     ("c", f"(c) --workers {args.workers}, unpinned", args.workers, False)):
+                                     ("c", f"(c) --workers {args.workers}, unpinned", args.workers, False),
+                                     ("d", f"(d) --dask, {args.workers} dask workers", 0, False)):
         if key in args.runs:
-            runs.append(run_build(label, raw, work / f"out-{key}", n_pages, args.batch_size, workers, pin,
-                                  prefect_home, args.timeout))
+            cluster = DaskCluster(work, args.workers) if key == "d" else None
+            try:
+                runs.append(run_build(label, raw, work / f"out-{key}", n_pages, args.batch_size, workers, pin,
+                                      prefect_home, args.timeout, cluster))
+            finally:
+                if cluster is not None:
+                    cluster.stop()
             if not args.keep_outputs:
                 shutil.rmtree(work / f"out-{key}", ignore_errors=True)
     b = next((r for r in runs if r.label.startswith("(b)")), None)

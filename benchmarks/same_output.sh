@@ -2,8 +2,7 @@
 # Byte-identity check: build every corpus with main's venv and with the branch's venv (library
 # run_build, forced, in-process: the same steps `ingest build` runs), run `ingest eval --json`
 # on the labelled corpora, and diff every release file, ignoring only release ids,
-# created_at and timings. Pages get 600 s each (not the 10 s default), so that a loaded machine times
-# no page out on one side only.
+# created_at and timings.
 set -u
 export INGEST_SHARED=${INGEST_SHARED:-/work/shared} PREFECT_HOME=${PREFECT_HOME:-/tmp/prefect-same-output}
 # usage: A=/work/main B=/work/wt/mybranch W=/tmp/same-output SYNTH=/tmp/synth2k benchmarks/same_output.sh
@@ -11,8 +10,8 @@ export INGEST_SHARED=${INGEST_SHARED:-/work/shared} PREFECT_HOME=${PREFECT_HOME:
 HERE=$(cd "$(dirname "$0")" && pwd)
 A=${A:-/work/main} B=${B:-$(dirname "$HERE")} W=${W:-/tmp/same-output} SYNTH=${SYNTH:-/tmp/synth2k}
 rm -rf $W; mkdir -p $W
-CORPORA="shared=/work/shared/corpus/procedures/pages tests=$A/tests/corpus/procedures/pages all=/work/corpus/all/pages realworld=/work/shared/corpus/realworld raw=$A/raw seeds=/work/shared/seeds fixtures=$A/tests/fixtures synth=$SYNTH"
-EVALS="shared=/work/shared/corpus/procedures tests=$A/tests/corpus/procedures all=/work/corpus/all"
+CORPORA=${CORPORA:-"shared=/work/shared/corpus/procedures/pages tests=$A/tests/corpus/procedures/pages all=/work/corpus/all/pages realworld=/work/shared/corpus/realworld raw=$A/raw seeds=/work/shared/seeds fixtures=$A/tests/fixtures synth=$SYNTH"}
+EVALS=${EVALS-"shared=/work/shared/corpus/procedures tests=$A/tests/corpus/procedures all=/work/corpus/all"}
 norm() { python3 "$HERE/same_output_norm.py" "$1"; }
 fail=0
 for side in A B; do

@@ -33,7 +33,7 @@ from ingest.errors import RunError, is_retryable  # noqa: E402
 from ingest.assembly.incremental import Fingerprint  # noqa: E402
 from ingest.release.lock import out_lock  # noqa: E402
 from ingest.page.parallel import shutdown_pool  # noqa: E402
-from ingest.page.process import PageResult  # noqa: E402
+from ingest.assembly.parts import BatchParts  # noqa: E402
 from ingest.settings import DEFAULT_OUT, DEFAULT_RAW, BuildSettings, settings_parameters  # noqa: E402
 
 
@@ -55,16 +55,17 @@ def discover_task(raw: str, out: str) -> Fingerprint:
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE, **DISK_RETRIES)
-def extract_task(pages: run.Batch, settings: BuildSettings, out: str, use_cache: bool) -> list[PageResult]:
-    """Extract one batch of pages (never raises for a bad page: it is quarantined)."""
+def extract_task(pages: run.Batch, settings: BuildSettings, out: str, use_cache: bool) -> BatchParts:
+    """Extract one batch of pages into its parts under the output's staging folder; returns their summary
+    (never raises for a bad page: it is quarantined)."""
     return run.extract_batch(pages, settings, Path(out), use_cache)
 
 
 @task(name="publish-release", cache_policy=NO_CACHE, **DISK_RETRIES)
-def publish_task(results: list[PageResult], out: str, settings: BuildSettings, fp: Fingerprint, force: bool,
+def publish_task(parts: list[BatchParts], out: str, settings: BuildSettings, fp: Fingerprint, force: bool,
                  stage_seconds: dict) -> dict:
-    """Assemble the datasets and publish the release atomically."""
-    return run.publish(results, Path(out), settings, fp, force, stage_seconds).as_dict()
+    """Merge the batches' parts into the datasets and publish the release atomically."""
+    return run.publish(parts, Path(out), settings, fp, force, stage_seconds).as_dict()
 
 
 @task(name="publish-artifacts", cache_policy=NO_CACHE)
@@ -108,13 +109,14 @@ def _build_locked(raw: str, out: str, force: bool, use_cache: bool, settings: Bu
                                    use_cache=unmapped(use_cache and not force))
         wait(futures)
         # a batch that failed all its retries: its pages are quarantined, other batches go on
-        results = run.collect((batch, future.result() if future.state.is_completed() else _failed(future),
-                               future.state.message or "batch failed") for batch, future in zip(batches, futures))
+        parts = run.collect(((batch, future.result() if future.state.is_completed() else _failed(future),
+                              future.state.message or "batch failed") for batch, future in zip(batches, futures)),
+                            settings, Path(out))
     finally:
         shutdown_pool()
     timings["extract"] = time.perf_counter() - started
-    # quote(): Prefect would otherwise walk (and copy) every result looking for futures, ~1.4 ms a page
-    summary = publish_task(quote(results), out, settings, fp, force, timings)
+    # quote(): Prefect would otherwise walk (and copy) every summary looking for futures
+    summary = publish_task(quote(parts), out, settings, fp, force, timings)
     artifacts_task(summary)
     return summary
 

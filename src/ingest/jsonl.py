@@ -73,3 +73,55 @@ class Records(Sequence):
 
     def __repr__(self) -> str:
         return f"Records({len(self.lines)} records)"
+
+
+class RecordsFile(Sequence):
+    """A JSONL file written once (sorted, complete): its length, checksum and size known, its records
+    streamed from disk on each iteration. Stands in for ``Records`` where a dataset is larger than memory."""
+
+    __slots__ = ("path", "count", "sha256", "size")
+
+    def __init__(self, path: Path, count: int, sha256: str, size: int) -> None:
+        self.path, self.count, self.sha256, self.size = Path(path), count, sha256, size
+
+    def __len__(self) -> int:
+        return self.count
+
+    def lines(self) -> Iterator[bytes]:
+        """The lines, without their newline."""
+        with open(self.path, "rb") as fh:
+            for line in fh:
+                yield line[:-1] if line.endswith(b"\n") else line
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(orjson.loads, self.lines())
+
+    def __getitem__(self, i):  # type: ignore[override]
+        raise TypeError("RecordsFile is streamed: iterate it")
+
+    def __repr__(self) -> str:
+        return f"RecordsFile({self.path.name}, {self.count} records)"
+
+
+def write_lines(path: Path, lines: Iterable[bytes], on_line=None) -> RecordsFile:
+    """Write lines (no newline each) to path durably (ingest.atomic.replace_file: a temporary name beside
+    it, fsync, rename), counting and hashing them on the way. `on_line(i)` is called before line i is
+    written (the crash tests' kill points)."""
+    import hashlib
+
+    from ingest.atomic import replace_file
+
+    digest, stats = hashlib.sha256(), [0, 0]  # lines, bytes
+
+    def counted() -> Iterator[bytes]:
+        for line in lines:
+            if on_line is not None:
+                on_line(stats[0])
+            data = line + b"\n"
+            digest.update(data)
+            stats[0] += 1
+            stats[1] += len(data)
+            yield data
+
+    replace_file(Path(path), counted())
+    return RecordsFile(path, stats[0], digest.hexdigest(), stats[1])

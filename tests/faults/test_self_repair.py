@@ -1,4 +1,4 @@
-"""Self-repair through the real CLI: a corrupt extraction cache, a corrupt or incomplete `latest`, and what
+"""Self-repair through the real CLI: corrupt extraction cache entries, a corrupt or incomplete `latest`, and what
 `releases --verify`, `diff` and `gc` do about a corrupt release."""
 
 from __future__ import annotations
@@ -20,20 +20,30 @@ def _remove_page(raw):
     (raw / "codes-example/knee-arthroscopy.html").unlink()
 
 
-def test_a_corrupt_extraction_cache_is_set_aside_and_rebuilt(good_build, out, raw):
-    cache = out / ".cache" / "extract.sqlite"
-    cache.write_bytes(os.urandom(100_000))
+def test_corrupt_extraction_cache_entries_are_set_aside_and_re_extracted(good_build, out, raw):
+    cache = out / ".cache" / "v2"
+    entries = sorted(p for p in cache.glob("??/*"))
+    assert len(entries) >= 20  # one per page (a page that timed out under load is not cached)
+    damaged = entries[:3]
+    damaged[0].write_bytes(os.urandom(5000))
+    os.truncate(damaged[1], damaged[1].stat().st_size // 2)  # cut
+    damaged[2].write_bytes(b"")  # a power cut before the data reached the disk
+    legacy = out / ".cache" / "extract.sqlite"  # the layout before: ignored (not read, not repaired)
+    legacy.write_bytes(os.urandom(100_000))
     _remove_page(raw)
     result = build(raw, out)
     assert result.exit_code == 0, result.output
-    assert f"warning: the extraction cache {cache} is corrupt (file is not a database); moved aside to" in result.output
+    assert f"warning: 3 entries of the extraction cache {cache} corrupt (e.g. " in result.output
+    assert f"moved aside to {cache / 'corrupt'} (delete them when you like)" in result.output
+    assert "extract.sqlite" not in result.output
     latest = assert_latest_valid(out)
     assert latest.name != good_build[1]
     quarantine = [json.loads(line) for line in records(latest, "quarantine")]
     assert not [q for q in quarantine if q["reason"] == "internal_error"]
     assert len(records(latest)) == len(records(out / "releases" / good_build[1])) - 1  # only the removed page
-    assert [p.name for p in cache.parent.glob("extract.sqlite.corrupt-*")]  # kept aside, for a look
-    again = build(raw, out)  # the rebuilt cache works: unchanged
+    assert sorted(p.name.split(".")[0] for p in (cache / "corrupt").iterdir()) == sorted(p.name for p in damaged)
+    assert all(p.stat().st_size > 100 for p in damaged)  # extracted again and written whole
+    again = build(raw, out)  # the repaired entries work: unchanged
     assert again.exit_code == 0 and "unchanged" in again.output and "warning" not in again.output
 
 

@@ -45,10 +45,12 @@ def test_a_full_disk_while_caching_stops_the_run(good_build, small_out, raw):
 def test_a_full_disk_while_publishing_stops_the_run_and_leaves_no_temporary_folder(good_build, small_out, raw):
     (raw / "codes-example/knee-arthroscopy.html").unlink()  # a change: a new release is written
     filler = fill(small_out.parent)
-    # --force: no extraction cache, so the first write is the release's (the cache's full disk: the test above)
+    # --force: no extraction cache, so the first write is the first batch's parts (the cache's full disk: the
+    # test above); a half-written part is removed (a resumed build redoes the batch)
     proc = ingest_process("build", "--raw", raw, "--out", small_out, "--workers", "0", "--force")
     assert proc.returncode == 4, proc.stderr
-    assert proc.stderr.startswith(f"error: the disk is full writing {small_out / 'releases' / '.tmp-'}")
+    assert proc.stderr.startswith(f"error: the disk is full writing {small_out / '.staging'}"), proc.stderr
+    assert not list(small_out.rglob(".tmp-*")), "a temporary file was left behind"
     assert proc.stderr.count("\n") == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     assert_latest_valid(small_out, good_build[1])

@@ -45,16 +45,18 @@ EDITED = "health-example/colonoscopy.html"  # changed in V2
 # "orphan" = unchanged, the new release complete beside it; "new" = the new, complete release.
 KILLS = [
     ("extract.batch", "old"), ("extract.batch#6", "old"), ("assemble", "old"), ("assemble.done", "old"),
+    ("part.begin", "old"), ("part.line:records.procedures.jsonl#2", "old"), ("part.line:pages.jsonl#3", "old"),
+    ("part.complete", "old"), ("merge.line:procedures.jsonl#2", "old"), ("merge.line:codes.jsonl", "old"),
+    ("merge.line:entities.jsonl", "old"), ("merge.line:quarantine.jsonl", "old"),
     ("publish.begin", "old"),
-    ("write.before:billing.jsonl", "old"), ("write.mid:billing.jsonl", "old"),
-    ("write.mid:procedures.jsonl", "old"), ("write.after:procedures.jsonl", "old"),
-    ("write.mid:quarantine.jsonl", "old"), ("write.before:terms.jsonl", "old"),
+    ("write.before:billing.jsonl", "old"), ("write.after:procedures.jsonl", "old"),
+    ("write.before:terms.jsonl", "old"),
     ("write.before:changes.jsonl", "old"), ("write.mid:changes.jsonl", "old"), ("write.after:changes.jsonl", "old"),
     ("write.mid:procedures.schema.json", "old"), ("write.mid:README.md", "old"),
     ("write.before:manifest.json", "old"), ("write.mid:manifest.json", "old"), ("write.after:manifest.json", "old"),
     ("publish.renamed", "orphan"), ("latest.link", "orphan"), ("latest.switched", "new"),
 ]
-HALVED = {"billing.jsonl", "procedures.jsonl", "quarantine.jsonl", "changes.jsonl", "procedures.schema.json"}
+HALVED = {"changes.jsonl", "procedures.schema.json"}  # (datasets are merged into files of their own, then moved in)
 REQUIRED = ({f"{n}.jsonl" for n in DATASETS} | {f"schemas/{n}.schema.json" for n in DATASETS}
             | {"changes.jsonl", "README.md"})
 

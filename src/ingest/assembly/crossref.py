@@ -1,70 +1,66 @@
-"""Cross-references across pages: codes resolved from other pages' code tables, and the code index."""
+"""Cross-references across pages: codes resolved from other pages' code tables, and the code index.
+
+Both read the pages' bookkeeping lines (ingest.assembly.parts: path, dataset, record id and code
+references of every record), never the records themselves: resolution needs the CPT/HCPCS
+descriptors of all pages before any record is written, a small first pass over those lines.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 
 import orjson
 
 from ingest.codes import CodeReference, build_index, system_of
 from ingest.codes.index import DescriptorIndex
-from ingest.jsonl import json_line
 from ingest.extract.entity import code_entity
+from ingest.jsonl import json_line
 from ingest.models import BY_DATASET
 
 
-@dataclass(slots=True)
-class Item:
-    """One extracted record on its way into a release: its dataset, its release line, the codes it refers to."""
-
-    dataset: str
-    line: bytes
-    code_refs: list[dict]
-    record_id: str
-    path: str  # the page's path under --raw (its primary source)
-
-
-def _references(items: Iterable[Item], remap: dict[str, str] | None = None) -> list[CodeReference]:
-    refs = []
-    remap = remap or {}
-    for item in items:
-        rid = remap.get(item.path, item.record_id)
-        for ref in item.code_refs:
-            refs.append(CodeReference(system=ref["system"], code=ref["code"], description=ref["description"],
-                                      record_id=rid, record_type=BY_DATASET[item.dataset].name, field=ref["field"]))
-    return refs
-
-
-def resolve_procedure_codes(items: list[Item]) -> int:
-    """Give procedure records that state no code the code whose descriptor (in another page's
-    code table) equals their title exactly; returns how many were resolved. Items change in place."""
-    # a procedure's own code is always among its code references (field "code"), see ingest.extract.refs
-    unresolved = [item for item in items
-                  if item.dataset == "procedures" and not any(ref["field"] == "code" for ref in item.code_refs)]
-    if not unresolved:
-        return 0
-    # only what resolution reads: CPT/HCPCS references that carry a descriptor (no ICD checks)
-    descriptors = DescriptorIndex(build_index(r for r in _references(items)
-                                              if r.system in ("CPT", "HCPCS") and r.description))
-    resolved = 0
-    for item in unresolved:
-        record = orjson.loads(item.line)
-        if record["code"]:
+def _references(pages: Iterable[dict], remap: dict[str, str] | None = None,
+                added: dict[str, dict] | None = None) -> Iterator[CodeReference]:
+    """The code references of the records of pages (bookkeeping lines), with the record ids they end
+    under (remap: page path -> id of the record a copy collapsed into; added: path -> a reference
+    resolution gave the record)."""
+    remap, added = remap or {}, added or {}
+    for page in pages:
+        if page.get("dataset") is None:
             continue
-        found = descriptors.resolve(record["title"], exclude_record_id=record["id"])
-        if found is None:
-            continue
-        code, how = found
-        system = system_of(code)
-        record.update(code=code, code_system=system, code_source=how, entity=code_entity(system, code))
-        item.line = json_line(record)
-        item.code_refs.append({"system": system, "code": code, "description": record["title"], "field": "code"})
-        resolved += 1
-    return resolved
+        rid = remap.get(page["path"], page["id"])
+        refs = page["code_refs"] + ([added[page["path"]]] if page["path"] in added else [])
+        for ref in refs:
+            yield CodeReference(system=ref["system"], code=ref["code"], description=ref["description"],
+                                record_id=rid, record_type=BY_DATASET[page["dataset"]].name, field=ref["field"])
 
 
-def code_index(items: Iterable[Item], remap: dict[str, str] | None = None) -> list[dict]:
+def unresolved(page: dict) -> bool:
+    """A procedure record that states no code (its own code is always among its references, field "code")."""
+    return page.get("dataset") == "procedures" and not any(ref["field"] == "code" for ref in page["code_refs"])
+
+
+def descriptor_index(pages: Iterable[dict]) -> DescriptorIndex:
+    """What resolution reads: CPT/HCPCS references that carry a descriptor (no ICD checks)."""
+    return DescriptorIndex(build_index(r for r in _references(pages) if r.system in ("CPT", "HCPCS") and r.description))
+
+
+def resolve_line(line: bytes, descriptors: DescriptorIndex) -> tuple[bytes, dict] | None:
+    """A procedure record (release line) that states no code, given the code whose descriptor (in another
+    page's code table) equals its title exactly: (the new line, the code reference it gained), or None."""
+    record = orjson.loads(line)
+    if record["code"]:
+        return None
+    found = descriptors.resolve(record["title"], exclude_record_id=record["id"])
+    if found is None:
+        return None
+    code, how = found
+    system = system_of(code)
+    record.update(code=code, code_system=system, code_source=how, entity=code_entity(system, code))
+    return json_line(record), {"system": system, "code": code, "description": record["title"], "field": "code"}
+
+
+def code_index(pages: Iterable[dict], remap: dict[str, str] | None = None,
+               added: dict[str, dict] | None = None) -> list[dict]:
     """codes.jsonl: one entry per (system, code) referenced anywhere in the release, pointing to every
-    record of the code (remap: page path -> id of the record a copy collapsed into)."""
-    return [entry.model_dump(mode="json") for entry in build_index(_references(items, remap))]
+    record of the code."""
+    return [entry.model_dump(mode="json") for entry in build_index(_references(pages, remap, added))]

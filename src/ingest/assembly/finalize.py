@@ -1,19 +1,19 @@
-"""Finish a build: assemble page results into datasets and publish the release."""
+"""Finish a build: merge the batches' parts into datasets and publish the release."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
-from ingest import faults
-from ingest.assembly.assemble import assemble
+from ingest.assembly.assemble import assemble_parts
 from ingest.assembly.gates import check_failures, check_shrink, kept
 from ingest.assembly.incremental import Fingerprint, build_key, fingerprint
+from ingest.assembly.parts import BatchParts, remove_staging, staging_root, storage_errors, write_parts
 from ingest.assembly.quality import headline, layout_drift, quality_report, site_coverage
 from ingest.page.process import PageResult
 from ingest.errors import PublishRefused
@@ -42,6 +42,7 @@ class BuildSummary:
     schema_evolution: dict | None = None  # manifest.json's `schema_evolution`
     biggest_changes: list[dict] = field(default_factory=list)  # ReleaseDiff.largest(): none when nothing was published
     repairs: str | None = None  # the corrupt `latest` this release replaced ("<id>: <problems>")
+    batches: dict[str, int] = field(default_factory=dict)  # {"extracted", "reused": found complete in staging}
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -60,29 +61,38 @@ def _previous_sites(previous: Path | None) -> dict | None:
         return None
 
 
-def finalize(results: Sequence[PageResult], out_dir: Path, settings: BuildSettings | None = None,
+def finalize(results: Iterable[PageResult], out_dir: Path, settings: BuildSettings | None = None,
              inputs: Fingerprint | None = None, force: bool = False,
              stage_seconds: dict[str, float] | None = None) -> BuildSummary:
-    """Assemble results and publish them as a release under out_dir.
-
-    The manifest records the inputs (`inputs`: discovery's fingerprint; without it, the pages the
-    results came from are fingerprinted here, superseded versions unknown) and what besides them
-    shaped the release (build_key(settings)): the next build on the same inputs and settings is
-    recognised as unchanged either way."""
+    """Publish page results held in memory (tests, small tools): written as one batch's parts, then
+    the build's one path (finalize_parts). Without `inputs`, the pages the results came from are
+    fingerprinted here, superseded versions unknown."""
     settings = settings or BuildSettings()
+    results = list(results)
     if inputs is None:
         inputs = fingerprint([r.ref for r in results if r.ref is not None])
+    parts = [write_parts(staging_root(Path(out_dir), settings) / "results", results, settings.dedup_threshold)]
+    return finalize_parts(parts, out_dir, settings, inputs, force, stage_seconds)
+
+
+def finalize_parts(parts: Sequence[BatchParts], out_dir: Path, settings: BuildSettings, inputs: Fingerprint,
+                   force: bool = False, stage_seconds: dict[str, float] | None = None) -> BuildSummary:
+    """Merge the batches' parts and publish them as a release under out_dir; the staging folders are
+    removed once the release is published (or found unchanged), kept for a rerun when a gate refuses.
+
+    The manifest records the inputs (discovery's fingerprint) and what besides them shaped the release
+    (build_key(settings)): the next build on the same inputs and settings is recognised as unchanged."""
     timings = dict(stage_seconds or {})
     base = PublishBase.of(Path(out_dir))  # the valid release published over (not a corrupt `latest`)
     started = time.perf_counter()
-    faults.checkpoint("assemble")
-    assembly = assemble(results, dedup_threshold=settings.dedup_threshold)
-    faults.checkpoint("assemble.done")
+    work = staging_root(Path(out_dir), settings) / "merged"
+    with storage_errors(work):
+        assembly = assemble_parts(parts, work, settings.dedup_threshold)
     timings["assemble"] = time.perf_counter() - started
     started = time.perf_counter()
     quality = quality_report(assembly.datasets, assembly.quarantine)
     quality["sites"] = site_coverage(assembly.datasets)
-    check_failures(assembly.quarantine, len(assembly.pages), settings, base)
+    check_failures(assembly.quarantine, assembly.pages, settings, base)
     check_shrink({name: len(recs) for name, recs in assembly.datasets.items()},
                  {ref.rel_path for ref, _ in inputs.pages if not ref.gone}, settings, base)  # gone: withdrawn
     drift = layout_drift(_previous_sites(base.path), quality["sites"], settings.drift_margin)
@@ -103,9 +113,10 @@ def finalize(results: Sequence[PageResult], out_dir: Path, settings: BuildSettin
                            inputs=inputs.inputs, extra=extra, base=base,
                            extra_files={QUALITY: orjson.dumps(quality, option=orjson.OPT_INDENT_2),
                                         DUPLICATES: jsonl_bytes(assembly.duplicates)})
+    remove_staging(Path(out_dir))  # published (or unchanged): the parts are in the release now
     timings["publish"] = time.perf_counter() - started
     return BuildSummary(
-        pages=len(assembly.pages),
+        pages=assembly.pages,
         records={name: len(recs) for name, recs in sorted(assembly.datasets.items())},
         quarantined=quarantined,
         duplicate_clusters=clusters,

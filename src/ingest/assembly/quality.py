@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
 
 from ingest.models import PAGE_TYPES
 
@@ -18,23 +19,63 @@ def _filled(value) -> bool:
     return value not in (None, "", [], {})
 
 
-def field_coverage(records: list[dict]) -> dict[str, float]:
+class Coverage:
+    """Field coverage counted over a stream of records (one pass): the graded fields are the first
+    record's (booleans are not graded), each field's share of records with it filled."""
+
+    __slots__ = ("fields", "filled", "records", "pages", "unassigned_blocks", "unassigned_pages")
+
+    def __init__(self) -> None:
+        self.fields: list[str] | None = None
+        self.filled: dict[str, int] = {}
+        self.records = self.pages = 0
+        # main-content blocks that reached no section nor its notes (extract/route.py), and the records with any
+        self.unassigned_blocks = self.unassigned_pages = 0
+
+    def add(self, record: dict) -> None:
+        if self.fields is None:
+            self.fields = [k for k, v in record.items() if k not in _NOT_GRADED and not isinstance(v, bool)]
+            self.filled = dict.fromkeys(self.fields, 0)
+        self.records += 1
+        self.pages += len(record["sources"])
+        if unassigned := record.get("unassigned_blocks"):
+            self.unassigned_blocks += unassigned
+            self.unassigned_pages += 1
+        for f in self.fields:
+            if _filled(record.get(f)):
+                self.filled[f] += 1
+
+    def shares(self) -> dict[str, float]:
+        return {f: round(n / self.records, 4) for f, n in self.filled.items()} if self.records else {}
+
+
+def field_coverage(records: Iterable[dict]) -> dict[str, float]:
     """Share of records (0..1) with each field filled; booleans are not graded."""
-    if not records:
-        return {}
-    fields = [k for k, v in records[0].items() if k not in _NOT_GRADED and not isinstance(v, bool)]
-    return {f: round(sum(1 for r in records if _filled(r.get(f))) / len(records), 4) for f in fields}
+    coverage = Coverage()
+    for record in records:
+        coverage.add(record)
+    return coverage.shares()
 
 
-def quality_report(datasets: dict[str, list[dict]], quarantine: list[dict]) -> dict:
-    """The release's quality summary (written as quality.json)."""
+def quality_report(datasets: Mapping[str, Iterable[dict]], quarantine: Iterable[dict]) -> dict:
+    """The release's quality summary (written as quality.json); one pass over each dataset's records
+    (datasets may be files streamed from disk, ingest.jsonl.RecordsFile)."""
     page_types: dict[str, dict] = {}
+    unassigned = {"blocks": 0, "pages": 0}
     for page_type, spec in PAGE_TYPES.items():
-        records = datasets.get(spec.dataset, [])
-        pages = sum(len(r["sources"]) for r in records)
-        page_types[page_type] = {"pages": pages, "records": len(records), "field_coverage": field_coverage(records)}
-    unsupported = Counter(q.get("page_type") or "unclassified" for q in quarantine)
-    codes = datasets.get("codes", [])
+        coverage = Coverage()
+        for record in datasets.get(spec.dataset, []):
+            coverage.add(record)
+        page_types[page_type] = {"pages": coverage.pages, "records": coverage.records,
+                                 "field_coverage": coverage.shares()}
+        unassigned["blocks"] += coverage.unassigned_blocks
+        unassigned["pages"] += coverage.unassigned_pages
+    quarantined, unsupported, by_reason = 0, Counter(), Counter()
+    for q in quarantine:
+        quarantined += 1
+        unsupported[q.get("page_type") or "unclassified"] += 1
+        by_reason[q["reason"]] += 1
+    codes = list(datasets.get("codes", []))
     conflicts = Counter(c["kind"] for e in codes for c in e.get("conflicts", []))
     invalid = [f"{e['system']} {e['code']}" for e in codes if e.get("valid") is False]
     procedures = datasets.get("procedures", [])
@@ -42,10 +83,9 @@ def quality_report(datasets: dict[str, list[dict]], quarantine: list[dict]) -> d
         "page_types": page_types,
         "headings_unmatched": unmatched_headings(procedures),
         "suspicious_items": suspicious_items(procedures),
-        # main-content blocks that reached no section nor its notes (extract/route.py): nothing vanishes silently
-        "unassigned_blocks": {"blocks": sum(r.get("unassigned_blocks", 0) for r in procedures),
-                              "pages": sum(1 for r in procedures if r.get("unassigned_blocks"))},
-        "quarantine": {"pages": len(quarantine), "by_reason": dict(sorted(Counter(q["reason"] for q in quarantine).items())),
+        # nothing vanishes silently: main-content blocks no field took (extract/route.py)
+        "unassigned_blocks": unassigned,
+        "quarantine": {"pages": quarantined, "by_reason": dict(sorted(by_reason.items())),
                        "by_page_type": dict(sorted(unsupported.items()))},
         "codes": {
             "entries": len(codes),
@@ -80,13 +120,13 @@ def site_of(source: dict) -> str:
     return path.split("/", 1)[0] if "/" in path else "(root)"
 
 
-def site_coverage(datasets: dict[str, list[dict]]) -> dict[str, dict[str, dict[str, float]]]:
-    """Field coverage per site and page type: {site: {page_type: {field: share}}}."""
-    grouped: dict[str, dict[str, list[dict]]] = {}
+def site_coverage(datasets: Mapping[str, Iterable[dict]]) -> dict[str, dict[str, dict[str, float]]]:
+    """Field coverage per site and page type: {site: {page_type: {field: share}}} (one pass, counters only)."""
+    grouped: dict[str, dict[str, Coverage]] = {}
     for page_type, spec in PAGE_TYPES.items():
         for record in datasets.get(spec.dataset, []):
-            grouped.setdefault(site_of(record["sources"][0]), {}).setdefault(page_type, []).append(record)
-    return {site: {pt: field_coverage(recs) for pt, recs in sorted(types.items())} for site, types in sorted(grouped.items())}
+            grouped.setdefault(site_of(record["sources"][0]), {}).setdefault(page_type, Coverage()).add(record)
+    return {site: {pt: c.shares() for pt, c in sorted(types.items())} for site, types in sorted(grouped.items())}
 
 
 def layout_drift(previous: dict | None, current: dict, margin: float) -> list[dict]:
@@ -102,13 +142,13 @@ def layout_drift(previous: dict | None, current: dict, margin: float) -> list[di
     return drift
 
 
-def unmatched_headings(records: list[dict], limit: int = UNMATCHED_SHOWN) -> list[dict]:
+def unmatched_headings(records: Iterable[dict], limit: int = UNMATCHED_SHOWN) -> list[dict]:
     """Headings that opened no section across the records, most frequent first: the vocabulary to add."""
     counts = Counter(h.strip() for r in records for h in dict.fromkeys(r.get("headings_unmatched") or []))
     return [{"heading": h, "pages": n} for h, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))[:limit]]
 
 
-def suspicious_items(records: list[dict]) -> list[dict]:
+def suspicious_items(records: Iterable[dict]) -> list[dict]:
     """List items that look like extraction damage: typed bullets inside an item, an item over
     80 words, a list section made of one giant item."""
     from ingest.models import ProcedureRecord

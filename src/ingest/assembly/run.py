@@ -1,8 +1,10 @@
-"""One build, Prefect-free: discover -> (unchanged?) -> extract batches -> finalize and publish.
+"""One build, Prefect-free: discover -> (unchanged?) -> extract batches into parts -> merge and publish.
 
 `run_build` runs the steps in this process; flows/build.py wraps the same steps as Prefect
 tasks (one task run per batch) and adds retries and artifacts, nothing else. The CLI's
 no-Prefect fast path, tests/history/crash_driver.py and benchmarks call these functions.
+A batch writes its results as parts under the output's staging folder (ingest.assembly.parts)
+and returns only their summary; publishing merges the parts by streaming (ingest.assembly.assemble).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ingest import interrupts, progress
-from ingest.assembly.finalize import BuildSummary, finalize, summary_from_manifest
+from ingest.assembly.finalize import BuildSummary, finalize_parts, summary_from_manifest
 from ingest.assembly.gates import check_discovery, check_paths
 from ingest.assembly.incremental import Fingerprint, fingerprint_raw, unchanged_release
+from ingest.assembly.parts import BatchParts, batch_folder, complete_parts, staging_root, write_parts
 from ingest.page.acquire import PageRef
 from ingest.page.cache import ExtractionCache, extract_with_cache
 from ingest.page.parallel import failed_batch, shutdown_pool
-from ingest.page.process import PageResult
 from ingest.release.layout import latest_release
 from ingest.release.lock import out_lock
 from ingest.settings import BuildSettings
@@ -49,9 +51,15 @@ def batches(fp: Fingerprint, settings: BuildSettings) -> list[Batch]:
     return [fp.pages[i:i + settings.batch_size] for i in range(0, len(fp.pages), settings.batch_size)]
 
 
-def extract_batch(pages: Batch, settings: BuildSettings, out: Path, use_cache: bool) -> list[PageResult]:
-    """Step 3b: extract one batch, reusing cached results (never raises for a bad page: it is quarantined)."""
+def extract_batch(pages: Batch, settings: BuildSettings, out: Path, use_cache: bool) -> BatchParts:
+    """Step 3b: extract one batch into its parts (reusing cached results) and return their summary; a batch
+    whose complete parts are already on disk (a resumed or retried build) is not redone, unless use_cache
+    is off. Never raises for a bad page: it is quarantined."""
     interrupts.check("extract")
+    folder = batch_folder(staging_root(Path(out), settings), pages)
+    if use_cache and (done := complete_parts(folder)) is not None:
+        progress.report("extract", done.pages)
+        return done
     cache = ExtractionCache.for_output(Path(out)) if use_cache else None
     try:
         results, hits = extract_with_cache(pages, settings, cache, on_progress=lambda n: progress.report("extract", n))
@@ -59,26 +67,32 @@ def extract_batch(pages: Batch, settings: BuildSettings, out: Path, use_cache: b
         if cache is not None:
             cache.close()
     progress.report("cache_hits", hits)
-    return results
+    interrupts.check("extract")
+    return write_parts(folder, results, settings.dedup_threshold)
 
 
-def collect(outcomes: Iterable[tuple[Batch, list[PageResult] | None, str]]) -> list[PageResult]:
-    """Step 3c: every batch's results; a batch that failed as a whole (None, with why) is quarantined page by page."""
+def collect(outcomes: Iterable[tuple[Batch, BatchParts | None, str]], settings: BuildSettings,
+            out: Path) -> list[BatchParts]:
+    """Step 3c: every batch's parts; a batch that failed as a whole (None, with why) is quarantined page by
+    page (its parts written here)."""
     interrupts.check("extract")  # batches stopped by an interrupt failed through no fault of their pages
-    results: list[PageResult] = []
-    for batch, batch_results, why in outcomes:
-        if batch_results is not None:
-            results.extend(batch_results)
-        else:
-            results.extend(failed_batch([ref for ref, _ in batch], why or "batch failed"))
-    return results
+    parts: list[BatchParts] = []
+    for batch, batch_parts, why in outcomes:
+        if batch_parts is None:
+            folder = batch_folder(staging_root(Path(out), settings), batch)
+            batch_parts = write_parts(folder, failed_batch([ref for ref, _ in batch], why or "batch failed"),
+                                      settings.dedup_threshold)
+        parts.append(batch_parts)
+    return parts
 
 
-def publish(results: list[PageResult], out: Path, settings: BuildSettings, fp: Fingerprint, force: bool,
+def publish(parts: list[BatchParts], out: Path, settings: BuildSettings, fp: Fingerprint, force: bool,
             stage_seconds: dict[str, float]) -> BuildSummary:
-    """Step 4: assemble the datasets and publish the release atomically (ingest.assembly.finalize)."""
+    """Step 4: merge the parts into datasets and publish the release atomically (ingest.assembly.finalize)."""
     interrupts.check("assemble")
-    return finalize(results, Path(out), settings, inputs=fp, force=force, stage_seconds=stage_seconds)
+    summary = finalize_parts(parts, Path(out), settings, fp, force=force, stage_seconds=stage_seconds)
+    summary.batches = {"extracted": sum(not p.reused for p in parts), "reused": sum(p.reused for p in parts)}
+    return summary
 
 
 def run_build(raw: Path, out: Path, settings: BuildSettings | None = None, force: bool = False,
@@ -101,9 +115,9 @@ def run_build(raw: Path, out: Path, settings: BuildSettings | None = None, force
         progress.report("extract", 0, len(fp.pages))
         started = time.perf_counter()
         try:
-            results = collect((batch, extract_batch(batch, settings, out, use_cache and not force), "")
-                              for batch in batches(fp, settings))
+            parts = collect(((batch, extract_batch(batch, settings, out, use_cache and not force), "")
+                             for batch in batches(fp, settings)), settings, out)
         finally:
             shutdown_pool()
         timings["extract"] = time.perf_counter() - started
-        return publish(results, out, settings, fp, force, timings)
+        return publish(parts, out, settings, fp, force, timings)

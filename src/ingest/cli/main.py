@@ -194,6 +194,9 @@ def _print_summary(summary: dict, elapsed: float) -> None:
     table.add_row("quarantined", str(quarantined))
     for reason, count in summary["quarantined"].items():
         table.add_row(f"  {reason}", str(count))
+    if (batches := summary.get("batches") or {}).get("reused"):
+        table.add_row("batches", f"{batches['extracted']} extracted, {batches['reused']} reused (parts of an "
+                                 "interrupted build)")
     for label, value in summary.get("quality", []):
         table.add_row(label, value)
     if summary.get("repairs"):

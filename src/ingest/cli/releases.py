@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from contextlib import nullcontext
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +19,8 @@ from rich.text import Text
 
 from ingest.cli.supervise import supervised
 from ingest.release.diff import ReleaseDiff, diff_releases
-from ingest.release.layout import ReleaseNotFound, list_releases, resolve_release, verify_release
+from ingest.release.layout import (ReleaseNotFound, latest_release, list_releases, read_manifest, resolve_release,
+                                   verify_release)
 from ingest.release.retention import TMP_MAX_AGE, gc_releases
 
 OutOption = Annotated[Path, typer.Option("--out", help="Output folder holding releases/ and the `latest` link.")]
@@ -120,15 +122,17 @@ def gc(
     out: OutOption = DEFAULT_OUT,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only print what would be removed.")] = False,
     tmp_age: Annotated[float, typer.Option(
-        help="Seconds after which a leftover .tmp-* is removed even if its pid is alive.")] = TMP_MAX_AGE,
+        help="Seconds after which a leftover .tmp-* is removed even if its pid is alive (a temporary extraction cache entry: whatever its writer).")] = TMP_MAX_AGE,
     raw: Annotated[Path | None, typer.Option("--raw", help="Raw store (written by `ingest scrape`) whose superseded page versions to remove.")] = None,
     keep_versions: Annotated[int | None, typer.Option("--keep-versions", min=1,
                                                       help="With --raw: versions to keep per URL, the current one included.")] = None,
     older_than: Annotated[str | None, typer.Option("--older-than",
                                                    help="With --raw: remove superseded versions last seen longer ago than this (90d, 12h, 2w).")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="When a build holds the output folder's lock, wait for it instead of exiting with code 75.")] = False,
+    cache_age: Annotated[str, typer.Option("--cache-age", help="With --keep: remove extraction cache entries the latest release's build did not use and unused for longer than this (30d, 12h, 2w).")] = "30d",
 ) -> None:
-    """Remove old releases (--keep) and leftovers of killed builds; with --raw, superseded page versions of a raw store."""
+    """Remove old releases (--keep), leftovers of killed builds and unused extraction cache entries; with --raw,
+    superseded page versions of a raw store."""
     if keep is None and raw is None:  # usage errors (exit code 2), as a missing --keep always was
         raise typer.BadParameter("give --keep N (releases) and/or --raw DIR with --keep-versions N / --older-than AGE "
                                  "(raw page versions)", param_hint="--keep")
@@ -136,16 +140,44 @@ def gc(
         raise typer.BadParameter("--keep-versions and --older-than apply to a raw store: add --raw DIR", param_hint="--raw")
     if raw is not None and keep_versions is None and older_than is None:
         raise typer.BadParameter("--raw needs --keep-versions N and/or --older-than AGE", param_hint="--raw")
+    from ingest.page.cache_gc import gc_cache  # the extraction code it names loads only for gc
+    from ingest.scrape.retention import parse_age
+
+    try:
+        max_age = parse_age(cache_age).total_seconds()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--cache-age") from None
     verb = "would remove" if dry_run else "removed"
     if keep is not None:
         locking = not dry_run and out.is_dir()  # gc_releases takes the lock; this says a refusal in one line
         with supervised(out, "gc", wait=wait, undone="nothing removed") if locking else nullcontext():
             removed = gc_releases(out, keep, dry_run=dry_run, tmp_max_age=tmp_age, wait=wait)
+            swept = gc_cache(out, max_age, _latest_build_started(out), dry_run=dry_run, tmp_max_age=tmp_age)
+        removed += swept.paths
         for path in removed:
             typer.echo(f"{verb} {path}")
-        typer.echo(f"{verb} {len(removed)} path(s)" if removed else "nothing to remove")
+        if swept.entries:
+            typer.echo(f"{verb} {swept.entries} extraction cache entr{'y' if swept.entries == 1 else 'ies'} "
+                       f"({swept.bytes:,} bytes) unused since {_utc(swept.cutoff)}")
+        if removed or not swept.entries:
+            typer.echo(f"{verb} {len(removed)} path(s)" if removed else "nothing to remove")
     if raw is not None:
         _gc_raw(raw, keep_versions, older_than, dry_run, verb)
+
+
+def _latest_build_started(out: Path) -> float | None:
+    """When the build of the release `latest` points to started (epoch seconds), None without one."""
+    release = latest_release(out)
+    try:
+        manifest = read_manifest(release) if release is not None else None
+        created = datetime.fromisoformat(manifest["created_at"].replace("Z", "+00:00")).timestamp()
+    except (OSError, ValueError, KeyError, TypeError):  # no release, or a corrupt one: no entry is known in use
+        return None
+    return created - sum((manifest.get("stage_seconds") or {}).values())
+
+
+def _utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _gc_raw(raw: Path, keep_versions: int | None, older_than: str | None, dry_run: bool, verb: str) -> None:

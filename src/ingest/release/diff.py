@@ -1,9 +1,12 @@
 """Diff two releases (or a release and datasets in memory, as publish does): records added, removed, changed.
 
 A pure library (the commands are in cli/releases.py; where releases are, in release.layout). Dataset
-files are streamed line by line: a diff indexes one side as record key -> (digest, byte offset),
-streams the other side, and parses a record of the indexed side only when the bytes
-differ, so memory grows with the number of records, not with their size.
+files are streamed line by line. Two files sorted by key (every dataset a build writes: records by
+id, quarantine by path, entities by entity) are merge-joined: one line of each in memory. A file
+found out of key order (codes sorted by system then code, duplicates, releases of other tools) falls
+back to an index of one side, record key -> (digest, byte offset), with the other side streamed and
+a record of the indexed side parsed only when the bytes differ: memory then grows with the number of
+records, not with their size.
 Records are matched by `id`; quarantine entries by `path`; codes by system+code; duplicate
 clusters by dataset+record_id+level; a key seen again in the same file gets `#2`, `#3`, ...
 """
@@ -20,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from ingest.jsonl import Records, json_line
+from ingest.jsonl import Records, RecordsFile, json_line
 from ingest.release.layout import dataset_files
 
 KEY_FIELDS: dict[str, tuple[str, ...]] = {"quarantine": ("path",), "codes": ("system", "code"), "entities": ("entity",),
@@ -152,19 +155,24 @@ def diff_releases(old_dir: Path | None, new_dir: Path) -> ReleaseDiff:
     """Diff two release directories (old_dir None: everything in new_dir is added)."""
     new_files = dataset_files(new_dir)
 
-    def index(name: str, warnings: list[str]) -> _FileIndex:
-        return _FileIndex(name, new_files.get(name), warnings)
+    def one(name: str, old_path: Path | None, warnings: list[str]) -> DatasetDiff:
+        return _diff_files(name, old_path, new_files.get(name), warnings)
 
-    return _diff(old_dir, Path(new_dir).name, new_files, index)
+    return _diff(old_dir, Path(new_dir).name, new_files, one)
 
 
 def diff_datasets(old_dir: Path | None, new: Mapping[str, Iterable[dict] | bytes],
                   new_id: str | None = None) -> ReleaseDiff:
-    """Diff a release directory against datasets in memory ({dataset: records or JSONL bytes}), as publish does."""
-    def index(name: str, warnings: list[str]) -> _MemoryIndex:
-        return _MemoryIndex(name, new.get(name, ()))
+    """Diff a release directory against new datasets ({dataset: records, JSONL bytes, or a file written
+    by the build, ingest.jsonl.RecordsFile}), as publish does."""
+    def one(name: str, old_path: Path | None, warnings: list[str]) -> DatasetDiff:
+        records = new.get(name, ())
+        if isinstance(records, RecordsFile):
+            return _diff_files(name, old_path, records.path, warnings)
+        index = _MemoryIndex(name, records)
+        return _diff_dataset(name, old_path, index, warnings)
 
-    return _diff(old_dir, new_id, new, index)
+    return _diff(old_dir, new_id, new, one)
 
 
 def iter_records(path: Path, warnings: list[str] | None = None) -> Iterator[tuple[int, bytes, dict]]:
@@ -188,17 +196,70 @@ def iter_records(path: Path, warnings: list[str] | None = None) -> Iterator[tupl
 
 
 def _diff(old_dir: Path | None, new_id: str | None, new_names: Iterable[str],
-          make_index: Callable[[str, list[str]], _FileIndex | _MemoryIndex]) -> ReleaseDiff:
+          diff_one: Callable[[str, Path | None, list[str]], DatasetDiff]) -> ReleaseDiff:
     warnings: list[str] = []
     old_files = dataset_files(old_dir) if old_dir is not None else {}
-    out = {}
-    for name in sorted(set(old_files) | set(new_names)):
-        index = make_index(name, warnings)  # one dataset at a time: only one index in memory
-        try:
-            out[name] = _diff_dataset(name, old_files.get(name), index, warnings)
-        finally:
-            index.close()
+    out = {name: diff_one(name, old_files.get(name), warnings)  # one dataset at a time
+           for name in sorted(set(old_files) | set(new_names))}
     return ReleaseDiff(Path(old_dir).name if old_dir is not None else None, new_id, out, warnings)
+
+
+def _diff_files(name: str, old_path: Path | None, new_path: Path | None, warnings: list[str]) -> DatasetDiff:
+    """Two dataset files: merge-joined when both are sorted by key, else through an index of the new one."""
+    mark = len(warnings)
+    if (joined := _merge_join(name, old_path, new_path, warnings)) is not None:
+        return joined
+    del warnings[mark:]  # the second reading says the same again
+    index = _FileIndex(name, new_path, warnings)
+    try:
+        return _diff_dataset(name, old_path, index, warnings)
+    finally:
+        index.close()
+
+
+def _keyed(name: str, path: Path | None, warnings: list[str]) -> Iterator[tuple[str, bytes, dict]]:
+    if path is None or not path.is_file():
+        if path is not None:
+            warnings.append(f"{path.parent.name}/{path.name}: missing")
+        return
+    key_of = _key_function(name)
+    for _, line, record in iter_records(path, warnings):
+        yield key_of(record), line, record
+
+
+class _Unsorted(Exception):
+    pass
+
+
+def _ordered(rows: Iterator[tuple[str, bytes, dict]]) -> Iterator[tuple[str, bytes, dict]]:
+    last = None
+    for row in rows:
+        if last is not None and row[0] <= last:
+            raise _Unsorted
+        last = row[0]
+        yield row
+
+
+def _merge_join(name: str, old_path: Path | None, new_path: Path | None, warnings: list[str]) -> DatasetDiff | None:
+    """The diff of two files sorted by key, walking both at once; None when either is out of key order."""
+    result = DatasetDiff()
+    old, new = _ordered(_keyed(name, old_path, warnings)), _ordered(_keyed(name, new_path, warnings))
+    try:
+        o, n = next(old, None), next(new, None)
+        while o is not None or n is not None:
+            if o is not None and n is not None and o[0] == n[0]:
+                if _digest(o[1]) != _digest(n[1]) and (fields := field_changes(o[2], n[2])):
+                    result.changed.append(RecordChange(o[0], fields))
+                o, n = next(old, None), next(new, None)
+            elif n is None or (o is not None and o[0] < n[0]):
+                result.removed.append(o[0])
+                o = next(old, None)
+            else:
+                result.added.append(n[0])
+                n = next(new, None)
+    except _Unsorted:
+        return None
+    return result
 
 
 def _diff_dataset(name: str, old_path: Path | None, new: _FileIndex | _MemoryIndex, warnings: list[str]) -> DatasetDiff:

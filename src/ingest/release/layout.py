@@ -6,6 +6,8 @@
         <dataset>.jsonl, quarantine.jsonl  the records; duplicates.jsonl, changes.jsonl, quality.json
         schemas/<dataset>.schema.json      README.md (the dataset card), report.html
     <out>/releases/.tmp-<id>-<pid>/        a release being written (renamed into place when complete)
+    <out>/.staging/<settings key>/         a build's batch parts and merged datasets (ingest.assembly.parts;
+                                           removed once published, reused by a rerun, removed by gc)
 
 Publish, diff, retention, the report and the readers stand on this module; it imports none of them.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +34,7 @@ QUARANTINE = "quarantine.jsonl"
 DUPLICATES = "duplicates.jsonl"
 CHANGES = "changes.jsonl"
 SCHEMAS = "schemas"
+STAGING = ".staging"
 
 
 
@@ -240,6 +244,15 @@ def write_file(path: Path, data: bytes) -> dict:
         os.fsync(fh.fileno())
     faults.checkpoint(f"write.after:{path.name}")
     return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def move_file(staged, path: Path) -> dict:
+    """Move a file already written and fsynced (ingest.jsonl.RecordsFile: a dataset the build merged)
+    into the release being assembled; return its manifest entry {sha256, bytes}."""
+    faults.checkpoint(f"write.before:{path.name}")
+    shutil.move(staged.path, path)  # a rename on one filesystem
+    faults.checkpoint(f"write.after:{path.name}")
+    return {"sha256": staged.sha256, "bytes": staged.size}
 
 
 def switch_latest(out_dir: Path, release_dir: Path) -> None:

@@ -20,13 +20,13 @@ import orjson
 
 from ingest import EXTRACTOR_VERSION, __version__, faults, interrupts
 from ingest.errors import storage_failure
-from ingest.jsonl import Records
+from ingest.jsonl import Records, RecordsFile
 from ingest.release.card import dataset_card
 from ingest.release.contract import evolve, model_schemas
 from ingest.release.diff import ReleaseDiff, diff_datasets
 from ingest.release.layout import (CARD, CHANGES, DUPLICATES, MANIFEST, QUALITY, QUARANTINE, RELEASES, REPORT,
-                                   SCHEMAS, TMP_PREFIX, PublishBase, fsync_dir, read_manifest, schema_file,
-                                   switch_latest, write_file)
+                                   SCHEMAS, TMP_PREFIX, PublishBase, fsync_dir, move_file, read_manifest,
+                                   schema_file, switch_latest, write_file)
 from ingest.release.report import render_report_from
 
 
@@ -41,6 +41,9 @@ class ReleaseInfo:
     changes: ReleaseDiff | None = None  # against the previous release; None when nothing was published
 
 
+Payload = bytes | RecordsFile  # a file's bytes, or a file already written (moved into the release)
+
+
 def jsonl_bytes(records: Iterable[dict] | Records) -> bytes:
     """JSON Lines, one compact object per line, UTF-8, field order as the model defines it."""
     if isinstance(records, Records):  # already release lines
@@ -50,8 +53,17 @@ def jsonl_bytes(records: Iterable[dict] | Records) -> bytes:
 
 
 
-def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], quarantine: list[dict],
-                    pages: list[tuple[str, str | None]], extra: dict | None = None,
+def _payload(records: Iterable[dict] | Records | RecordsFile) -> Payload:
+    return records if isinstance(records, RecordsFile) else jsonl_bytes(records)
+
+
+def _sha256(data: Payload) -> bytes:
+    return bytes.fromhex(data.sha256) if isinstance(data, RecordsFile) else hashlib.sha256(data).digest()
+
+
+def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records | RecordsFile],
+                    quarantine: list[dict] | RecordsFile, pages: list[tuple[str, str | None]] | int,
+                    extra: dict | None = None,
                     extra_files: dict[str, bytes] | None = None, force: bool = False,
                     inputs: dict | None = None, base: PublishBase | None = None) -> ReleaseInfo:
     """Write a release under out_dir/releases/<id>/ and point out_dir/latest at it.
@@ -60,16 +72,19 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], qu
     default: the number of pages); `extra` adds manifest fields and may not replace one. `base`: the
     release published over (default: PublishBase.of(out_dir), the valid `latest` or, when `latest` is
     corrupt, the newest valid release): the schema, `changes.jsonl` and `previous_release` are against it.
-    A storage failure (disk full, permission) raises StorageFailed and leaves no temporary folder."""
+    Datasets (and the quarantine) given as files (ingest.jsonl.RecordsFile, written by the build's
+    streaming merge) are moved into the release, not read into memory. `pages`: the number of input
+    pages (or their list). A storage failure (disk full, permission) raises StorageFailed and leaves
+    no temporary folder."""
     out_dir = Path(out_dir)
     releases = out_dir / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
-    payload = {f"{name}.jsonl": jsonl_bytes(records) for name, records in sorted(datasets.items())}
-    payload[QUARANTINE] = jsonl_bytes(quarantine)
+    payload: dict[str, Payload] = {f"{name}.jsonl": _payload(records) for name, records in sorted(datasets.items())}
+    payload[QUARANTINE] = _payload(quarantine)
     payload.update(extra_files or {})
     content = hashlib.sha256()
     for name in sorted(payload):
-        content.update(name.encode() + b"\0" + hashlib.sha256(payload[name]).digest())
+        content.update(name.encode() + b"\0" + _sha256(payload[name]))
     content_digest = content.hexdigest()
     base = base if base is not None else PublishBase.of(out_dir)
     previous = base.path
@@ -93,7 +108,7 @@ def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records], qu
 
 
 def _write_release(out_dir: Path, tmp: Path, release_id: str, now: datetime, datasets: dict, quarantine: list[dict],
-                   payload: dict[str, bytes], pages: list, extra: dict | None, inputs: dict | None, content_digest: str,
+                   payload: dict[str, Payload], pages: list | int, extra: dict | None, inputs: dict | None, content_digest: str,
                    previous: Path | None, base: PublishBase, evolution, schemas_now: dict) -> ReleaseInfo:
     releases = out_dir / RELEASES
     shutil.rmtree(tmp, ignore_errors=True)
@@ -101,10 +116,17 @@ def _write_release(out_dir: Path, tmp: Path, release_id: str, now: datetime, dat
     faults.checkpoint("publish.begin")
     files: dict[str, dict] = {}
     for name, data in payload.items():
-        files[name] = write_file(tmp / name, data)
+        if isinstance(data, RecordsFile):  # written by the build's merge: moved in, read from here on
+            files[name], payload[name] = move_file(data, tmp / name), RecordsFile(tmp / name, data.count, data.sha256,
+                                                                                 data.size)
+        else:
+            files[name] = write_file(tmp / name, data)
+    datasets = {n: payload[f"{n}.jsonl"] if isinstance(r, RecordsFile) else r for n, r in datasets.items()}
+    quarantine = payload[QUARANTINE] if isinstance(quarantine, RecordsFile) else quarantine
     # changes.jsonl: what changed against the release `latest` points to (not part of content_digest)
     in_memory = {**datasets, "quarantine": quarantine}  # other .jsonl files (extra_files) as bytes
-    new = {n[:-6]: in_memory.get(n[:-6], data) for n, data in payload.items() if n.endswith(".jsonl")}
+    new = {n[:-6]: data if isinstance(data, RecordsFile) else in_memory.get(n[:-6], data)
+           for n, data in payload.items() if n.endswith(".jsonl")}
     changes = diff_datasets(previous, new, release_id)
     change_lines = changes.changes_jsonl()
     files[CHANGES] = write_file(tmp / CHANGES, change_lines)
@@ -125,7 +147,7 @@ def _write_release(out_dir: Path, tmp: Path, release_id: str, now: datetime, dat
         "schema_evolution": evolution.to_json(),
         "ingest_version": __version__,
         "extractor_version": EXTRACTOR_VERSION,
-        "inputs": inputs if inputs is not None else {"pages": len(pages)},
+        "inputs": inputs if inputs is not None else {"pages": pages if isinstance(pages, int) else len(pages)},
         "content_digest": content_digest,
         "counts": counts,
         "changes": changes.summary(),
@@ -154,12 +176,15 @@ def _write_release(out_dir: Path, tmp: Path, release_id: str, now: datetime, dat
     return ReleaseInfo(release_id, final, True, manifest, changes)
 
 
-def _report(datasets: dict[str, list[dict]], quarantine: list[dict], payload: dict[str, bytes], manifest: dict,
+def _report(datasets: dict[str, list[dict]], quarantine: list[dict], payload: dict[str, Payload], manifest: dict,
             change_lines: bytes) -> str:
     """report.html for the release being written (from memory: nothing is read back)."""
     def lines(name: str) -> list[dict] | None:
-        return [orjson.loads(line) for line in payload[name].splitlines()] if name in payload else None
+        if name not in payload:
+            return None
+        data = payload[name]
+        return list(data) if isinstance(data, RecordsFile) else [orjson.loads(line) for line in data.splitlines()]
 
-    quality = orjson.loads(payload[QUALITY]) if QUALITY in payload else {}
+    quality = orjson.loads(payload[QUALITY]) if QUALITY in payload else {}  # type: ignore[arg-type]
     return render_report_from({**datasets}, quarantine, quality, manifest, lines(DUPLICATES),
                               [orjson.loads(line) for line in change_lines.splitlines()])

@@ -10,7 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
-from ingest.release.layout import RELEASES, TMP_PREFIX, latest_release, newest_valid_release, release_dirs
+from ingest.release.layout import RELEASES, STAGING, TMP_PREFIX, latest_release, newest_valid_release, release_dirs
 from ingest.release.lock import out_lock
 
 TMP_MAX_AGE = 3600.0  # seconds after which a leftover temporary directory is stale whatever its pid
@@ -29,6 +29,10 @@ def _gc_releases(out_dir: Path, keep: int, dry_run: bool = False, tmp_max_age: f
     """Remove all but the `keep` newest releases (never the one `latest` points to nor the newest valid
     one, which count towards `keep`) and stale temporary leftovers of killed builds; return what was (or would be) removed.
 
+    Every staging folder (`.staging/<key>`: the batch parts of a build killed or refused before it
+    published) is stale: gc holds the lock, so no build is using it (a rerun would have reused its
+    complete batches; without them it extracts again, from the cache).
+
     A `.tmp-*` directory or `.tmp-latest-*` link is stale when older than tmp_max_age seconds
     or when the process whose pid ends its name is gone.
     """
@@ -45,6 +49,8 @@ def _gc_releases(out_dir: Path, keep: int, dry_run: bool = False, tmp_max_age: f
     for folder, prefix in ((root, TMP_PREFIX), (out_dir, f"{TMP_PREFIX}latest-")):
         if folder.is_dir():
             doomed += sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and _stale(p, now, tmp_max_age))
+    if (out_dir / STAGING).is_dir():
+        doomed += sorted((out_dir / STAGING).iterdir())
     if not dry_run:
         for path in doomed:
             _remove(path)
