@@ -92,10 +92,11 @@ def assemble_parts(parts: Sequence[BatchParts], work: Path, dedup_threshold: flo
     added: dict[str, dict] = {}  # page path -> the code reference resolution gave its record
     resolved: dict[str, bytes] = {}  # page path -> its record's line after resolution
     if todo:
-        descriptors = descriptor_index(page_lines(parts))
+        descriptors = descriptor_index(page_lines(parts), work / "sort")
         for _, path, line in record_rows(parts, "procedures"):
             if path in todo and (found := resolve_line(line, descriptors)):
                 resolved[path], added[path] = found
+        del descriptors  # (held by nothing else: freed before dedup)
     out.stats["codes_resolved_by_descriptor"] = len(added)
     remap: dict[str, str] = {}
     for dataset in BY_DATASET:  # the datasets of pages, in dataset order

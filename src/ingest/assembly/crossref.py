@@ -14,7 +14,7 @@ import orjson
 
 from ingest.assembly.extsort import grouped
 from ingest.codes import CodeReference, build_index, system_of
-from ingest.codes.index import DescriptorIndex
+from ingest.codes.index import CodeEntry, DescriptorIndex
 from ingest.codes.recognise import normalise_code
 from ingest.extract.entity import code_entity
 from ingest.jsonl import json_line
@@ -42,10 +42,18 @@ def unresolved(page: dict) -> bool:
     return page.get("dataset") == "procedures" and not any(ref["field"] == "code" for ref in page["code_refs"])
 
 
-def descriptor_index(pages: Iterable[dict]) -> DescriptorIndex:
-    """What resolution reads: CPT/HCPCS references that carry a descriptor (no ICD checks)."""
-    return DescriptorIndex(build_index(CodeReference(**r) for r in _references(pages)
-                                       if r["system"] in ("CPT", "HCPCS") and r["description"]))
+def descriptor_index(pages: Iterable[dict], work: Path) -> DescriptorIndex:
+    """What resolution reads: CPT/HCPCS references that carry a descriptor (no ICD checks), grouped by
+    code through the external sort (sort runs under work)."""
+    return DescriptorIndex(_entries((r for r in _references(pages) if r["system"] in ("CPT", "HCPCS")
+                                     and r["description"]), work))
+
+
+def _entries(references: Iterable[dict], work: Path) -> Iterator[CodeEntry]:
+    """build_index over the references, one (system, normalised code) group at a time, in its order."""
+    rows = ([r["system"], normalise_code(r["system"], r["code"]), r] for r in references)
+    for _, group in grouped(rows, lambda row: (row[0], row[1]), work):
+        yield from build_index(CodeReference(**row[2]) for row in group)
 
 
 def resolve_line(line: bytes, descriptors: DescriptorIndex) -> tuple[bytes, dict] | None:
@@ -68,7 +76,4 @@ def code_index(pages: Iterable[dict], work: Path, remap: dict[str, str] | None =
     """codes.jsonl: one entry per (system, code) referenced anywhere in the release, pointing to every
     record of the code, in (system, normalised code) order. The references are sorted externally (runs
     under work), so one code's references are held at a time, never the corpus's."""
-    rows = ([r["system"], normalise_code(r["system"], r["code"]), r] for r in _references(pages, remap, added))
-    for _, group in grouped(rows, lambda row: (row[0], row[1]), work):
-        for entry in build_index(CodeReference(**row[2]) for row in group):
-            yield entry.model_dump(mode="json")
+    return (entry.model_dump(mode="json") for entry in _entries(_references(pages, remap, added), work))
