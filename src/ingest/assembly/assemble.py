@@ -10,7 +10,8 @@ Passes over the parts (ingest.assembly.parts), none holding the records:
    (copies left out, the records they collapsed into or renamed merged in), so published files keep
    today's names, order and bytes;
 3. the code index (the bookkeeping again, record ids remapped), entities.jsonl (one pass over the
-   merged files) and the quarantine (a merge by path).
+   merged files), both grouped by an external sort (ingest.assembly.extsort: one code's or entity's
+   rows held at a time), and the quarantine (a merge by path).
 Each file is written once into the work folder (a temporary name, fsync, rename) and published from
 there (ingest.release.publish moves it into the release).
 """
@@ -91,10 +92,11 @@ def assemble_parts(parts: Sequence[BatchParts], work: Path, dedup_threshold: flo
     added: dict[str, dict] = {}  # page path -> the code reference resolution gave its record
     resolved: dict[str, bytes] = {}  # page path -> its record's line after resolution
     if todo:
-        descriptors = descriptor_index(page_lines(parts))
+        descriptors = descriptor_index(page_lines(parts), work / "sort")
         for _, path, line in record_rows(parts, "procedures"):
             if path in todo and (found := resolve_line(line, descriptors)):
                 resolved[path], added[path] = found
+        del descriptors  # (held by nothing else: freed before dedup)
     out.stats["codes_resolved_by_descriptor"] = len(added)
     remap: dict[str, str] = {}
     for dataset in BY_DATASET:  # the datasets of pages, in dataset order
@@ -113,11 +115,13 @@ def assemble_parts(parts: Sequence[BatchParts], work: Path, dedup_threshold: flo
         out.stats[f"{dataset}_copies_collapsed"] = len(plan.dropped)
         out.stats[f"{dataset}_url_claimed_twice"] = plan.renamed
     shutil.rmtree(work / "dedup", ignore_errors=True)
-    out.datasets["codes"] = write_lines(work / "codes.jsonl", map(json_line, code_index(page_lines(parts), remap, added)),
-                                        _kill_points("codes.jsonl"))
-    out.datasets["entities"] = write_lines(work / "entities.jsonl", map(json_line, entity_index(out.datasets)),
+    codes = code_index(page_lines(parts), work / "sort", remap, added)
+    out.datasets["codes"] = write_lines(work / "codes.jsonl", map(json_line, codes), _kill_points("codes.jsonl"))
+    entities = entity_index(out.datasets, work / "sort")
+    out.datasets["entities"] = write_lines(work / "entities.jsonl", map(json_line, entities),
                                            _kill_points("entities.jsonl"))
     out.quarantine = write_lines(work / "quarantine.jsonl", quarantine_lines(parts), _kill_points("quarantine.jsonl"))
+    shutil.rmtree(work / "sort", ignore_errors=True)
     faults.checkpoint("assemble.done")
     return out
 
