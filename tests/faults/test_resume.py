@@ -72,17 +72,21 @@ def reference(prefect_harness, tmp_path_factory) -> Path:
 ])
 def test_resumed_build_reuses_complete_batches_and_never_reads_a_half_written_one(reference, raw, tmp_path,
                                                                                   point, complete):
+    """Batches run side by side (the flow's thread pool), so when the kill fires another batch may have
+    begun its folder, or one that passed an earlier point may not have written its marker yet (CI saw
+    4 folders for 2 markers once): the rerun must reuse exactly the batches that have a marker."""
     out = tmp_path / "out"
     killed_build(raw, out, point)
     batches = [p for p in (out / STAGING).glob("*/*") if p.is_dir()]
-    assert sum((p / COMPLETE).is_file() for p in batches) == complete
-    assert len(batches) == complete + 1, batches  # the batch being written when killed: no marker
+    marked = sum((p / COMPLETE).is_file() for p in batches)
+    assert (1 if complete else 0) <= marked <= complete, batches
+    assert len(batches) > marked, batches  # the batch being written when killed: no marker
     assert not (out / "latest").exists()
 
     result = build(raw, out, *BATCH)
     assert result.exit_code == 0, result.output
-    if complete:
-        assert batches_row(result.output) == (5 - complete, complete)
+    if marked:
+        assert batches_row(result.output) == (5 - marked, marked)
     else:
         assert "reused" not in result.output
     latest = assert_latest_valid(out)
