@@ -123,3 +123,27 @@ NOT_PROCEDURES = [
 def test_a_condition_page_an_overview_or_a_news_post_is_not_a_procedure(code, body):
     verdict = run(doc(body, code))
     assert verdict.page_type == "unsupported", verdict.evidence
+
+
+@pytest.mark.parametrize(("code", "body", "expected"), [
+    # Dutch: the noun of a treatment's length; Korean: the amount before the verb.
+    ("nl", "<h1>Wortelkanaalbehandeling</h1><p>De tandarts reinigt de kanalen van een ontstoken kies.</p>"
+           "<h2>Hoe werkt het?</h2><ul><li>De kies wordt verdoofd.</li><li>De kanalen worden gevuld.</li></ul>"
+           "<p>De gemiddelde behandeltijd is ongeveer een uur.</p>",
+     "De gemiddelde behandeltijd is ongeveer een uur."),
+    ("ko", "<h1>대장내시경</h1><p>대장내시경은 대장 점막을 직접 살펴보는 검사입니다.</p>"
+           "<h2>검사 방법</h2><ul><li>장을 깨끗이 비웁니다.</li><li>내시경을 넣어 관찰합니다.</li></ul>"
+           "<p>검사는 보통 20분 정도 소요됩니다.</p>",
+     "검사는 보통 20분 정도 소요됩니다."),
+])
+def test_the_duration_is_read_from_one_sentence_of_the_language(code, body, expected):
+    verdict = run(doc(body, code))
+    assert verdict.page_type == "procedure", verdict.evidence
+    assert verdict.fields.get("duration") == expected
+
+
+@pytest.mark.parametrize(("code", "heading"), [
+    ("nl", "Wat is een wortelkanaalbehandeling?"), ("it", "Che cos'è la devitalizzazione?"), ("tr", "Kanal Tedavisi Nedir?")])
+def test_a_what_is_heading_names_the_summary(code, heading):
+    from ingest.extract.vocabulary import vocabulary
+    assert vocabulary(code).match(heading) == "summary"
