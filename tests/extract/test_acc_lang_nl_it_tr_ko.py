@@ -147,3 +147,18 @@ def test_the_duration_is_read_from_one_sentence_of_the_language(code, body, expe
 def test_a_what_is_heading_names_the_summary(code, heading):
     from ingest.extract.vocabulary import vocabulary
     assert vocabulary(code).match(heading) == "summary"
+
+
+@pytest.mark.parametrize(("code", "title", "summary", "before", "after"), [
+    # "voor"/"na" and "önce"/"sonra" say before and after: they are not dropped as function words.
+    ("nl", "Wortelkanaalbehandeling", "De tandarts reinigt en vult de kanalen van een ontstoken kies.",
+     "Voor de behandeling van uw kies", "Na de behandeling van uw kies"),
+    ("tr", "Gastroskopi", "Gastroskopi, midenin içinin ince bir tüple incelendiği bir muayene yöntemidir.",
+     "Tedaviden Önce", "Tedaviden Sonra"),
+])
+def test_before_and_after_headings_open_preparation_and_recovery(code, title, summary, before, after):
+    body = page(title, summary, [(before, ["Eén.", "Twee."] if code == "nl" else ["Bir.", "İki."]),
+                                 (after, ["Drie.", "Vier."] if code == "nl" else ["Üç.", "Dört."])])
+    verdict = run(doc(body, code))
+    assert verdict.page_type == "procedure", verdict.evidence
+    assert verdict.fields.get("preparation") and verdict.fields.get("recovery"), verdict.fields
