@@ -162,3 +162,15 @@ def test_before_and_after_headings_open_preparation_and_recovery(code, title, su
     verdict = run(doc(body, code))
     assert verdict.page_type == "procedure", verdict.evidence
     assert verdict.fields.get("preparation") and verdict.fields.get("recovery"), verdict.fields
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    # German menus abbreviate "und" as "u."; Dutch stop words must not claim them.
+    ("Stimm- u. Sprachstörungen, Schnarch- u. Schlafmedizin und Allergologie bei Kindern u. Erwachsenen", "de"),
+    ("Wenn er die Behandlung beginnt, wird der Arzt die Mandeln entfernen und die Wunde versorgen.", "de"),
+    # French "il", Spanish "de": shared words do not outweigh the language's own.
+    ("Il est conseillé de rester à jeun avant l'examen et de prévenir le médecin de vos traitements.", "fr"),
+    ("El tratamiento de conducto se realiza con anestesia local y dura una hora en la clínica.", "es"),
+])
+def test_the_new_stop_words_do_not_claim_other_languages(text, code):
+    assert detect_language(text) == code
