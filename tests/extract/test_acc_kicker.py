@@ -54,3 +54,25 @@ def test_a_heading_whose_own_wording_names_a_field_keeps_it_under_a_kicker():
 <h2>Recovery after surgery</h2><ul><li>Keep the foot raised</li><li>Walk on the heel</li></ul>""").fields
     assert fields["recovery"] == ["Keep the foot raised", "Walk on the heel"]
     assert not fields.get("procedure_steps")
+
+
+# A numbered card sequence: each card a heading and its text, with its number ("Step 2") as a line of its
+# own; the first card's title names the field, the others are at the same level and name nothing.
+STEPS = HEAD + """
+<h3>Procedure</h3><p>We examine the foot and take weight-bearing x-rays.</p><p>Step 2</p>
+<h3>Bone realignment</h3><p>The bone is cut and fixed with two small screws.</p><p>Step 3</p>
+<h3>Closure</h3><p>The skin is closed with dissolving stitches.</p>
+<h3>Recovery</h3><p>Wear the flat surgical shoe for six weeks.</p>"""
+
+
+def test_a_numbered_card_after_its_step_marker_continues_the_sequence():
+    fields = run(STEPS).fields
+    assert "Bone realignment The bone is cut and fixed with two small screws." in fields["procedure_steps"]
+    assert "Closure The skin is closed with dissolving stitches." in fields["procedure_steps"]
+    assert "Step 2" not in fields["procedure_steps"] and "Step 3" not in fields["procedure_steps"]
+
+
+def test_a_same_level_heading_without_a_step_marker_still_ends_the_field():
+    # the same cards without their numbers: "Bone realignment" names no field and ends the steps
+    fields = run(STEPS.replace("<p>Step 2</p>", "").replace("<p>Step 3</p>", "")).fields
+    assert "Bone realignment The bone is cut and fixed with two small screws." not in (fields.get("procedure_steps") or [])

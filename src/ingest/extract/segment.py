@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ingest.extract.lang import LangData, lang_data
-from ingest.extract.shapes import eyebrow, grid_cell, is_sentence, labelled_list
+from ingest.extract.shapes import eyebrow, grid_cell, is_sentence, labelled_list, step_marker
 from ingest.extract.vocabulary import Vocabulary, vocabulary
 from ingest.extract.wording import normalize_heading
 from ingest.parse.blocks import Block, BlockKind
@@ -183,6 +183,10 @@ def segment(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None
             weak = section is None and allow_weak and (section := weak_label(block.text)) is not None
             if section is None and block.text.rstrip().endswith(":") and (section := vocab.lead_in(block.text)):
                 weak = True  # a lead-in heading ("The advantages of X are:") names its list by keyword
+            if section is None and level and level == current.level and current.section in LIST_SECTIONS \
+                    and index and step_marker(blocks[index - 1]):
+                current.blocks.append(block)  # the next numbered card of the field's sequence ("Paso 02" / "Planning")
+                continue
             if section is None and (kicked := _kicker_field(current, block.text, label, weak_label)) is not None:
                 if not current.blocks:  # the kicker opened the field: the heading is its heading, at its level
                     current.level = level
@@ -224,6 +228,8 @@ def segment(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None
         if current.section in (CHROME, UNKNOWN) and block.gap_before >= LOST_HEADING_GAP:
             current = Run(None)
             runs.append(current)
+        if step_marker(block) and current.section in LIST_SECTIONS:
+            continue  # the number of a step ("02"): the sequence's order, no item of its own
         if current.cell and current.blocks:
             current = Run(None)  # after a grid cell's value ("Recuperación" / "3 días"): no heading of its own
             runs.append(current)
