@@ -76,3 +76,10 @@ def test_a_same_level_heading_without_a_step_marker_still_ends_the_field():
     # the same cards without their numbers: "Bone realignment" names no field and ends the steps
     fields = run(STEPS.replace("<p>Step 2</p>", "").replace("<p>Step 3</p>", "")).fields
     assert "Bone realignment The bone is cut and fixed with two small screws." not in (fields.get("procedure_steps") or [])
+
+
+def test_common_applications_lists_the_indications_and_an_application_form_names_nothing():
+    fields = run(HEAD + """<h2>Common applications</h2><ul><li>Painful bunions in adults</li><li>A drifting second toe</li></ul>
+<h2>Application form</h2><ul><li>Name and address</li><li>Insurance number</li></ul>""").fields
+    assert fields["indications"] == ["Painful bunions in adults", "A drifting second toe"]
+    assert "Name and address" not in str(fields)
