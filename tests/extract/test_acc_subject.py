@@ -1,5 +1,6 @@
 """The label pass (extract/label.py): a question about the page's own subject names a field once the
-page's own words are removed ("Why do you need <the procedure>?" -> indications). Hand-written headings and pages."""
+page's own words are removed ("Why do you need <the procedure>?" -> indications, "Why choose <the
+procedure>?" -> benefits), never when it names the site. Hand-written headings and pages."""
 
 from __future__ import annotations
 
@@ -15,8 +16,20 @@ def labeller() -> HeadingLabeller:
 
 def test_why_you_need_the_procedure_names_its_indications():
     assert labeller().match("Why do you need laser tattoo removal treatment?") == "indications"
-    assert labeller().match("Why do people get tattoo removal at Harbour Skin Studio?") == "indications"
+    assert labeller().match("Why do people get tattoo removal?") == "indications"
     assert labeller().match("Who needs tattoo removal?") == "indications"
+
+
+def test_why_choose_the_procedure_names_its_benefits():
+    assert labeller().match("Why Choose Laser Tattoo Removal?") == "benefits"
+    assert labeller().match("Why consider tattoo removal treatment?") == "benefits"
+
+
+def test_why_choose_names_nothing_when_it_names_the_site_or_no_word_of_the_title():
+    # the clinic's selling points, not the procedure's benefits
+    assert labeller().match("Why choose us?") is None
+    assert labeller().match("Why choose Harbour Skin Studio?") is None
+    assert labeller().match("Why choose tattoo removal at Harbour Skin Studio?") is None
 
 
 def test_a_question_that_does_not_name_the_subject_names_nothing():

@@ -7,8 +7,9 @@ Evidence (weights and cue words in data/labelling.toml):
   site's name) that are no field's wording, so "What are the risks of arthroscopic shoulder surgery?"
   reads "what are the risks";
 - a question about the page's own subject: the heading left, once the page's own words are removed, with
-  only a phrase such as "why do you need" (indications), counted as the folded match ("Why do people get
-  liposuction?" on a liposuction page; never a question that names no word of the title);
+  only a phrase such as "why choose" (benefits) or "why do you need" (indications), counted as the folded
+  match ("Why choose liposuction?" on a liposuction page; never a question that names no word of the
+  title, nor one naming the site: "Why choose us", "Why choose liposuction at <clinic>");
 - a stage word: before/pre -> preparation, during/on the day -> steps, after/post -> recovery (one
   stage alone; "Before & After" names none). Alone, without a wording, it is weak evidence: it labels
   a heading whose content bears a cue of the same field, or (as a vocabulary keyword does) one on a
@@ -176,8 +177,8 @@ class HeadingLabeller:
         if not questions:
             return None
         words = fold(text, self.lang).split()
-        if not self._title_words.intersection(words):
-            return None  # the heading does not name the page's subject
+        if not self._title_words.intersection(words) or any(w in self.own and w not in self._title_words for w in words):
+            return None  # the heading does not name the page's subject, or names the site ("... at <clinic>")
         left = content_tokens(" ".join(w for w in words if w not in self.own)) - _prepositions(self.lang) \
             - _subject_nouns(self.lang)
         return questions.get(left)
