@@ -6,6 +6,10 @@ Evidence (weights and cue words in data/labelling.toml):
   page's own words are removed: the words of its title and of `<title>` (the procedure's name, the
   site's name) that are no field's wording, so "What are the risks of arthroscopic shoulder surgery?"
   reads "what are the risks";
+- a question about the page's own subject: the heading left, once the page's own words are removed, with
+  only a phrase such as "why choose" (benefits) or "why do you need" (indications), counted as the folded
+  match ("Why choose liposuction?" on a liposuction page; never a question that names no word of the
+  title, nor one naming the site: "Why choose us", "Why choose liposuction at <clinic>");
 - a stage word: before/pre -> preparation, during/on the day -> steps, after/post -> recovery (one
   stage alone; "Before & After" names none). Alone, without a wording, it is weak evidence: it labels
   a heading whose content bears a cue of the same field, or (as a vocabulary keyword does) one on a
@@ -119,6 +123,19 @@ def stage(norm: str, lang: str = "en") -> str | None:
     return next(iter(found)) if len(found) == 1 else None
 
 
+@lru_cache(maxsize=16)
+def _subject_questions(lang: str) -> dict[frozenset[str], str]:
+    """The content words of each subject question (data/labelling.toml [subject_questions]) -> its field."""
+    table = labelling_data().get("subject_questions", {}).get(lang) or {}
+    return {content_tokens(normalize_heading(q)) - _prepositions(lang): field
+            for field, questions in table.items() for q in questions}
+
+
+@lru_cache(maxsize=16)
+def _subject_nouns(lang: str) -> frozenset[str]:
+    return frozenset(labelling_data().get("subject_nouns", {}).get(lang) or ())
+
+
 _UNDECIDED = object()
 # The evidence a heading's score weighs ([weights] of data/labelling.toml, fitted on tune).
 FEATURES = ("vocabulary", "vocabulary_folded", "temporal", "content_cue")
@@ -147,6 +164,24 @@ class HeadingLabeller:
     def _reduced(self, text: str) -> str:
         """The folded heading without the page's own words."""
         return " ".join(word for word in fold(text, self.lang).split() if word not in self.own)
+
+    @cached_property
+    def _title_words(self) -> frozenset[str]:
+        """The page's own words that are words of its title (the procedure's name)."""
+        title = self._own_texts[0] if self._own_texts else None
+        return frozenset(normalize_heading(title).split()) & self.own if title else frozenset()
+
+    def _subject_question(self, text: str) -> str | None:
+        """The field of a question about the page's own subject ("Who needs <the title>?"), or None."""
+        questions = _subject_questions(self.lang)
+        if not questions:
+            return None
+        words = fold(text, self.lang).split()
+        if not self._title_words.intersection(words) or any(w in self.own and w not in self._title_words for w in words):
+            return None  # the heading does not name the page's subject, or names the site ("... at <clinic>")
+        left = content_tokens(" ".join(w for w in words if w not in self.own)) - _prepositions(self.lang) \
+            - _subject_nouns(self.lang)
+        return questions.get(left)
 
     def _cued(self, field: str, body: str) -> bool:
         section = self.vocab.section(field)
@@ -181,6 +216,8 @@ class HeadingLabeller:
                 head = head_noun(fold(text, self.lang), self.lang)
                 if folded is not None and head is not None and head not in _field_wording(self.vocab, folded):
                     folded = None  # the head noun names something else ("Payment plans for the procedure")
+            if not direct and folded is None:
+                folded = self._subject_question(text)
             # (stage words are read on the whole folded heading: cached across pages)
             found = self._memo[text] = (direct, folded, stages(fold(text, self.lang), self.lang))
         return found

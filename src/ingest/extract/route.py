@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.extract.segment import CHROME, LIST_SECTIONS, LOST_HEADING_GAP, UNKNOWN, Run
+from ingest.extract.shapes import eyebrow
 from ingest.extract.vocabulary import Vocabulary
 from ingest.parse.blocks import Block, BlockKind
 
@@ -77,8 +78,8 @@ def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
             unmatched.append(run.heading)
     eyebrows: list[Block] = []
     for run, following in zip(runs, runs[1:]):
-        if following.heading is not None and run.section != CHROME and run.blocks and _eyebrow(run.blocks[-1]) \
-                and not (len(run.blocks) > 1 and _eyebrow(run.blocks[-2])):  # (not the last of a list of short lines)
+        if following.heading is not None and run.section != CHROME and run.blocks and eyebrow(run.blocks[-1]) \
+                and not (len(run.blocks) > 1 and eyebrow(run.blocks[-2])):  # (not the last of a list of short lines)
             eyebrows.append(run.blocks.pop())  # the next heading's eyebrow ("Conditions treated"): no field's content
     named_before = False  # an intro heading before every named section is the page's own, not a section
     for run in runs:
@@ -115,16 +116,6 @@ def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
     _purpose_list_to_indications(out)
     _expect_list_to_steps(out)
     return out
-
-
-EYEBROW_MAX_WORDS = 4
-_TERMINAL = (".", "!", "?", ":", ";", ",", "\u3002", "\uff01", "\uff1f", "\uff1a")
-
-
-def _eyebrow(block: Block) -> bool:
-    """A short plain line with no punctuation at its end, standing right before a heading: a kicker over it."""
-    return block.kind is BlockKind.PARAGRAPH and not block.label and not block.text.endswith(_TERMINAL) \
-        and len(block.text.split()) <= EYEBROW_MAX_WORDS
 
 
 def _merge(into: SectionContent, part: SectionContent) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ingest.extract.lang import LangData, lang_data
-from ingest.extract.shapes import grid_cell, is_sentence, labelled_list
+from ingest.extract.shapes import eyebrow, grid_cell, is_sentence, labelled_list, step_marker
 from ingest.extract.vocabulary import Vocabulary, vocabulary
 from ingest.extract.wording import normalize_heading
 from ingest.parse.blocks import Block, BlockKind
@@ -106,6 +106,26 @@ def _body_text(blocks: list[Block], index: int) -> str:
     return " ".join(body)
 
 
+def _kicker_field(current: Run, heading: str, label: Callable[..., str | None],
+                  weak_label: Callable[[str], str | None]) -> str | None:
+    """The field named by the kicker right above a heading that names none itself: a short eyebrow line
+    ("How it works" over "A simpler way to start") or a question line that opened a field with nothing
+    in it yet ("Is it right for you?" over "When to consider surgery"). None when the heading's own
+    weak evidence names another field ("Overview" over "What is X?": the heading's own wording wins)."""
+    if current.faq or current.section == CHROME:
+        return None
+    if current.blocks:
+        last = current.blocks[-1]
+        if not eyebrow(last) or (len(current.blocks) > 1 and eyebrow(current.blocks[-2])):
+            return None  # (the last of a list of short lines is no kicker)
+        found = label(last.text)
+    elif current.section not in (None, UNKNOWN) and not current.level and current.heading is not None:
+        found = current.section
+    else:
+        return None
+    return found if found is not None and weak_label(heading) in (None, found) else None
+
+
 def segment(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None,
                label: Callable[..., str | None] | None = None,
                weak_label: Callable[[str], str | None] | None = None) -> list[Run]:
@@ -163,6 +183,17 @@ def segment(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None
             weak = section is None and allow_weak and (section := weak_label(block.text)) is not None
             if section is None and block.text.rstrip().endswith(":") and (section := vocab.lead_in(block.text)):
                 weak = True  # a lead-in heading ("The advantages of X are:") names its list by keyword
+            if section is None and level and level == current.level and current.section in LIST_SECTIONS \
+                    and index and step_marker(blocks[index - 1]):
+                current.blocks.append(block)  # the next numbered card of the field's sequence ("Paso 02" / "Planning")
+                continue
+            if section is None and (kicked := _kicker_field(current, block.text, label, weak_label)) is not None:
+                if not current.blocks:  # the kicker opened the field: the heading is its heading, at its level
+                    current.level = level
+                    continue
+                current.blocks.pop()  # the eyebrow line is the heading's kicker, no field's content
+                runs.append(Run(kicked, heading=block.text, level=level))
+                continue
             in_list = current.section in LIST_SECTIONS
             if in_list and (vocab.is_group_label(current.section, block.text)
                             or (section == current.section and block.form in ("bold", "line", "dt"))
@@ -197,6 +228,8 @@ def segment(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None
         if current.section in (CHROME, UNKNOWN) and block.gap_before >= LOST_HEADING_GAP:
             current = Run(None)
             runs.append(current)
+        if step_marker(block) and current.section in LIST_SECTIONS:
+            continue  # the number of a step ("02"): the sequence's order, no item of its own
         if current.cell and current.blocks:
             current = Run(None)  # after a grid cell's value ("Recuperación" / "3 días"): no heading of its own
             runs.append(current)

@@ -1,5 +1,6 @@
 """Shapes of the block stream that decide where a section starts or ends, beyond heading wording:
-a sentence styled as a heading, a list whose item labels name its field ("Step 01"), a label/value grid."""
+a sentence styled as a heading, a list whose item labels name its field ("Step 01"), a label/value grid,
+an eyebrow (a short kicker line over a heading), a step marker ("02", "Step 3")."""
 
 from __future__ import annotations
 
@@ -49,3 +50,24 @@ def grid_cell(blocks: list[Block], index: int) -> bool:
     prev = blocks[index - 2] if index >= 2 else None
     return head.form in ("bold", "dt") and prev is not None and prev.kind is BlockKind.HEADING \
         and prev.form == head.form and _grid_value(blocks, index - 1) and _grid_value(blocks, index + 1)
+
+
+EYEBROW_MAX_WORDS = 4
+_TERMINAL = (".", "!", "?", ":", ";", ",", "\u3002", "\uff01", "\uff1f", "\uff1a")
+
+
+def eyebrow(block: Block) -> bool:
+    """A short plain line with no punctuation at its end, standing right before a heading: a kicker over it."""
+    return block.kind is BlockKind.PARAGRAPH and not block.label and not block.text.endswith(_TERMINAL) \
+        and len(block.text.split()) <= EYEBROW_MAX_WORDS
+
+
+# A number alone, or one short word and a number ("02", "Step 3", "Paso 04", "Phase 2."): the marker of a
+# numbered sequence's member, standing as its own line beside a card's title.
+_STEP_MARKER = re.compile(r"^(?:[^\W\d_]{1,8}\.?\s*)?\d{1,2}\s*[.):]?$")
+
+
+def step_marker(block: Block) -> bool:
+    """A paragraph that only numbers a step of a sequence ("02", "Step 3")."""
+    return block.kind is BlockKind.PARAGRAPH and not block.label and len(block.text) <= 12 \
+        and _STEP_MARKER.match(block.text) is not None
