@@ -211,3 +211,18 @@ def test_cost_headings_name_no_field():
 <h2>How much will the procedure cost?</h2><p>The fee depends on the tooth.</p>
 <h2>How to prepare</h2><ul><li>Eat before the visit.</li></ul><h2>Recovery</h2><ul><li>Chew on the other side.</li></ul>""")).fields
     assert not f.get("procedure_steps")
+
+
+def test_one_contact_heading_counts_once():
+    # A footer's single "Contact us" holds two entries of the contact headings ("contact", "contact us"):
+    # it is one heading, and one contact heading is no contact page.
+    from ingest.extract.evidence import _headings_hit
+    from ingest.extract.lang import lang_data
+    en = [lang_data("en")]
+    assert _headings_hit(en, "contact_headings", ["Contact Us", "How it is done"]) == 1
+    assert _headings_hit(en, "contact_headings", ["Contact Us", "Opening hours"]) == 2
+    verdict = run(doc("""<h1>Gum Grafting</h1>
+<p>Gum grafting is a procedure that covers exposed tooth roots with tissue taken from the palate.</p>
+<h2>How it is done</h2><ol><li>The area is numbed.</li><li>Tissue is stitched in place.</li></ol>
+<h3>Contact Us</h3><ul><li>+44 113 496 0000</li><li>hello@example.org</li></ul>"""))
+    assert "contact_headings" not in (verdict.fields or {}).get("page_type_evidence", {})

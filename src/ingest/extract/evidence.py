@@ -90,6 +90,13 @@ def _heading_hits(langs: list[LangData], key: str, headings: list[str], exact: b
     return set().union(*(_heading_entries(h, codes, key, exact) for h in headings))
 
 
+def _headings_hit(langs: list[LangData], key: str, headings: list[str]) -> int:
+    """How many headings contain (or equal) an entry of a heading set: one heading "Contact us" is one
+    heading, though it holds two entries ("contact", "contact us")."""
+    codes = tuple(lg.code for lg in langs)
+    return sum(1 for h in headings if _heading_entries(h, codes, key, False))
+
+
 def _without_title(headings: list[str], title: str) -> list[str]:
     """Headings with the title's own words folded away ("Symptoms of Nephrotic Syndrome" under the
     title "Nephrotic Syndrome" reads "symptoms"): a heading that repeats the page's subject says
@@ -263,7 +270,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         ev.add("person", w["person"])
     if _any(langs, "contact_title", title):
         ev.add("contact", w["contact"])
-    elif len(_heading_hits(langs, "contact_headings", headings)) >= 2:
+    elif _headings_hit(langs, "contact_headings", headings) >= 2:
         ev.add("contact_headings", w["contact_headings"])
     text = " ".join(b.text for b in page.blocks)
     if _any(langs, "price_title", title) or _at_least(langs[0].evidence.get("price_cues", ()), text, w["price_min"]):
