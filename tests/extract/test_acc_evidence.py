@@ -226,3 +226,27 @@ def test_one_contact_heading_counts_once():
 <h2>How it is done</h2><ol><li>The area is numbed.</li><li>Tissue is stitched in place.</li></ol>
 <h3>Contact Us</h3><ul><li>+44 113 496 0000</li><li>hello@example.org</li></ul>"""))
     assert "contact_headings" not in (verdict.fields or {}).get("page_type_evidence", {})
+
+
+CLINIC_LD = """<script type="application/ld+json">{{"@context": "https://schema.org", "@graph": [{{"@type": "MedicalClinic",
+"name": "Harbour Dental", "availableService": {services}}}]}}</script>"""
+
+
+def test_a_nested_json_ld_procedure_named_as_the_title_is_evidence():
+    # A clinic's schema.org record names the one service this page is about; the page has no section
+    # headings and no lexicon word in the title.
+    ld = CLINIC_LD.format(services='{"@type": "MedicalProcedure", "name": "Gum Contouring"}')
+    verdict = run(doc("""<h1>Laser Gum Contouring in Harbourtown</h1>
+<p>We reshape an uneven gum line in one visit, with a soft-tissue laser.</p>""", head=ld))
+    assert verdict.page_type == "procedure"
+    assert verdict.fields["page_type_evidence"]["json_ld_names_title"] == 3.0
+
+
+def test_nested_json_ld_procedures_named_otherwise_are_no_evidence():
+    # A listing: the clinic offers several services, none named as the page is.
+    ld = CLINIC_LD.format(services='[{"@type": "MedicalProcedure", "name": "Gum Contouring"}, '
+                                   '{"@type": "MedicalProcedure", "name": "Teeth Whitening"}]')
+    verdict = run(doc("""<h1>Our Dental Services</h1>
+<p>We look after the whole family, from check-ups to cosmetic work.</p>""", head=ld))
+    assert verdict.page_type == "unsupported"
+    assert "json_ld_names_title" not in verdict.evidence

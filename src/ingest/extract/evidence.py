@@ -20,6 +20,7 @@ from ingest.parse.blocks import BlockKind, ParsedPage
 CORE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks"})
 OTHER_SECTIONS = frozenset({"benefits", "alternatives", "personnel", "purpose", "duration", "setting", "patient_experience"})
 ABOUT = ("title_names_procedure", "summary_defines_procedure", "summary_names_procedure", "json_ld_procedure",
+         "json_ld_names_title",
          "sections_name_title")
 NAME_MAX_WORDS = 6  # a heading, label or item this short may be the name of a procedure
 
@@ -164,12 +165,41 @@ def _sibling_names(page: ParsedPage, langs: list[LangData], title_words: set[str
     return max(groups.values(), default=0)
 
 
+def _is_procedure_type(obj: dict) -> bool:
+    types = obj.get("@type")
+    return any(isinstance(t, str) and ("Procedure" in t or t in ("MedicalTest", "MedicalTherapy", "TherapeuticProcedure"))
+               for t in (types if isinstance(types, list) else [types]))
+
+
 def _json_ld_procedure(page: ParsedPage) -> bool:
-    for obj in page.json_ld:
-        types = obj.get("@type")
-        for t in types if isinstance(types, list) else [types]:
-            if isinstance(t, str) and ("Procedure" in t or t in ("MedicalTest", "MedicalTherapy", "TherapeuticProcedure")):
+    return any(_is_procedure_type(obj) for obj in page.json_ld)
+
+
+JSON_LD_NODES = 200  # nested JSON-LD values looked at, at most
+
+
+def _json_ld_names_title(page: ParsedPage, title: str, langs: list[LangData]) -> bool:
+    """A procedure nested in the JSON-LD (a clinic's `availableService`, a page's `about`) whose name is
+    the title's subject: its words are all in the title, or the title's in it, and one is not a generic
+    procedure word ("Kanal Tedavisi" under "Mikroskopik Kanal Tedavisi"). A listing's services carry
+    names of their own, not the title's."""
+    own = content_tokens(normalize_heading(title))
+    if not own or not page.json_ld:
+        return False
+    stack: list = [v for obj in page.json_ld for v in obj.values() if isinstance(v, (dict, list))]
+    seen = 0
+    while stack and seen < JSON_LD_NODES:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, (dict, list)))
+            continue
+        name = item.get("name")
+        if _is_procedure_type(item) and isinstance(name, str):
+            words = content_tokens(normalize_heading(name))
+            if words and (words <= own or own <= words) and _specific(langs, set(words)):
                 return True
+        stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
     return False
 
 
@@ -240,6 +270,8 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         ev.add("head_title_names_procedure", w["head_title"])
     if _json_ld_procedure(page):
         ev.add("json_ld_procedure", w["json_ld"])
+    elif title and _json_ld_names_title(page, title, langs):
+        ev.add("json_ld_names_title", w["json_ld_names_title"])
     condition = _heading_hits(langs, "condition_headings", _without_title(headings, title))
     if condition:
         ev.add("condition_headings", w["condition_heading"] * min(len(condition), w["max_condition_headings"]))
