@@ -250,3 +250,21 @@ def test_nested_json_ld_procedures_named_otherwise_are_no_evidence():
 <p>We look after the whole family, from check-ups to cosmetic work.</p>""", head=ld))
     assert verdict.page_type == "unsupported"
     assert "json_ld_names_title" not in verdict.evidence
+
+
+def test_a_first_paragraph_defining_the_title_as_a_specialty_is_negative():
+    # "Endodontics" names a field of dentistry (many treatments), not one procedure.
+    verdict = run(doc("""<h1>Endodontics</h1>
+<p>Endodontics is the branch of dentistry that treats the pulp and the roots of the teeth.</p>
+<h2>Treatments</h2><p>We treat many kinds of tooth pain.</p>"""))
+    assert verdict.page_type == "unsupported"
+    assert "specialty_summary" in verdict.evidence
+
+
+def test_a_specialty_named_in_a_sentence_about_another_subject_is_no_evidence():
+    # The page is about dental implants; the sentence defines implantology, another subject.
+    verdict = run(doc("""<h1>Dental Implants</h1>
+<p>Implantology is the branch of dentistry that replaces lost teeth with titanium roots.</p>
+<h2>How it is done</h2><ol><li>The gum is numbed.</li><li>The implant is placed in the bone.</li></ol>
+<h2>Recovery</h2><p>Soft food for a week.</p>"""))
+    assert "specialty_summary" not in verdict.evidence

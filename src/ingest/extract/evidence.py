@@ -165,6 +165,18 @@ def _sibling_names(page: ParsedPage, langs: list[LangData], title_words: set[str
     return max(groups.values(), default=0)
 
 
+def _defines_title_as_specialty(langs: list[LangData], summary: str, title: str) -> bool:
+    """The first paragraph defines the title's subject as a specialty: "Orthodontics is the branch of
+    dentistry that ..." under "Orthodontics" (or "Is the specialty that ..."), not a sentence about
+    another subject ("Implantology is a specialty ..." under "Dental Implants")."""
+    own = content_tokens(normalize_heading(title))
+    for p in _patterns(tuple(lg.code for lg in langs), "specialty_cues"):
+        m = p.search(summary)
+        if m and content_tokens(normalize_heading(summary[:m.start()])) <= own:
+            return True
+    return False
+
+
 def _is_procedure_type(obj: dict) -> bool:
     types = obj.get("@type")
     return any(isinstance(t, str) and ("Procedure" in t or t in ("MedicalTest", "MedicalTherapy", "TherapeuticProcedure"))
@@ -263,6 +275,8 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
             ev.add("summary_names_procedure", w["summary_lexicon"])
         if _any(langs, "overview_cues", summary):
             ev.add("overview_summary", w["overview_cue"])
+        if _defines_title_as_specialty(langs, summary, title):
+            ev.add("specialty_summary", w["specialty_cue"])
     vocab = vocabulary(lang.code)
     if _sections_name_title(title, headings, vocab, lang.separators):
         ev.add("sections_name_title", w["sections_name_title"])
