@@ -5,8 +5,10 @@ item vote: when the proposed title may be the site's (none, a "Book an appointme
 the head title, an h1 holding the site's name) and shares no specific word with any voter, the candidate that agrees best with the voters
 wins: an h1 anywhere in the document (a banner or breadcrumb container is pruned as chrome), a
 heading at the top of the main content, or the breadcrumb item itself. A title taken from the head title
-that only decorates the breadcrumb's item ("CT Scan in <town>" over "CT Scan") gives way to the item.
-Weights: data/identify.toml.
+that only decorates the breadcrumb's item ("CT Scan in <town>" over "CT Scan") gives way to the item;
+one that shares a word with the voters gives way to a candidate that agrees with them better. An h1 that
+does not open the main content (pruned with a footer, or after the content's first heading) is weighed
+like a proposal that may be the site's. Weights: data/identify.toml.
 """
 
 from __future__ import annotations
