@@ -268,3 +268,15 @@ def test_a_specialty_named_in_a_sentence_about_another_subject_is_no_evidence():
 <h2>How it is done</h2><ol><li>The gum is numbed.</li><li>The implant is placed in the bone.</li></ol>
 <h2>Recovery</h2><p>Soft food for a week.</p>"""))
     assert "specialty_summary" not in verdict.evidence
+
+
+def test_a_types_heading_is_no_condition_heading():
+    # "Types of hip replacement" lists the kinds of the procedure itself: no evidence of a condition page.
+    verdict = run(doc("""<h1>Hip Replacement</h1>
+<p>A hip replacement swaps a worn joint for an artificial one.</p>
+<h2>Types of Hip Replacement</h2><ul><li>Total hip replacement</li><li>Partial hip replacement</li></ul>
+<h2>Recovery</h2><p>Most people walk with a frame the next day.</p>"""))
+    assert "condition_headings" not in verdict.evidence
+    verdict = run(doc("""<h1>Hip Replacement</h1><p>A hip replacement swaps a worn joint for an artificial one.</p>
+<h2>Symptoms</h2><ul><li>Pain</li><li>Stiffness</li></ul>"""))
+    assert "condition_headings" in verdict.evidence
