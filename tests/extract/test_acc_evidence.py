@@ -280,3 +280,20 @@ def test_a_types_heading_is_no_condition_heading():
     verdict = run(doc("""<h1>Hip Replacement</h1><p>A hip replacement swaps a worn joint for an artificial one.</p>
 <h2>Symptoms</h2><ul><li>Pain</li><li>Stiffness</li></ul>"""))
     assert "condition_headings" in verdict.evidence
+
+
+def test_a_section_heading_naming_the_titles_abbreviation_or_one_word_name_names_the_subject():
+    verdict = run(doc("""<h1>Preimplantation Genetic Diagnosis (PGD)</h1>
+<p>Embryos made by IVF are tested for one inherited disease before one is placed in the womb.</p>
+<h2>How is PGD done?</h2><ol><li>A few cells are taken from each embryo.</li><li>The cells are tested.</li></ol>"""))
+    assert "sections_name_title +2" in verdict.evidence
+    verdict = run(doc("""<h1>Glowpeel</h1><p>A gentle facial that lifts dead skin in one visit.</p>
+<h2>Benefits of Glowpeel</h2><ul><li>Brighter skin</li><li>No downtime</li></ul>"""))
+    assert "sections_name_title +2" in verdict.evidence
+
+
+def test_a_one_word_generic_title_named_by_a_section_heading_is_no_subject():
+    verdict = run(doc("""<h1>Surgery</h1><p>Our surgeons work in three theatres.</p>
+<h2>Risks of surgery</h2><ul><li>Bleeding</li><li>Infection</li></ul>"""))
+    assert "sections_name_title" not in ((verdict.fields or {}).get("page_type_evidence") or {})
+    assert "sections_name_title" not in verdict.evidence

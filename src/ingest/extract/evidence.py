@@ -7,6 +7,7 @@ headings in English are common on sites in other languages).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -123,14 +124,24 @@ def _names(page: ParsedPage) -> list[str]:
     return [b.text for b in page.blocks if b.kind is BlockKind.HEADING and len(b.text.split()) <= NAME_MAX_WORDS]
 
 
-def _sections_name_title(title: str, headings: list[str], vocab, separators: tuple[str, ...]) -> bool:
+_PARENTHESES = re.compile(r"\(([^()]+)\)")
+NAMING_SECTIONS = CORE_SECTIONS | {"benefits"}  # sections whose heading may name the page's subject
+
+
+def _sections_name_title(title: str, headings: list[str], vocab, separators: tuple[str, ...],
+                         langs: list[LangData]) -> bool:
     """A heading that opens a procedure section names the title's subject ("Indications for Sperm
-    Banking" under the title "Sperm Banking / Cryopreservation"): the page is about that subject."""
+    Banking" under the title "Sperm Banking / Cryopreservation", "How is PGD done?" under "Preimplantation
+    Genetic Diagnosis (PGD)"): the page is about that subject. A name of one word counts when it is not a
+    generic procedure word ("Benefits of HydraFacial" under "Hydrafacial", not "Risks of surgery")."""
     from ingest.extract.title import split_title  # (title imports nothing from here; kept local for clarity)
-    parts = [content_tokens(normalize_heading(p)) for p in split_title(title, separators)] if title else []
-    parts = [p for p in parts if len(p) >= 2]
+    names = [n for p in (split_title(title, separators) if title else []) for n in (p, *_PARENTHESES.findall(p))]
+    parts = [content_tokens(normalize_heading(n)) for n in names]
+    parts = [p for p in parts if len(p) >= 2 or (p and _specific(langs, set(p)) == set(p))]
+    if not parts:
+        return False
     for h in headings:
-        if vocab.match(h) not in CORE_SECTIONS:
+        if vocab.match(h) not in NAMING_SECTIONS:
             continue
         tokens = content_tokens(normalize_heading(h))
         if any(p <= tokens for p in parts):
@@ -278,7 +289,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         if _defines_title_as_specialty(langs, summary, title):
             ev.add("specialty_summary", w["specialty_cue"])
     vocab = vocabulary(lang.code)
-    if _sections_name_title(title, headings, vocab, lang.separators):
+    if _sections_name_title(title, headings, vocab, lang.separators, langs):
         ev.add("sections_name_title", w["sections_name_title"])
     if head_title and _specific(langs, _lexicon_words(langs, head_title) & title_words):
         ev.add("head_title_names_procedure", w["head_title"])
