@@ -211,3 +211,89 @@ def test_cost_headings_name_no_field():
 <h2>How much will the procedure cost?</h2><p>The fee depends on the tooth.</p>
 <h2>How to prepare</h2><ul><li>Eat before the visit.</li></ul><h2>Recovery</h2><ul><li>Chew on the other side.</li></ul>""")).fields
     assert not f.get("procedure_steps")
+
+
+def test_one_contact_heading_counts_once():
+    # A footer's single "Contact us" holds two entries of the contact headings ("contact", "contact us"):
+    # it is one heading, and one contact heading is no contact page.
+    from ingest.extract.evidence import _headings_hit
+    from ingest.extract.lang import lang_data
+    en = [lang_data("en")]
+    assert _headings_hit(en, "contact_headings", ["Contact Us", "How it is done"]) == 1
+    assert _headings_hit(en, "contact_headings", ["Contact Us", "Opening hours"]) == 2
+    verdict = run(doc("""<h1>Gum Grafting</h1>
+<p>Gum grafting is a procedure that covers exposed tooth roots with tissue taken from the palate.</p>
+<h2>How it is done</h2><ol><li>The area is numbed.</li><li>Tissue is stitched in place.</li></ol>
+<h3>Contact Us</h3><ul><li>+44 113 496 0000</li><li>hello@example.org</li></ul>"""))
+    assert "contact_headings" not in (verdict.fields or {}).get("page_type_evidence", {})
+
+
+CLINIC_LD = """<script type="application/ld+json">{{"@context": "https://schema.org", "@graph": [{{"@type": "MedicalClinic",
+"name": "Harbour Dental", "availableService": {services}}}]}}</script>"""
+
+
+def test_a_nested_json_ld_procedure_named_as_the_title_is_evidence():
+    # A clinic's schema.org record names the one service this page is about; the page has no section
+    # headings and no lexicon word in the title.
+    ld = CLINIC_LD.format(services='{"@type": "MedicalProcedure", "name": "Gum Contouring"}')
+    verdict = run(doc("""<h1>Laser Gum Contouring in Harbourtown</h1>
+<p>We reshape an uneven gum line in one visit, with a soft-tissue laser.</p>""", head=ld))
+    assert verdict.page_type == "procedure"
+    assert verdict.fields["page_type_evidence"]["json_ld_names_title"] == 3.0
+
+
+def test_nested_json_ld_procedures_named_otherwise_are_no_evidence():
+    # A listing: the clinic offers several services, none named as the page is.
+    ld = CLINIC_LD.format(services='[{"@type": "MedicalProcedure", "name": "Gum Contouring"}, '
+                                   '{"@type": "MedicalProcedure", "name": "Teeth Whitening"}]')
+    verdict = run(doc("""<h1>Our Dental Services</h1>
+<p>We look after the whole family, from check-ups to cosmetic work.</p>""", head=ld))
+    assert verdict.page_type == "unsupported"
+    assert "json_ld_names_title" not in verdict.evidence
+
+
+def test_a_first_paragraph_defining_the_title_as_a_specialty_is_negative():
+    # "Endodontics" names a field of dentistry (many treatments), not one procedure.
+    verdict = run(doc("""<h1>Endodontics</h1>
+<p>Endodontics is the branch of dentistry that treats the pulp and the roots of the teeth.</p>
+<h2>Treatments</h2><p>We treat many kinds of tooth pain.</p>"""))
+    assert verdict.page_type == "unsupported"
+    assert "specialty_summary" in verdict.evidence
+
+
+def test_a_specialty_named_in_a_sentence_about_another_subject_is_no_evidence():
+    # The page is about dental implants; the sentence defines implantology, another subject.
+    verdict = run(doc("""<h1>Dental Implants</h1>
+<p>Implantology is the branch of dentistry that replaces lost teeth with titanium roots.</p>
+<h2>How it is done</h2><ol><li>The gum is numbed.</li><li>The implant is placed in the bone.</li></ol>
+<h2>Recovery</h2><p>Soft food for a week.</p>"""))
+    assert "specialty_summary" not in verdict.evidence
+
+
+def test_a_types_heading_is_no_condition_heading():
+    # "Types of hip replacement" lists the kinds of the procedure itself: no evidence of a condition page.
+    verdict = run(doc("""<h1>Hip Replacement</h1>
+<p>A hip replacement swaps a worn joint for an artificial one.</p>
+<h2>Types of Hip Replacement</h2><ul><li>Total hip replacement</li><li>Partial hip replacement</li></ul>
+<h2>Recovery</h2><p>Most people walk with a frame the next day.</p>"""))
+    assert "condition_headings" not in verdict.evidence
+    verdict = run(doc("""<h1>Hip Replacement</h1><p>A hip replacement swaps a worn joint for an artificial one.</p>
+<h2>Symptoms</h2><ul><li>Pain</li><li>Stiffness</li></ul>"""))
+    assert "condition_headings" in verdict.evidence
+
+
+def test_a_section_heading_naming_the_titles_abbreviation_or_one_word_name_names_the_subject():
+    verdict = run(doc("""<h1>Preimplantation Genetic Diagnosis (PGD)</h1>
+<p>Embryos made by IVF are tested for one inherited disease before one is placed in the womb.</p>
+<h2>How is PGD done?</h2><ol><li>A few cells are taken from each embryo.</li><li>The cells are tested.</li></ol>"""))
+    assert "sections_name_title +2" in verdict.evidence
+    verdict = run(doc("""<h1>Glowpeel</h1><p>A gentle facial that lifts dead skin in one visit.</p>
+<h2>Benefits of Glowpeel</h2><ul><li>Brighter skin</li><li>No downtime</li></ul>"""))
+    assert "sections_name_title +2" in verdict.evidence
+
+
+def test_a_one_word_generic_title_named_by_a_section_heading_is_no_subject():
+    verdict = run(doc("""<h1>Surgery</h1><p>Our surgeons work in three theatres.</p>
+<h2>Risks of surgery</h2><ul><li>Bleeding</li><li>Infection</li></ul>"""))
+    assert "sections_name_title" not in ((verdict.fields or {}).get("page_type_evidence") or {})
+    assert "sections_name_title" not in verdict.evidence

@@ -132,3 +132,33 @@ def test_a_page_without_h1_to_h3_takes_the_bold_line_the_slug_names():
 <p>Gum grafting covers exposed tooth roots with tissue taken from the palate.</p>
 <p><strong>Recovery</strong></p><p>Soft food for a week; the stitches come out after ten days.</p></main></body></html>"""
     assert run(html).fields["title"] == "Gum Grafting (Soft Tissue Graft)"
+
+
+def test_heading_agreeing_better_with_the_slug_beats_a_head_title_that_only_shares_a_word():
+    # No h1: the head title "Veneers - Smile Studio" shares "veneers" with the slug, but the page's own
+    # first heading names both things the slug names (and not the site).
+    html = f"""<html><head><title>Veneers - Smile Studio</title></head><body><main>
+<p><b>Veneers &amp; Bonding</b></p><p>Thin shells are bonded to the front of the teeth to change their shape.</p>
+{BODY}<footer><p><b>Smile Studio</b></p></footer></main></body></html>"""
+    assert run(html, "smile-studio__veneers-and-bonding.html").fields["title"] == "Veneers & Bonding"
+
+
+def test_head_title_agreeing_as_well_as_any_heading_stays():
+    html = f"""<html><head><title>Gum Grafting - Smile Studio</title></head><body><main>
+<h2>Gum Grafting Explained Step By Step</h2>{BODY}</main></body></html>"""
+    assert run(html, "smile-studio__gum-grafting.html").fields["title"] == "Gum Grafting"
+
+
+def test_h1_after_the_main_contents_first_heading_is_not_the_title():
+    # The page's only h1 is a FAQ heading further down; the main content opens with its own heading.
+    html = f"""<html><head></head><body><main>
+<h3>Gum Grafting Treatments</h3>{BODY}
+<h1>Frequently Asked Questions</h1><h4>Does it hurt?</h4><p>Only a little.</p></main></body></html>"""
+    verdict = run(html, "smile-studio__gum-grafting.html")
+    assert verdict.fields["title"] == "Gum Grafting Treatments"
+
+
+def test_h1_opening_the_main_content_stays_even_when_the_slug_differs():
+    html = f"""<html><head></head><body><main>
+<h1>A Gentler Way To Fix Receding Gums</h1><h3>Gum Grafting Treatments</h3>{BODY}</main></body></html>"""
+    assert run(html, "smile-studio__gum-grafting.html").fields["title"] == "A Gentler Way To Fix Receding Gums"

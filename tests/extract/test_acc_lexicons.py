@@ -7,6 +7,7 @@ import pytest
 
 from ingest.extract.classify import classify_and_extract
 from ingest.extract.lang import lang_data, languages
+from ingest.extract.procedure import extract_procedure
 from ingest.parse.html import parse_html
 
 
@@ -72,3 +73,17 @@ def test_a_news_post_naming_no_procedure_word_stays_unsupported():
     verdict = run(doc("<h1>Nowe godziny otwarcia przychodni</h1><p>Od poniedziałku przychodnia jest otwarta dłużej.</p>"
                       "<h2>Kontakt</h2><p>Telefon w godzinach pracy.</p>", "pl"))
     assert verdict.page_type == "unsupported"
+
+
+@pytest.mark.parametrize(("lang", "title", "heading"), [
+    ("fr", "La pose de facettes", "Comment se passe la pose de facettes ?"),
+    ("fr", "La pose de facettes", "Les étapes du traitement"),
+    ("es", "Blanqueamiento dental", "¿Cómo se lleva a cabo el blanqueamiento?"),
+    ("de", "Professionelle Zahnreinigung", "Wie läuft die Zahnreinigung ab?"),
+    ("pt", "Clareamento dental", "Como acontece o clareamento?"),
+])
+def test_how_does_it_go_headings_open_the_steps(lang, title, heading):
+    # The language's general wording of "how does it go" names the steps, whatever follows it.
+    draft = extract_procedure(parse_html(doc(f"<h1>{title}</h1><h2>{heading}</h2><ul><li>Un.</li><li>Deux.</li></ul>", lang)))
+    assert draft.fields["procedure_steps"] == ["Un.", "Deux."]
+    assert "procedure_steps" in draft.anchored

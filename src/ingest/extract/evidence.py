@@ -7,6 +7,7 @@ headings in English are common on sites in other languages).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,6 +21,7 @@ from ingest.parse.blocks import BlockKind, ParsedPage
 CORE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks"})
 OTHER_SECTIONS = frozenset({"benefits", "alternatives", "personnel", "purpose", "duration", "setting", "patient_experience"})
 ABOUT = ("title_names_procedure", "summary_defines_procedure", "summary_names_procedure", "json_ld_procedure",
+         "json_ld_names_title",
          "sections_name_title")
 NAME_MAX_WORDS = 6  # a heading, label or item this short may be the name of a procedure
 
@@ -90,6 +92,13 @@ def _heading_hits(langs: list[LangData], key: str, headings: list[str], exact: b
     return set().union(*(_heading_entries(h, codes, key, exact) for h in headings))
 
 
+def _headings_hit(langs: list[LangData], key: str, headings: list[str]) -> int:
+    """How many headings contain (or equal) an entry of a heading set: one heading "Contact us" is one
+    heading, though it holds two entries ("contact", "contact us")."""
+    codes = tuple(lg.code for lg in langs)
+    return sum(1 for h in headings if _heading_entries(h, codes, key, False))
+
+
 def _without_title(headings: list[str], title: str) -> list[str]:
     """Headings with the title's own words folded away ("Symptoms of Nephrotic Syndrome" under the
     title "Nephrotic Syndrome" reads "symptoms"): a heading that repeats the page's subject says
@@ -115,14 +124,24 @@ def _names(page: ParsedPage) -> list[str]:
     return [b.text for b in page.blocks if b.kind is BlockKind.HEADING and len(b.text.split()) <= NAME_MAX_WORDS]
 
 
-def _sections_name_title(title: str, headings: list[str], vocab, separators: tuple[str, ...]) -> bool:
+_PARENTHESES = re.compile(r"\(([^()]+)\)")
+NAMING_SECTIONS = CORE_SECTIONS | {"benefits"}  # sections whose heading may name the page's subject
+
+
+def _sections_name_title(title: str, headings: list[str], vocab, separators: tuple[str, ...],
+                         langs: list[LangData]) -> bool:
     """A heading that opens a procedure section names the title's subject ("Indications for Sperm
-    Banking" under the title "Sperm Banking / Cryopreservation"): the page is about that subject."""
+    Banking" under the title "Sperm Banking / Cryopreservation", "How is PGD done?" under "Preimplantation
+    Genetic Diagnosis (PGD)"): the page is about that subject. A name of one word counts when it is not a
+    generic procedure word ("Benefits of HydraFacial" under "Hydrafacial", not "Risks of surgery")."""
     from ingest.extract.title import split_title  # (title imports nothing from here; kept local for clarity)
-    parts = [content_tokens(normalize_heading(p)) for p in split_title(title, separators)] if title else []
-    parts = [p for p in parts if len(p) >= 2]
+    names = [n for p in (split_title(title, separators) if title else []) for n in (p, *_PARENTHESES.findall(p))]
+    parts = [content_tokens(normalize_heading(n)) for n in names]
+    parts = [p for p in parts if len(p) >= 2 or (p and _specific(langs, set(p)) == set(p))]
+    if not parts:
+        return False
     for h in headings:
-        if vocab.match(h) not in CORE_SECTIONS:
+        if vocab.match(h) not in NAMING_SECTIONS:
             continue
         tokens = content_tokens(normalize_heading(h))
         if any(p <= tokens for p in parts):
@@ -157,12 +176,53 @@ def _sibling_names(page: ParsedPage, langs: list[LangData], title_words: set[str
     return max(groups.values(), default=0)
 
 
+def _defines_title_as_specialty(langs: list[LangData], summary: str, title: str) -> bool:
+    """The first paragraph defines the title's subject as a specialty: "Orthodontics is the branch of
+    dentistry that ..." under "Orthodontics" (or "Is the specialty that ..."), not a sentence about
+    another subject ("Implantology is a specialty ..." under "Dental Implants")."""
+    own = content_tokens(normalize_heading(title))
+    for p in _patterns(tuple(lg.code for lg in langs), "specialty_cues"):
+        m = p.search(summary)
+        if m and content_tokens(normalize_heading(summary[:m.start()])) <= own:
+            return True
+    return False
+
+
+def _is_procedure_type(obj: dict) -> bool:
+    types = obj.get("@type")
+    return any(isinstance(t, str) and ("Procedure" in t or t in ("MedicalTest", "MedicalTherapy", "TherapeuticProcedure"))
+               for t in (types if isinstance(types, list) else [types]))
+
+
 def _json_ld_procedure(page: ParsedPage) -> bool:
-    for obj in page.json_ld:
-        types = obj.get("@type")
-        for t in types if isinstance(types, list) else [types]:
-            if isinstance(t, str) and ("Procedure" in t or t in ("MedicalTest", "MedicalTherapy", "TherapeuticProcedure")):
+    return any(_is_procedure_type(obj) for obj in page.json_ld)
+
+
+JSON_LD_NODES = 200  # nested JSON-LD values looked at, at most
+
+
+def _json_ld_names_title(page: ParsedPage, title: str, langs: list[LangData]) -> bool:
+    """A procedure nested in the JSON-LD (a clinic's `availableService`, a page's `about`) whose name is
+    the title's subject: its words are all in the title, or the title's in it, and one is not a generic
+    procedure word ("Kanal Tedavisi" under "Mikroskopik Kanal Tedavisi"). A listing's services carry
+    names of their own, not the title's."""
+    own = content_tokens(normalize_heading(title))
+    if not own or not page.json_ld:
+        return False
+    stack: list = [v for obj in page.json_ld for v in obj.values() if isinstance(v, (dict, list))]
+    seen = 0
+    while stack and seen < JSON_LD_NODES:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, (dict, list)))
+            continue
+        name = item.get("name")
+        if _is_procedure_type(item) and isinstance(name, str):
+            words = content_tokens(normalize_heading(name))
+            if words and (words <= own or own <= words) and _specific(langs, set(words)):
                 return True
+        stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
     return False
 
 
@@ -226,13 +286,17 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
             ev.add("summary_names_procedure", w["summary_lexicon"])
         if _any(langs, "overview_cues", summary):
             ev.add("overview_summary", w["overview_cue"])
+        if _defines_title_as_specialty(langs, summary, title):
+            ev.add("specialty_summary", w["specialty_cue"])
     vocab = vocabulary(lang.code)
-    if _sections_name_title(title, headings, vocab, lang.separators):
+    if _sections_name_title(title, headings, vocab, lang.separators, langs):
         ev.add("sections_name_title", w["sections_name_title"])
     if head_title and _specific(langs, _lexicon_words(langs, head_title) & title_words):
         ev.add("head_title_names_procedure", w["head_title"])
     if _json_ld_procedure(page):
         ev.add("json_ld_procedure", w["json_ld"])
+    elif title and _json_ld_names_title(page, title, langs):
+        ev.add("json_ld_names_title", w["json_ld_names_title"])
     condition = _heading_hits(langs, "condition_headings", _without_title(headings, title))
     if condition:
         ev.add("condition_headings", w["condition_heading"] * min(len(condition), w["max_condition_headings"]))
@@ -263,7 +327,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         ev.add("person", w["person"])
     if _any(langs, "contact_title", title):
         ev.add("contact", w["contact"])
-    elif len(_heading_hits(langs, "contact_headings", headings)) >= 2:
+    elif _headings_hit(langs, "contact_headings", headings) >= 2:
         ev.add("contact_headings", w["contact_headings"])
     text = " ".join(b.text for b in page.blocks)
     if _any(langs, "price_title", title) or _at_least(langs[0].evidence.get("price_cues", ()), text, w["price_min"]):

@@ -5,8 +5,10 @@ item vote: when the proposed title may be the site's (none, a "Book an appointme
 the head title, an h1 holding the site's name) and shares no specific word with any voter, the candidate that agrees best with the voters
 wins: an h1 anywhere in the document (a banner or breadcrumb container is pruned as chrome), a
 heading at the top of the main content, or the breadcrumb item itself. A title taken from the head title
-that only decorates the breadcrumb's item ("CT Scan in <town>" over "CT Scan") gives way to the item.
-Weights: data/identify.toml.
+that only decorates the breadcrumb's item ("CT Scan in <town>" over "CT Scan") gives way to the item;
+one that shares a word with the voters gives way to a candidate that agrees with them better. An h1 that
+does not open the main content (pruned with a footer, or after the content's first heading) is weighed
+like a proposal that may be the site's. Weights: data/identify.toml.
 """
 
 from __future__ import annotations
@@ -131,10 +133,20 @@ def _site_level(page: ParsedPage, lang: LangData, proposed: str | None, how: str
     return any((site_words := _tokens(s)) and site_words <= words for s in sites if s)
 
 
+def _late_h1(page: ParsedPage, h1: str | None) -> bool:
+    """True when the h1 does not open the main content: pruning removed it (a footer's "Quicklinks")
+    or another heading of the main content comes before it (an "FAQ" h1 further down)."""
+    for b in page.blocks:
+        if b.kind is BlockKind.HEADING:
+            return b.text != h1
+    return True
+
+
 def identify_title(page: ParsedPage, lang: LangData, proposed: str | None, how: str) -> tuple[str | None, str]:
     """The page's title: the proposed one unless it shares no specific word with the voters (slug,
     breadcrumb) and a candidate agrees with them; (title, where it came from)."""
-    if how == "h1" and not _site_level(page, lang, proposed, how):
+    late = how == "h1" and _late_h1(page, proposed)
+    if how == "h1" and not late and not _site_level(page, lang, proposed, how):
         return proposed, how  # (most pages: their own h1)
     w = settings()["weights"]
     slug = slug_words(page)
@@ -149,7 +161,8 @@ def identify_title(page: ParsedPage, lang: LangData, proposed: str | None, how: 
             and _specific(_shared(slug | crumb, page.title), lang) \
             and _agree(slug, page.title) + _agree(crumb, page.title) > (_agree(slug, proposed) + _agree(crumb, proposed) if proposed else 0.0):
         return page.title, "h1"  # the h1 set aside as the site's name (it ends the head title) names the page
-    if not _site_level(page, lang, proposed, how) or agrees:
+    from_head = how in ("title", "og:title")
+    if (not late and not _site_level(page, lang, proposed, how)) or (agrees and not from_head):
         return proposed, how
 
     def agreement(text: str, crumb_votes: bool = True) -> float:
@@ -160,6 +173,8 @@ def identify_title(page: ParsedPage, lang: LangData, proposed: str | None, how: 
         score = agreement(text, not from_crumb) + prior  # (the breadcrumb item does not vote for itself)
         if score > best_score:
             best, best_score = text, score
+    if agrees and (best is None or best_score < agreement(proposed) + w["over_head_title"]):
+        return proposed, how  # a head title naming the page stands unless a heading agrees better with the voters
     if best is not None and best_score >= w["min_score"] and _specific(_shared(slug | crumb, best), lang):
         return best, "breadcrumb" if best == page.breadcrumb and best not in page.h1s else "candidates"
     return proposed, how
