@@ -37,7 +37,7 @@ def _cache_alone(raw: Path, out: Path, copy: Path, settings) -> None:
     from ingest.assembly.incremental import fingerprint_raw
     from ingest.page.cache import ExtractionCache, page_key
 
-    keys = [page_key(ref, sha, settings) for ref, sha in fingerprint_raw(raw, out).pages if sha]
+    keys = [page_key(ref, sha, settings) for ref, sha in fingerprint_raw(raw, out).pages() if sha]
     cache = ExtractionCache.for_output(out)
     started = time.perf_counter()
     hits = cache.get_many(keys)

@@ -59,7 +59,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-merge-") as tmp:
         out = Path(tmp) / "out"
         fp = discover(args.raw, out)
-        n = len(fp.pages)
+        n = fp.count
         started = time.perf_counter()
         try:
             parts = [extract_batch(batch, settings, out, use_cache=False) for batch in batches(fp, settings)]

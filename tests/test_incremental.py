@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 
 import pytest
@@ -27,12 +28,15 @@ def raw_copy(tmp_path):
     return dest
 
 
+_RUNS = itertools.count()
+
+
 def _run(raw, out, settings=None):
     settings = settings or BuildSettings(workers=0)
-    fp = fingerprint(list(discover_pages(raw)))
+    fp = fingerprint(discover_pages(raw), out.parent / f"pages-{next(_RUNS)}.jsonl")  # one page list per run
     cache = ExtractionCache.for_output(out)
     try:
-        results, hits = extract_with_cache(fp.pages, settings, cache)
+        results, hits = extract_with_cache(list(fp.pages()), settings, cache)
     finally:
         cache.close()
     return fp, results, hits
@@ -43,7 +47,7 @@ def test_warm_run_reuses_every_page_and_gives_the_same_results(raw_copy, tmp_pat
     fp, cold, hits = _run(raw_copy, out)
     assert hits == 0
     _, warm, hits = _run(raw_copy, out)
-    assert hits == len(fp.pages) - sum(1 for r in cold if r.quarantine and r.quarantine["reason"] in ("timeout",))
+    assert hits == fp.count - sum(1 for r in cold if r.quarantine and r.quarantine["reason"] in ("timeout",))
     assert [(r.rel_path, r.record, r.quarantine) for r in warm] == [(r.rel_path, r.record, r.quarantine) for r in cold]
 
 
@@ -53,9 +57,9 @@ def test_one_changed_page_is_the_only_one_re_extracted(raw_copy, tmp_path):
     page = raw_copy / "sample" / "codes-example" / "knee-arthroscopy.html"
     page.write_bytes(page.read_bytes().replace(b"</main>", b"<p>Updated note.</p></main>", 1))
     _, results, hits = _run(raw_copy, out)
-    assert hits == len(fp.pages) - 1
+    assert hits == fp.count - 1
     knee = next(r for r in results if r.rel_path.endswith("knee-arthroscopy.html"))
-    assert knee.sha256 != next(sha for ref, sha in fp.pages if ref.rel_path.endswith("knee-arthroscopy.html"))
+    assert knee.sha256 != next(sha for ref, sha in fp.pages() if ref.rel_path.endswith("knee-arthroscopy.html"))
 
 
 def test_extractor_bump_invalidates_exactly_the_affected_pages(raw_copy, tmp_path, monkeypatch):
@@ -66,8 +70,8 @@ def test_extractor_bump_invalidates_exactly_the_affected_pages(raw_copy, tmp_pat
     monkeypatch.setitem(ingest.EXTRACTOR_VERSIONS, "term", ingest.EXTRACTOR_VERSIONS["term"] + "-bumped")
     monkeypatch.setattr(cache_mod, "EXTRACTOR_VERSIONS", ingest.EXTRACTOR_VERSIONS)
     _, _, hits = _run(raw_copy, out)
-    assert hits == len(fp.pages) - len(affected)
-    assert 0 < len(affected) < len(fp.pages)
+    assert hits == fp.count - len(affected)
+    assert 0 < len(affected) < fp.count
 
 
 def test_unchanged_inputs_are_detected_and_any_change_is_not(raw_copy, tmp_path):
@@ -75,10 +79,10 @@ def test_unchanged_inputs_are_detected_and_any_change_is_not(raw_copy, tmp_path)
     settings = BuildSettings(workers=0)
     fp, results, _ = _run(raw_copy, out, settings)
     finalize(results, out, settings, inputs=fp)
-    assert unchanged_release(out, fingerprint(list(discover_pages(raw_copy))), settings) is not None
+    assert unchanged_release(out, fingerprint(discover_pages(raw_copy), tmp_path / "pages.jsonl"), settings) is not None
     assert unchanged_release(out, fp, BuildSettings(workers=0, dedup_threshold=0.9)) is None
     (raw_copy / "sample" / "exports" / "new.txt").write_text("Some new page\n")
-    assert unchanged_release(out, fingerprint(list(discover_pages(raw_copy))), settings) is None
+    assert unchanged_release(out, fingerprint(discover_pages(raw_copy), tmp_path / "pages.jsonl"), settings) is None
 
 
 def test_a_release_written_without_inputs_is_recognised_as_unchanged(raw_copy, tmp_path):

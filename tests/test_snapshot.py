@@ -213,26 +213,26 @@ def test_discovery_trusts_the_manifest_hash_while_size_and_mtime_match(site, tmp
     real = incremental.file_sha256
     monkeypatch.setattr(incremental, "file_sha256", lambda path: calls.append(path) or real(path))
 
-    fp = fingerprint_raw(raw)
-    assert len(fp.pages) == 2 and fp.superseded == 2 and fp.hashed == 0 and calls == []
+    fp = fingerprint_raw(raw, tmp_path / "out")
+    assert fp.count == 2 and fp.superseded == 2 and fp.hashed == 0 and calls == []
     entries = {e["path"]: e for e in _lines(raw / "manifest.jsonl")}
-    assert all(sha == entries[ref.rel_path]["sha256"] for ref, sha in fp.pages)
+    assert all(sha == entries[ref.rel_path]["sha256"] for ref, sha in fp.pages())
 
     # the accepted trade-off: bytes changed behind the store's back with size AND mtime kept are not seen
-    ref = fp.pages[0][0]
+    ref = next(fp.pages())[0]
     st = os.stat(ref.path)
     data = bytearray(open(ref.path, "rb").read())
     data[-20:-19] = b"X" if data[-20:-19] != b"X" else b"Y"
     open(ref.path, "wb").write(bytes(data))
     os.utime(ref.path, ns=(st.st_atime_ns, st.st_mtime_ns))
-    tampered = fingerprint_raw(raw)
+    tampered = fingerprint_raw(raw, tmp_path / "out")
     assert tampered.digest == fp.digest and tampered.hashed == 0 and calls == []
 
     # any mtime change: the file is hashed again and its real hash used
     os.utime(ref.path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-    verified = fingerprint_raw(raw)
+    verified = fingerprint_raw(raw, tmp_path / "out")
     assert verified.hashed == 1 and calls == [ref.path]
-    assert dict((r.rel_path, sha) for r, sha in verified.pages)[ref.rel_path] == hashlib.sha256(bytes(data)).hexdigest()
+    assert dict((r.rel_path, sha) for r, sha in verified.pages())[ref.rel_path] == hashlib.sha256(bytes(data)).hexdigest()
     assert verified.digest != fp.digest
 
 

@@ -12,7 +12,7 @@ import orjson
 
 from ingest.assembly.assemble import assemble_parts
 from ingest.assembly.gates import check_failures, check_shrink, kept
-from ingest.assembly.incremental import Fingerprint, build_key, fingerprint
+from ingest.assembly.incremental import Fingerprint, build_key, fingerprint, listing_path
 from ingest.assembly.parts import BatchParts, remove_staging, staging_root, storage_errors, write_parts
 from ingest.assembly.quality import headline, layout_drift, quality_report, site_coverage
 from ingest.page.process import PageResult
@@ -70,7 +70,7 @@ def finalize(results: Iterable[PageResult], out_dir: Path, settings: BuildSettin
     settings = settings or BuildSettings()
     results = list(results)
     if inputs is None:
-        inputs = fingerprint([r.ref for r in results if r.ref is not None])
+        inputs = fingerprint([r.ref for r in results if r.ref is not None], listing_path(Path(out_dir)))
     parts = [write_parts(staging_root(Path(out_dir), settings) / "results", results, settings.dedup_threshold)]
     return finalize_parts(parts, out_dir, settings, inputs, force, stage_seconds)
 
@@ -94,7 +94,7 @@ def finalize_parts(parts: Sequence[BatchParts], out_dir: Path, settings: BuildSe
     quality["sites"] = site_coverage(assembly.datasets)
     check_failures(assembly.quarantine, assembly.pages, settings, base)
     check_shrink({name: len(recs) for name, recs in assembly.datasets.items()},
-                 {ref.rel_path for ref, _ in inputs.pages if not ref.gone}, settings, base)  # gone: withdrawn
+                 lambda: {ref.rel_path for ref, _ in inputs.pages() if not ref.gone}, settings, base)  # gone: withdrawn
     drift = layout_drift(_previous_sites(base.path), quality["sites"], settings.drift_margin)
     quality["drift"] = drift
     superseded = inputs.superseded

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 
 import orjson
@@ -89,11 +89,13 @@ def page_records(counts: dict[str, int]) -> int:
     return sum(n for name, n in counts.items() if name in BY_DATASET)
 
 
-def check_shrink(counts: dict[str, int], present: set[str], settings: BuildSettings, base: PublishBase) -> None:
+def check_shrink(counts: dict[str, int], present: Callable[[], Container[str]], settings: BuildSettings,
+                 base: PublishBase) -> None:
     """Refuse a release whose records fell by more than the shrink margin against the base release.
 
-    With settings.allow_shrink, the records whose pages are all absent from --raw (`present`: the current
-    pages' paths) do not count as lost: the fall that is left must stay within the margin."""
+    With settings.allow_shrink, the records whose pages are all absent from --raw (`present()`: the current
+    pages' paths, asked for only when the records fell beyond the margin) do not count as lost: the fall
+    that is left must stay within the margin."""
     if base.path is None:
         return
     try:
@@ -104,7 +106,7 @@ def check_shrink(counts: dict[str, int], present: set[str], settings: BuildSetti
     allowed = settings.shrink_margin * old
     if old - new <= allowed:
         return
-    absent = records_with_absent_pages(base.path, present)
+    absent = records_with_absent_pages(base.path, present())
     unexplained = old - new - absent
     if settings.allow_shrink and unexplained <= allowed:
         return
@@ -120,7 +122,7 @@ def check_shrink(counts: dict[str, int], present: set[str], settings: BuildSetti
                          f"{kept(base)}; {how}")
 
 
-def records_with_absent_pages(release: Path, present: set[str]) -> int:
+def records_with_absent_pages(release: Path, present: Container[str]) -> int:
     """Records of a release (page datasets) none of whose source pages is among `present` (read only when
     a release shrinks: one pass over its page datasets)."""
     absent = 0

@@ -16,23 +16,24 @@ from pathlib import Path
 from ingest import interrupts, progress
 from ingest.assembly.finalize import BuildSummary, finalize_parts, summary_from_manifest
 from ingest.assembly.gates import check_discovery, check_paths
-from ingest.assembly.incremental import Fingerprint, fingerprint_raw, unchanged_release
-from ingest.assembly.parts import BatchParts, batch_folder, complete_parts, staging_root, write_parts
-from ingest.page.acquire import PageRef
+from ingest.assembly.incremental import Fingerprint, PageRange, fingerprint_raw, listing_path, unchanged_release
+from ingest.assembly.parts import BatchParts, batch_folder, complete_parts, staging_root, storage_errors, write_parts
 from ingest.page.cache import ExtractionCache, extract_with_cache
 from ingest.page.parallel import failed_batch, shutdown_pool
 from ingest.release.layout import latest_release
 from ingest.release.lock import out_lock
 from ingest.settings import BuildSettings
 
-Batch = list[tuple[PageRef, str | None]]  # pages with the SHA-256 discovery found
+Batch = PageRange  # a batch: lines of discovery's page list (its task reads the pages; the client holds none)
 
 
 def discover(raw: Path, out: Path) -> Fingerprint:
-    """Step 1: every current page under raw with the SHA-256 of its bytes (superseded versions counted);
-    InputRefused when raw holds no page (ingest.assembly.gates)."""
-    fp = fingerprint_raw(Path(raw), Path(out))
-    check_discovery(len(fp.pages), fp.superseded, Path(raw), Path(out))
+    """Step 1: every current page under raw with the SHA-256 of its bytes (superseded versions counted),
+    written to the page list in out's staging folder as the walk goes; InputRefused when raw holds no page
+    (ingest.assembly.gates)."""
+    with storage_errors(listing_path(Path(out))):
+        fp = fingerprint_raw(Path(raw), Path(out))
+    check_discovery(fp.count, fp.superseded, Path(raw), Path(out))
     interrupts.check("discover")
     return fp
 
@@ -43,19 +44,21 @@ def unchanged(out: Path, fp: Fingerprint, settings: BuildSettings,
     manifest = unchanged_release(Path(out), fp, settings)
     if manifest is None:
         return None
+    Path(fp.listing).unlink(missing_ok=True)  # nothing to build: the page list is not needed
     return summary_from_manifest(manifest, latest_release(Path(out)), stage_seconds)
 
 
 def batches(fp: Fingerprint, settings: BuildSettings) -> list[Batch]:
-    """Step 3a: the pages in batches of settings.batch_size (the flow's unit of work)."""
-    return [fp.pages[i:i + settings.batch_size] for i in range(0, len(fp.pages), settings.batch_size)]
+    """Step 3a: the pages in batches of settings.batch_size (the flow's unit of work): ranges of the page list."""
+    return fp.ranges(settings.batch_size)
 
 
-def extract_batch(pages: Batch, settings: BuildSettings, out: Path, use_cache: bool) -> BatchParts:
+def extract_batch(batch: Batch, settings: BuildSettings, out: Path, use_cache: bool) -> BatchParts:
     """Step 3b: extract one batch into its parts (reusing cached results) and return their summary; a batch
     whose complete parts are already on disk (a resumed or retried build) is not redone, unless use_cache
     is off. Never raises for a bad page: it is quarantined."""
     interrupts.check("extract")
+    pages = batch.pages()
     folder = batch_folder(staging_root(Path(out), settings), pages)
     if use_cache and (done := complete_parts(folder)) is not None:
         progress.report("extract", done.pages)
@@ -79,8 +82,9 @@ def collect(outcomes: Iterable[tuple[Batch, BatchParts | None, str]], settings: 
     parts: list[BatchParts] = []
     for batch, batch_parts, why in outcomes:
         if batch_parts is None:
-            folder = batch_folder(staging_root(Path(out), settings), batch)
-            batch_parts = write_parts(folder, failed_batch([ref for ref, _ in batch], why or "batch failed"),
+            pages = batch.pages()
+            folder = batch_folder(staging_root(Path(out), settings), pages)
+            batch_parts = write_parts(folder, failed_batch([ref for ref, _ in pages], why or "batch failed"),
                                       settings.dedup_threshold)
         parts.append(batch_parts)
     return parts
@@ -112,7 +116,7 @@ def run_build(raw: Path, out: Path, settings: BuildSettings | None = None, force
         timings["discover"] = time.perf_counter() - started
         if not force and (summary := unchanged(out, fp, settings, timings)) is not None:
             return summary
-        progress.report("extract", 0, len(fp.pages))
+        progress.report("extract", 0, fp.count)
         started = time.perf_counter()
         try:
             parts = collect(((batch, extract_batch(batch, settings, out, use_cache and not force), "")

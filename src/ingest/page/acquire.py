@@ -194,27 +194,33 @@ def load_fetch_manifest(raw_dir: Path) -> dict[str, dict]:
 
 def discover(raw_dir: Path, index: Path | None = None) -> Discovery:
     """Every page file under raw_dir, recursively, in sorted path order, split into current
-    pages and superseded versions (only stat()ed when current). `index`: see read_fetch_manifest."""
-    raw_dir = Path(raw_dir)
-    if not raw_dir.is_dir():
-        raise FileNotFoundError(f"raw folder not found: {raw_dir}")
-    manifest = read_fetch_manifest(raw_dir, index)
-    current = manifest.current
-    garbled = _garbled_pages(manifest, raw_dir)
-    found = Discovery()
-    present: set[str] = set()
-    for root, dirs, files in os.walk(raw_dir):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        rel_root = Path(root).relative_to(raw_dir).as_posix()
-        for name in sorted(files):
-            if os.path.splitext(name)[1].lower() not in PAGE_SUFFIXES:
-                continue
-            rel = name if rel_root == "." else f"{rel_root}/{name}"
-            present.add(rel)
+    pages and superseded versions (only stat()ed when current). `index`: see read_fetch_manifest.
+    Holds every PageRef: a build streams them with scan() instead."""
+    found = scan(raw_dir, index)
+    return Discovery(list(found), found.superseded)
+
+
+class PageScan:
+    """The current pages under a raw folder as a stream of PageRefs in sorted path order (one directory's
+    names held at a time, not the pages); `superseded` fills as the stream goes (complete once exhausted)."""
+
+    def __init__(self, raw_dir: Path, index: Path | None = None) -> None:
+        self.raw_dir = Path(raw_dir)
+        if not self.raw_dir.is_dir():
+            raise FileNotFoundError(f"raw folder not found: {raw_dir}")
+        self.manifest = read_fetch_manifest(self.raw_dir, index)
+        self.garbled = _garbled_pages(self.manifest, self.raw_dir)
+        self.superseded: list[str] = []  # rel paths of superseded versions present on disk
+
+    def __iter__(self) -> Iterator[PageRef]:
+        manifest = self.manifest
+        current = manifest.current
+        # a URL's versions still present (a gc may have removed some): one listing pass, only for scraped stores
+        present = {rel for rel, _ in walk_sorted(self.raw_dir) if rel in manifest.url_of} if manifest.versions else set()
+        for rel, full in walk_sorted(self.raw_dir):
             if manifest.superseded(rel, current):
-                found.superseded.append(rel)
+                self.superseded.append(rel)
                 continue
-            full = os.path.join(root, name)
             try:
                 st = os.stat(full)
                 size, mtime = st.st_size, st.st_mtime_ns
@@ -222,13 +228,49 @@ def discover(raw_dir: Path, index: Path | None = None) -> Discovery:
                 size, mtime = -1, None
             entry = manifest.by_path.get(rel, {})
             gone = entry.get("fetched_at") or "unknown time" if entry.get("event") == "gone" else None
-            found.pages.append(PageRef(full, rel, size, url=entry.get("final_url") or entry.get("url"),
-                                       fetched_at=entry.get("fetched_at"), http_charset=entry.get("encoding_header"),
-                                       gone=gone, sha256=_trusted_sha(entry, size, mtime), mtime_ns=mtime,
-                                       garbled=garbled.get(rel)))
-    if manifest.versions:  # count only versions still present (a gc may have removed some)
-        found.pages = [_with_previous(ref, manifest, present) for ref in found.pages]
-    return found
+            ref = PageRef(full, rel, size, url=entry.get("final_url") or entry.get("url"),
+                          fetched_at=entry.get("fetched_at"), http_charset=entry.get("encoding_header"), gone=gone,
+                          sha256=_trusted_sha(entry, size, mtime), mtime_ns=mtime, garbled=self.garbled.get(rel))
+            yield _with_previous(ref, manifest, present) if manifest.versions else ref
+
+
+def scan(raw_dir: Path, index: Path | None = None) -> PageScan:
+    """The current pages under raw_dir, streamed in sorted path order (see PageScan)."""
+    return PageScan(raw_dir, index)
+
+
+def walk_sorted(raw_dir: Path) -> Iterator[tuple[str, str]]:
+    """(POSIX path relative to raw_dir, full path) of every page file under raw_dir, in sorted order of the
+    relative paths, as os.walk finds them (symlinked folders not entered, SKIP_DIRS and hidden folders
+    left out, unreadable folders skipped): a folder's entries are ordered by name, a subfolder's by its
+    name + "/", so its files sort where their paths do."""
+    def walk(folder: str, prefix: str) -> Iterator[tuple[str, str]]:
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            return
+        keyed = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name not in SKIP_DIRS and not entry.name.startswith(".") and not entry.is_symlink():
+                    keyed.append((entry.name + "/", entry.name, True))
+            elif os.path.splitext(entry.name)[1].lower() in PAGE_SUFFIXES:
+                keyed.append((entry.name, entry.name, False))
+        del entries
+        keyed.sort()
+        for _, name, is_dir in keyed:
+            full = os.path.join(folder, name)
+            if is_dir:
+                yield from walk(full, f"{prefix}{name}/")
+            else:
+                yield f"{prefix}{name}", full
+
+    yield from walk(str(raw_dir), "")
 
 
 def _garbled_pages(manifest: FetchManifest, raw_dir: Path) -> dict[str, str]:
@@ -269,4 +311,4 @@ def _trusted_sha(entry: dict, size: int, mtime_ns: int | None) -> str | None:
 
 def discover_pages(raw_dir: Path) -> Iterator[PageRef]:
     """The current pages under raw_dir (superseded versions left out), in sorted path order."""
-    yield from discover(raw_dir).pages
+    yield from scan(raw_dir)
