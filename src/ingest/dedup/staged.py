@@ -75,7 +75,8 @@ from ingest.jsonl import json_line
 FORMAT = "ingest.dedup.entries/1"
 NUM_PERM, SEED = 128, 1
 SHARD_BYTES = 16 << 20  # entries-file bytes per shard (a shard of ~30,000 entries)
-VERIFY_BLOCK = 2000  # candidate pairs verified together (their texts shingled at once)
+VERIFY_BLOCK = 2000  # candidate pairs verified together (their shingle sets held at once)
+SHINGLE_TEXTS = 200  # texts shingled in one call (a block's 4,000 texts at once held ~90 MB at 20,000 pages)
 
 
 class Entry(NamedTuple):
@@ -271,7 +272,10 @@ class _Planner:
         for start in range(0, len(pairs), VERIFY_BLOCK):
             block = pairs[start:start + VERIFY_BLOCK].tolist()
             needed = sorted({i for pair in block for i in pair})
-            sets = dict(zip(needed, hasher.shingle_sets([self.text(path_of[i]) for i in needed]), strict=True))
+            sets: dict[int, np.ndarray] = {}
+            for at in range(0, len(needed), SHINGLE_TEXTS):  # texts and their word lists: a few MB at a time
+                chunk = needed[at:at + SHINGLE_TEXTS]
+                sets.update(zip(chunk, hasher.shingle_sets([self.text(path_of[i]) for i in chunk]), strict=True))
             for a, b in block:
                 if jaccard(sets[a], sets[b]) >= self.threshold:
                     uf.union(a, b)
