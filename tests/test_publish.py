@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ingest.page.acquire import discover_pages
 from ingest.page.parallel import extract_pages
 from ingest.release.layout import LATEST, latest_release, verify_release
@@ -80,3 +83,16 @@ def test_the_summary_carries_what_the_artifacts_show_as_the_release_on_disk_hold
     rows = change_rows(summary["biggest_changes"])
     assert len(rows) == min(25, len(feed)) and all(r["change"] == "added" for r in rows)  # a first release
     assert {(r["dataset"], r["id"]) for r in rows} <= {(c["dataset"], c["id"]) for c in feed}
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.binary(max_size=40).filter(lambda b: b"\n" not in b), max_size=20))
+def test_a_release_file_streamed_line_by_line_is_the_file_written_whole(tmp_path_factory, lines):
+    """changes.jsonl is written from a stream of lines (it need not fit in memory): same bytes, same entry."""
+    from ingest.release.layout import write_file
+
+    folder = tmp_path_factory.mktemp("stream")
+    whole = write_file(folder / "whole.jsonl", b"".join(line + b"\n" for line in lines))
+    streamed = write_file(folder / "streamed.jsonl", iter(lines))
+    assert streamed == whole
+    assert (folder / "streamed.jsonl").read_bytes() == (folder / "whole.jsonl").read_bytes()

@@ -11,6 +11,8 @@ an interrupt (ingest.interrupts) stops them itself; results are thrown away, not
 from __future__ import annotations
 
 import atexit
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
 import os
@@ -32,18 +34,24 @@ _pool_workers = 0
 _pools: list[ProcessPoolExecutor] = []  # every pool not yet shut down (an interrupt stops all their workers)
 
 
+_pool_lock = threading.RLock()  # batches run in threads (the flow's task runner): one pool for all of them
+
+
 def _get_pool(workers: int) -> ProcessPoolExecutor:
+    """The process pool, started by the first batch that needs it. Under the lock: two batches starting
+    at once each made a pool, and the one overwritten kept its worker (~120 MB) alive to the end."""
     global _pool, _pool_workers
-    if _pool is None or _pool_workers != workers:
-        shutdown_pool()
-        interrupts.check("extract")  # no new workers once a stop was asked for
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["ingest.page.process"])
-        _start_forkserver()
-        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
-        _pool_workers = workers
-        _pools.append(_pool)
-    return _pool
+    with _pool_lock:
+        if _pool is None or _pool_workers != workers:
+            shutdown_pool()
+            interrupts.check("extract")  # no new workers once a stop was asked for
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["ingest.page.process"])
+            _start_forkserver()
+            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+            _pool_workers = workers
+            _pools.append(_pool)
+        return _pool
 
 
 def _start_forkserver() -> None:
@@ -74,12 +82,12 @@ def _signal_workers(signum: int) -> None:
 
 
 def shutdown_pool() -> None:
-    """Stop the worker processes (called at exit; safe to call twice)."""
+    """Stop the worker processes of every pool not yet shut down (called at exit; safe to call twice)."""
     global _pool
-    if _pool is not None:
-        pool, _pool = _pool, None
-        pool.shutdown(wait=True, cancel_futures=True)
-        if pool in _pools:
+    with _pool_lock:
+        _pool = None
+        for pool in list(_pools):
+            pool.shutdown(wait=True, cancel_futures=True)
             _pools.remove(pool)
 
 
@@ -100,7 +108,28 @@ interrupts.before_exit(_abandon_pools)
 
 def _run_chunk(refs: Sequence[PageRef], settings: BuildSettings) -> list[PageResult]:
     with relaxed_gc():
-        return [process_page(ref, settings) for ref in refs]
+        results = [process_page(ref, settings) for ref in refs]
+    _release_free_memory()
+    return results
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None (another C library: nothing to do)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_trim = _malloc_trim()
+
+
+def _release_free_memory() -> None:
+    """Give the C heap's free pages back to the system after a chunk: a big page's parse tree, freed, would
+    otherwise keep the worker at its largest page's size for the rest of the build (glibc keeps freed memory
+    in its arenas), and every worker process grows to the biggest page it ever met."""
+    if _trim is not None:
+        _trim(0)
 
 
 _gc_lock = threading.Lock()

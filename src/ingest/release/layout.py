@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,22 +229,30 @@ def list_releases(out_dir: Path, verify: bool = True) -> list[ReleaseSummary]:
 # --------------------------------------------------------------------------- writing
 
 
-def write_file(path: Path, data: bytes) -> dict:
+def write_file(path: Path, data: bytes | Iterable[bytes]) -> dict:
     """Write one file of a release being assembled (in its temporary folder: the folder's rename is
-    what publishes it) and fsync it; return its manifest entry {sha256, bytes}."""
+    what publishes it) and fsync it; return its manifest entry {sha256, bytes}. `data`: the file's bytes,
+    or its lines without their newline, streamed (a file that need not fit in memory)."""
     faults.checkpoint(f"write.before:{path.name}")
+    half = len(data) // 2 if isinstance(data, bytes) else 0
+    chunks = (data[:half], data[half:]) if isinstance(data, bytes) else (line + b"\n" for line in data)
+    digest, size, mid = hashlib.sha256(), 0, faults.armed()  # crash tests only: a kill point after the first part
     with open(path, "wb") as fh:
-        if faults.armed():  # crash tests only: two halves with a kill point between
-            fh.write(data[:len(data) // 2])
+        for n, chunk in enumerate(chunks):
+            if n == 1 and mid:
+                fh.flush()
+                faults.checkpoint(f"write.mid:{path.name}")
+                mid = False
+            fh.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+        if mid:  # fewer than two parts
             fh.flush()
             faults.checkpoint(f"write.mid:{path.name}")
-            fh.write(data[len(data) // 2:])
-        else:
-            fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     faults.checkpoint(f"write.after:{path.name}")
-    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    return {"sha256": digest.hexdigest(), "bytes": size}
 
 
 def move_file(staged, path: Path) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -128,8 +128,9 @@ def _write_release(out_dir: Path, tmp: Path, release_id: str, now: datetime, dat
     new = {n[:-6]: data if isinstance(data, RecordsFile) else in_memory.get(n[:-6], data)
            for n, data in payload.items() if n.endswith(".jsonl")}
     changes = diff_datasets(previous, new, release_id)
-    change_lines = changes.changes_jsonl()
-    files[CHANGES] = write_file(tmp / CHANGES, change_lines)
+    files[CHANGES] = write_file(tmp / CHANGES, map(orjson.dumps, changes.change_records()))  # streamed
+    change_file = RecordsFile(tmp / CHANGES, sum(sum(c.values()) for c in changes.summary().values()),
+                               files[CHANGES]["sha256"], files[CHANGES]["bytes"])
     schemas = {}
     for name, json_schema in schemas_now.items():
         schema = orjson.dumps(json_schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
@@ -159,7 +160,7 @@ def _write_release(out_dir: Path, tmp: Path, release_id: str, now: datetime, dat
     if clash := sorted(set(extra or {}) & set(manifest)):
         raise ValueError(f"extra manifest fields would replace the manifest's own: {clash}")
     manifest.update(extra or {})
-    files[REPORT] = write_file(tmp / REPORT, _report(datasets, quarantine, payload, manifest, change_lines).encode())
+    files[REPORT] = write_file(tmp / REPORT, _report(datasets, quarantine, payload, manifest, change_file).encode())
     manifest["files"] = dict(sorted(files.items()))
     write_file(tmp / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     fsync_dir(tmp / SCHEMAS)
@@ -177,14 +178,13 @@ def _write_release(out_dir: Path, tmp: Path, release_id: str, now: datetime, dat
 
 
 def _report(datasets: dict[str, list[dict]], quarantine: list[dict], payload: dict[str, Payload], manifest: dict,
-            change_lines: bytes) -> str:
-    """report.html for the release being written (from memory: nothing is read back)."""
-    def lines(name: str) -> list[dict] | None:
+            changes: RecordsFile) -> str:
+    """report.html for the release being written (nothing is read back but the files just written, streamed)."""
+    def lines(name: str) -> Sequence[dict] | None:
         if name not in payload:
             return None
         data = payload[name]
-        return list(data) if isinstance(data, RecordsFile) else [orjson.loads(line) for line in data.splitlines()]
+        return data if isinstance(data, RecordsFile) else [orjson.loads(line) for line in data.splitlines()]
 
     quality = orjson.loads(payload[QUALITY]) if QUALITY in payload else {}  # type: ignore[arg-type]
-    return render_report_from({**datasets}, quarantine, quality, manifest, lines(DUPLICATES),
-                              [orjson.loads(line) for line in change_lines.splitlines()])
+    return render_report_from({**datasets}, quarantine, quality, manifest, lines(DUPLICATES), changes)

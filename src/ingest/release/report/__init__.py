@@ -13,6 +13,7 @@ the time shown is the manifest's created_at), so rendering twice gives the same 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,11 @@ def write_report(release_dir: Path) -> Path:
 
 
 def render_report_from(datasets: dict[str, list[dict]], quarantine: list[dict], quality: dict, manifest: dict,
-                       duplicates: list[dict] | None = None, changes: list[dict] | None = None) -> str:
-    """report.html from in-memory data. duplicates / changes: None when the release has no such file."""
+                       duplicates: Sequence[dict] | None = None, changes: Sequence[dict] | None = None) -> str:
+    """report.html from in-memory data. duplicates / changes: None when the release has no such file (a list,
+    or a file streamed on each pass: ingest.jsonl.RecordsFile)."""
     datasets, quarantine, quality, manifest = datasets or {}, quarantine or [], quality or {}, manifest or {}
-    titles = sections.titles(datasets)
+    titles = sections.titles(datasets, sections.named_ids(duplicates, changes, manifest))
     conflicts = sorted(({**c, "system": c.get("system") or e.get("system"), "code": c.get("code") or e.get("code")}
                         for e in datasets.get("codes", []) for c in e.get("conflicts") or []),
                        key=lambda c: (str(c["system"]), str(c["code"]), str(c.get("kind"))))

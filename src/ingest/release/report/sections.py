@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from ingest.models import DATASETS
@@ -281,15 +282,27 @@ def timings(stage_seconds: Any) -> Html:
 # --------------------------------------------------------------------------- helpers
 
 
-def titles(datasets: dict[str, list[dict]]) -> dict[str, str]:
-    """Record id (codes: SYSTEM:code) -> a human label, for naming records in changes and duplicates."""
+def named_ids(duplicates: Iterable[dict] | None, changes: Iterable[dict] | None, manifest: dict) -> set[str]:
+    """The record ids the report may name: duplicate clusters' records, changed records, and (against a
+    previous release) added and removed ones. Titles are looked up for these only (not for every record)."""
+    wanted = {str(c.get("record_id")) for c in duplicates or [] if c.get("record_id")}
+    every = bool(manifest.get("previous_release"))
+    wanted.update(str(c.get("id")) for c in changes or [] if every or c.get("change") == "changed")
+    return wanted
+
+
+def titles(datasets: dict[str, Iterable[dict]], wanted: set[str] | None = None) -> dict[str, str]:
+    """Record id (codes: SYSTEM:code) -> a human label, for naming records in changes and duplicates
+    (only the ids in `wanted`, when given)."""
     out = {}
     for name, records in datasets.items():
         for r in records:
             if name == "codes":
-                descs = r.get("descriptors") or [{}]
-                out[f"{r.get('system')}:{r.get('code')}"] = r.get("official_title") or (descs[0] or {}).get("text") or ""
-            elif r.get("id"):
+                key = f"{r.get('system')}:{r.get('code')}"
+                if wanted is None or key in wanted:
+                    descs = r.get("descriptors") or [{}]
+                    out[key] = r.get("official_title") or (descs[0] or {}).get("text") or ""
+            elif r.get("id") and (wanted is None or str(r["id"]) in wanted):
                 out[str(r["id"])] = r.get("title") or r.get("term") or ""
     return out
 
