@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import orjson
 
 from ingest import EXTRACTOR_VERSION, SCHEMA_VERSION
+from ingest.atomic import replace_file
 from ingest.page.acquire import PageRef, scan
 from ingest.release.layout import STAGING, latest_release, read_manifest, verify_release
 from ingest.settings import BuildSettings
@@ -132,11 +132,12 @@ def fingerprint(refs: Iterable[PageRef], listing: Path, superseded: int | Callab
         refs = sorted(refs, key=lambda r: r.rel_path)
     listing = Path(listing)
     listing.parent.mkdir(parents=True, exist_ok=True)
-    tmp = listing.with_name(f".tmp-{listing.name}")
     digest = hashlib.sha256()
     count = hashed = 0
-    last = None
-    with open(tmp, "wb", buffering=1 << 20) as fh:
+
+    def lines() -> Iterator[bytes]:
+        nonlocal count, hashed
+        last = None
         for ref in refs:
             if last is not None and ref.rel_path <= last:
                 raise ValueError(f"pages out of path order: {ref.rel_path!r} after {last!r}")
@@ -146,9 +147,10 @@ def fingerprint(refs: Iterable[PageRef], listing: Path, superseded: int | Callab
                 sha = file_sha256(ref.path)
                 hashed += 1
             _digest_page(digest, ref, sha)
-            fh.write(_listing_line(ref, sha) + b"\n")
+            yield _listing_line(ref, sha) + b"\n"
             count += 1
-    os.replace(tmp, listing)
+
+    replace_file(listing, lines(), sync_dir=False)  # a temporary name, removed if the walk or the disk fails
     superseded = superseded() if callable(superseded) else superseded
     _digest_superseded(digest, superseded)
     return Fingerprint(str(listing), count, digest.hexdigest(), superseded, hashed)
