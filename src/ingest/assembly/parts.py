@@ -215,19 +215,24 @@ def record_rows(parts: Sequence[BatchParts], dataset: str) -> Iterator[tuple[str
 
 class LineLookup:
     """The release line of a page's record, read back from the parts (dedup reads only its candidates'):
-    the batch is found by its path range, its records file read once into a small cache."""
+    the batch is found by its path range; where each of its records' lines starts is read once into a
+    small cache (offsets, not lines: 16 batches' lines held ~30 MB), then the line itself from the file."""
 
-    def __init__(self, parts: Sequence[BatchParts], dataset: str, extra: dict[str, bytes], cached: int = 16) -> None:
+    def __init__(self, parts: Sequence[BatchParts], dataset: str, extra: dict[str, bytes], cached: int = 64) -> None:
         self.parts = sorted((p for p in parts if dataset in p.records), key=lambda p: p.first)
         self.firsts = [p.first for p in self.parts]
         self.dataset, self.extra, self.cached = dataset, extra, cached
-        self._cache: dict[str, dict[str, bytes]] = {}
+        self._cache: dict[str, dict[str, tuple[int, int]]] = {}
 
-    def _batch(self, part: BatchParts) -> dict[str, bytes]:
+    def _batch(self, part: BatchParts) -> dict[str, tuple[int, int]]:
         found = self._cache.pop(part.folder, None)
         if found is None:
-            found = {orjson.loads(line)["sources"][0]["path"]: line
-                     for line in _lines(Path(part.folder) / records_file(self.dataset))}
+            found, offset = {}, 0
+            with open(Path(part.folder) / records_file(self.dataset), "rb") as fh:
+                for raw in fh:
+                    line = raw.rstrip(b"\n")
+                    found[orjson.loads(line)["sources"][0]["path"]] = (offset, len(line))
+                    offset += len(raw)
             if len(self._cache) >= self.cached:
                 self._cache.pop(next(iter(self._cache)))
         self._cache[part.folder] = found  # most recently used last
@@ -239,6 +244,8 @@ class LineLookup:
         i = bisect.bisect_right(self.firsts, path) - 1
         candidates = ([self.parts[i]] if i >= 0 else []) + self.parts  # ranges do not overlap in a build
         for part in candidates:
-            if part.first <= path <= part.last and (line := self._batch(part).get(path)) is not None:
-                return line
+            if part.first <= path <= part.last and (at := self._batch(part).get(path)) is not None:
+                with open(Path(part.folder) / records_file(self.dataset), "rb") as fh:
+                    fh.seek(at[0])
+                    return fh.read(at[1])
         raise KeyError(path)
