@@ -170,6 +170,7 @@ def extract_pages(refs: Sequence[PageRef], settings: BuildSettings,
                 results.append(process_page(ref, settings))
                 progress(1)
                 faults.checkpoint("extract.batch")
+        _release_free_memory()  # in this process (a dask worker's, or --workers 0): once a batch
         return sorted(results, key=lambda r: r.rel_path)
     chunks = [refs[i:i + settings.chunk_size] for i in range(0, len(refs), settings.chunk_size)]
     interrupts.check("extract")
