@@ -297,3 +297,29 @@ def test_a_one_word_generic_title_named_by_a_section_heading_is_no_subject():
 <h2>Risks of surgery</h2><ul><li>Bleeding</li><li>Infection</li></ul>"""))
     assert "sections_name_title" not in ((verdict.fields or {}).get("page_type_evidence") or {})
     assert "sections_name_title" not in verdict.evidence
+
+
+# Issue 19, structure: a page about one procedure keeps naming it section after section, whatever the
+# headings' words; the title's own word recurs (by its first letters) in three sections under it.
+_ONE_SUBJECT = """<h1>Tympanoplasty</h1>
+<h2>Our tympanoplasty team</h2><p>We see children and adults with a hole in the ear drum.</p>
+<h2>In the theatre</h2><p>A tympanoplasty takes about two hours.</p>
+<h2>Questions</h2><p>Ask us anything about your tympanoplasty.</p>"""
+
+
+def test_sections_that_keep_naming_the_titles_subject_make_a_procedure_page():
+    verdict = run(doc(_ONE_SUBJECT))
+    assert verdict.page_type == "procedure", verdict.evidence
+    assert verdict.fields["page_type_evidence"]["sections_on_subject"] == 1.5
+
+
+def test_sections_about_other_things_give_no_subject_evidence():
+    verdict = run(doc(_ONE_SUBJECT.replace("tympanoplasty", "visit")))
+    assert verdict.page_type == "unsupported" and "sections_on_subject" not in verdict.evidence
+
+
+def test_subject_sections_do_not_outweigh_negative_evidence():
+    # The same sections on a price list: any negative evidence and the recurring subject counts for nothing.
+    prices = "".join(f"<p>Tympanoplasty option {i}: {i}00 EUR</p>" for i in range(1, 6))
+    verdict = run(doc(_ONE_SUBJECT + prices))
+    assert verdict.page_type == "unsupported" and "sections_on_subject" not in verdict.evidence

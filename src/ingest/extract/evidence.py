@@ -226,6 +226,36 @@ def _json_ld_names_title(page: ParsedPage, title: str, langs: list[LangData]) ->
     return False
 
 
+SUBJECT_PREFIX = 6  # a word of the title and a word of the body name the same subject when they share this prefix
+_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _sections_on_subject(page: ParsedPage, title: str, langs: list[LangData]) -> int:
+    """How many sections under the title (a heading with its content, and the lead before the first
+    heading) speak of the title's subject: a word of the title's own (not a generic procedure word such
+    as "surgery", and from four letters) recurs in the section's heading or text, by its first letters
+    ("Endodontie" ... "endodontia"), in any language. A page about one procedure keeps naming it
+    section after section; an overview names other things."""
+    own = {w.lower() for w in _WORD.findall(title)}
+    own -= {w for w in own if any(p.fullmatch(w) for lg in langs for p in lg.evidence.get("generic_lexicon", ()))}
+    prefixes = {w[:SUBJECT_PREFIX] for w in own}
+    if not prefixes:
+        return 0
+    blocks = page.blocks
+    start = next((i + 1 for i, b in enumerate(blocks) if b.kind is BlockKind.HEADING and b.text == title), 0)
+    sections = mentioned = 0
+    has_content = False
+    for b in blocks[start:]:
+        if b.kind is BlockKind.HEADING:
+            sections += has_content and mentioned
+            has_content, mentioned = False, False
+        else:
+            has_content = True
+        if not mentioned:
+            mentioned = any(w[:SUBJECT_PREFIX] in prefixes for w in _WORD.findall(b.text.lower()))
+    return sections + (has_content and mentioned)
+
+
 BODY_SAMPLE = 12000  # characters of the page's text scanned for content cues
 
 
@@ -332,6 +362,10 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     text = " ".join(b.text for b in page.blocks)
     if _any(langs, "price_title", title) or _at_least(langs[0].evidence.get("price_cues", ()), text, w["price_min"]):
         ev.add("price_list", w["price"])
+    # (scanned only where it can decide, like the content cues below)
+    if w["threshold"] - w["subject_sections"] <= ev.score < w["threshold"] and all(v > 0 for v in ev.parts.values()) \
+            and ev.parts.get("title_names_procedure") == w["title_lexicon"] and _sections_on_subject(page, title, langs) >= w["subject_sections_min"]:
+        ev.add("sections_on_subject", w["subject_sections"])
     # Content cues are scanned only where they can decide (the scan is the costliest part).
     if w["threshold"] - w["body_cues"] <= ev.score < w["threshold"] and _body_cues(text[:BODY_SAMPLE], vocab, w["body_cue_hits"]):
         ev.add("body_cues", w["body_cues"])
