@@ -77,13 +77,13 @@ def _target(body: str, truth: dict[str, list[str]]) -> str | None:
 def examples(corpora: list[Corpus], sites: set[str]) -> list[tuple[np.ndarray, list[str], str | None]]:
     """(feature matrix: one row per candidate field, the candidate fields, the target) per tune heading."""
     captured: list = []
-    original = procedure.extract_sections
+    original = procedure.segment  # the segment pass, as the driver calls it (with the label pass handed in)
 
-    def capture(blocks, vocab, lang, unmatched, label, weak_label):  # noqa: ANN001, ANN202 - the tool's probe
+    def capture(blocks, vocab, lang, label, weak_label):  # noqa: ANN001, ANN202 - the tool's probe
         captured.append((list(blocks), label.__self__))
-        return original(blocks, vocab, lang, unmatched, label, weak_label)
+        return original(blocks, vocab, lang, label, weak_label)
 
-    procedure.extract_sections = capture
+    procedure.segment = capture
     out = []
     settings = BuildSettings(workers=0)
     try:
@@ -98,7 +98,7 @@ def examples(corpora: list[Corpus], sites: set[str]) -> list[tuple[np.ndarray, l
                 for blocks, labeller in captured:
                     out += _page_examples(blocks, labeller, entry.get("sections") or {})
     finally:
-        procedure.extract_sections = original
+        procedure.segment = original
     return out
 
 
