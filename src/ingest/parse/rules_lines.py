@@ -152,7 +152,8 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
     elif (first is not None and kinds[first] == "text" and texts[first].endswith(("?", "？"))
           and len(texts[first]) <= r.bold_max_chars and ". " not in texts[first] and any(texts[first + 1:])):
         kinds[first] = "title"  # <p>Question?<br>answer</p>: a one-sentence question line over its answer
-    n_items = sum(k in ("bullet", "number") for k in kinds)
+    _statement_lines(el, texts, kinds, r)
+    n_items = sum(k in ("bullet", "number", "line") for k in kinds)
     has_title = "title" in kinds
     content_lines = [k for k in kinds if k != "blank"]
     splits = el.tag == "p" and any(
@@ -180,7 +181,14 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
         was_announced, announced = announced, kind == "text" and text.rstrip().endswith((":", "：", ":-"))
         if kind == "labelled":
             announced = was_announced
-        if kind in ("bullet", "number"):
+        if kind == "line":  # one statement a line after a lead-in or a title: a list, one item a line
+            if lst is None or lst.tag != "ul" or lst.get(_LABELLED) is not None:
+                lst = etree.Element("ul")
+                new.append(lst)
+            last_li = etree.SubElement(lst, "li")
+            _fill(last_li, line)
+            cur, gap, last_li = None, False, None
+        elif kind in ("bullet", "number"):
             tag = "ol" if kind == "number" else "ul"
             if lst is None or lst.tag != tag:
                 lst = etree.Element(tag)
@@ -234,6 +242,55 @@ def _rewrite_lines(el: etree._Element, r: MarkupRules) -> None:
             el.remove(child)
         for n in new:
             el.append(n)
+
+
+_LEAD_ENDS = (":", "\uff1a", ":-")
+_CONTINUED_ENDS = (",", ";", "-", "\u2013", "\u2014", "&", "/")
+
+
+def _opens_statement(text: str) -> bool:
+    """A line that starts a statement of its own: its first letter is not lower case (scripts without
+    case count), so it does not carry on the sentence of the line before it."""
+    first = next((ch for ch in text if ch.isalnum()), "")
+    return bool(first) and not first.islower()
+
+
+def _statement_lines(el: etree._Element, texts: list[str], kinds: list[str], r: MarkupRules) -> None:
+    """Plain text lines that each state one thing, one a line, right after a lead-in ending with ':' (in
+    the same host or the element before it) or a title line, are a list the markup wrote with <br>: at
+    least `min_items + 1` such lines in a row become kind "line" (one item a line). A line that ends with
+    a comma or opens in lower case continues a sentence: the run stops there."""
+    before = el.getprevious()
+    announced = before is not None and isinstance(before.tag, str) and text_of(before).rstrip().endswith(_LEAD_ENDS)
+    run: list[int] = []
+
+    def close() -> None:
+        if len(run) > r.min_items:
+            for j in run:
+                kinds[j] = "line"
+        run.clear()
+
+    for i, (text, kind) in enumerate(zip(texts, kinds)):
+        if kind == "blank":
+            continue
+        if kind == "title":
+            close()
+            announced = True
+            continue
+        if kind != "text":
+            close()
+            announced = False
+            continue
+        if announced and _opens_statement(text) and not (run and texts[run[-1]].endswith(_CONTINUED_ENDS)):
+            if text.endswith(_LEAD_ENDS):
+                close()  # a new lead-in: its own list follows
+            else:
+                run.append(i)
+                continue
+        else:
+            close()
+        announced = text.endswith(_LEAD_ENDS)
+    close()
 
 
 def _line_level(line: list) -> int:
