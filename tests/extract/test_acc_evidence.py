@@ -323,3 +323,14 @@ def test_subject_sections_do_not_outweigh_negative_evidence():
     prices = "".join(f"<p>Tympanoplasty option {i}: {i}00 EUR</p>" for i in range(1, 6))
     verdict = run(doc(_ONE_SUBJECT + prices))
     assert verdict.page_type == "unsupported" and "sections_on_subject" not in verdict.evidence
+
+
+def test_subject_sections_count_beside_one_condition_heading():
+    # A procedure page that also describes the condition it treats (one "Symptoms" heading: -2) still
+    # keeps naming its subject section after section.
+    body = ("<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure that repairs a hole in the ear drum.</p>"
+            + _ONE_SUBJECT.split("</h1>", 1)[1] + "<h2>Symptoms</h2><p>Hearing loss and discharge from the ear.</p>")
+    verdict = run(doc(body))
+    assert verdict.page_type == "procedure", verdict.evidence
+    assert verdict.fields["page_type_evidence"]["condition_headings"] < 0
+    assert verdict.fields["page_type_evidence"]["sections_on_subject"] == 1.5

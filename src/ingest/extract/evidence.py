@@ -363,7 +363,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     if _any(langs, "price_title", title) or _at_least(langs[0].evidence.get("price_cues", ()), text, w["price_min"]):
         ev.add("price_list", w["price"])
     # (scanned only where it can decide, like the content cues below)
-    if w["threshold"] - w["subject_sections"] <= ev.score < w["threshold"] and all(v > 0 for v in ev.parts.values()) \
+    if w["threshold"] - w["subject_sections"] <= ev.score < w["threshold"] and sum(v for v in ev.parts.values() if v < 0) >= w["subject_sections_negative"] \
             and ev.parts.get("title_names_procedure") == w["title_lexicon"] and _sections_on_subject(page, title, langs) >= w["subject_sections_min"]:
         ev.add("sections_on_subject", w["subject_sections"])
     # Content cues are scanned only where they can decide (the scan is the costliest part).
