@@ -135,3 +135,30 @@ def test_the_last_of_a_list_of_short_lines_is_no_eyebrow():
 <h2>Recovery</h2><p>The dressing comes off after ten days.</p>
 <h2>Risks</h2><ul><li>Scar tenderness</li><li>Infection</li></ul>""").fields
     assert fields["indications"] == ["Night numbness", "Weak grip", "Thumb muscle wasting"]
+
+
+# Issue 19: a page written as questions and answers. Each answer adds one item to the field its question
+# names, prose or not, once a question opened that field; an FAQ after the field's own section repeats it.
+QA = """<h1>Knee Arthroscopy</h1>
+<p>Knee arthroscopy is a keyhole operation that lets a surgeon look inside the knee joint and repair it.</p>
+<details><summary>What is the recovery after knee arthroscopy?</summary>
+<ul><li>Use crutches for a few days.</li><li>Keep the dressing dry.</li></ul></details>
+<details><summary>How long is the recovery from knee arthroscopy?</summary>
+<p>Most people walk normally after one to two weeks.</p></details>
+<details><summary>Is recovery painful?</summary>
+<p>Mild aching is common and eases within days.</p></details>"""
+
+
+def test_answers_to_questions_each_add_an_item_to_the_field_a_question_opened():
+    verdict = run(QA)
+    assert verdict.fields["recovery"] == ["Use crutches for a few days.", "Keep the dressing dry.",
+                                          "Most people walk normally after one to two weeks.",
+                                          "Mild aching is common and eases within days."], verdict.fields["recovery"]
+
+
+def test_an_faq_answer_after_the_fields_own_section_stays_a_note():
+    page = QA.replace("<details><summary>What is the recovery after knee arthroscopy?</summary>",
+                      "<h2>Recovery</h2><div>").replace("</ul></details>", "</ul></div><h2>Questions</h2>", 1)
+    verdict = run(page)
+    assert verdict.fields["recovery"] == ["Use crutches for a few days.", "Keep the dressing dry."], verdict.fields
+    assert "Most people walk normally after one to two weeks." in verdict.fields["notes"]["recovery"]

@@ -95,7 +95,7 @@ def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
             continue
         if run.section == "summary" and run.blocks and all(b.kind is BlockKind.ITEM for b in run.blocks):
             run.section = "procedure_steps"  # "Procedure overview" over a list: the list is the steps, not a summary
-        if run.section in out and run.section in LIST_SECTIONS and not out[run.section].items:
+        if run.section in out and run.section in LIST_SECTIONS and (not out[run.section].items or _answers(run) and _asked(out[run.section].source)):
             part = SectionContent(run.section)
             _fill(part, run.blocks, vocab)
             _merge(out[run.section], part)  # a second heading naming the field after a prose part: its items follow
@@ -116,6 +116,20 @@ def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
     _purpose_list_to_indications(out)
     _expect_list_to_steps(out)
     return out
+
+
+_QUESTION_ENDS = ("?", "\uff1f", "\u061f")
+
+
+def _asked(heading: str | None) -> bool:
+    return bool(heading) and heading.rstrip().endswith(_QUESTION_ENDS)
+
+
+def _answers(run: Run) -> bool:
+    """A run under a question ("When can I drive again?") adding to a field a question opened: on a page
+    written as questions and answers each answer is one more item of the field its question names, prose
+    or not. (An FAQ after a field's own section repeats it: its answers stay notes.)"""
+    return _asked(run.heading)
 
 
 def _merge(into: SectionContent, part: SectionContent) -> None:
