@@ -90,3 +90,12 @@ def test_hostile_nesting_is_cut_by_the_parser_not_the_stack():
     # libxml2 stops nesting at 256 levels: content below is dropped, and nothing raises.
     page = parse_html("<html><body>" + "<div>" * 20000 + "<p>deep</p>" + "</div>" * 20000 + "</body></html>")
     assert page.blocks == []
+
+
+def test_markup_after_an_early_end_of_document_is_still_read():
+    # A page assembled from whole documents (a header include closing its own body and html): a browser
+    # shows what follows the first </html>, so the blocks hold it.
+    page = parse_html("<html><body><header><a href='/'>Home</a></header></body></html>\n"
+                      "<main><h1>Botox Injections</h1><p>Botox relaxes the muscles that cause lines.</p></main>")
+    assert [b.text for b in page.blocks] == ["Botox Injections", "Botox relaxes the muscles that cause lines."]
+    assert page.title == "Botox Injections"

@@ -3,6 +3,8 @@ whose Python class lookup runs for every element a phase touches)."""
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 _PARSER = etree.HTMLParser()  # libxml2's HTML parser, as lxml.html uses it, without the class lookup
@@ -12,6 +14,19 @@ _UTF8_PARSER = etree.HTMLParser(encoding="utf-8")
 _STRING = etree.XPath("string()", smart_strings=False)
 
 
+_END_TAG = re.compile(rb"</(?:body|html)\s*>", re.I)
+_ELEMENT_START = re.compile(rb"<[a-zA-Z]")
+
+
+def _without_early_end_tags(data: bytes) -> bytes:
+    """The markup without `</body>`/`</html>` end tags that markup follows: libxml2 drops what comes
+    after them, a browser shows it (pages assembled from whole documents, a header include closing its own)."""
+    m = _END_TAG.search(data)
+    if m is None or not _ELEMENT_START.search(data, m.end()):
+        return data
+    return _END_TAG.sub(b"", data)
+
+
 def parse_document(text: str) -> etree._Element:
     """The document element of an HTML string; raises etree.ParserError when there is none."""
     try:
@@ -19,7 +34,7 @@ def parse_document(text: str) -> etree._Element:
     except UnicodeEncodeError:  # lone surrogates: lxml's own handling of the str
         data = None
     # (a leading XML declaration also goes as str, so that lxml refuses one that names an encoding, as before)
-    root = etree.fromstring(text, _PARSER) if data is None else etree.fromstring(data, _UTF8_PARSER)
+    root = etree.fromstring(text, _PARSER) if data is None else etree.fromstring(_without_early_end_tags(data), _UTF8_PARSER)
     if root is None:
         raise etree.ParserError("Document is empty")
     return root
