@@ -162,3 +162,29 @@ def test_an_faq_answer_after_the_fields_own_section_stays_a_note():
     verdict = run(page)
     assert verdict.fields["recovery"] == ["Use crutches for a few days.", "Keep the dressing dry."], verdict.fields
     assert "Most people walk normally after one to two weeks." in verdict.fields["notes"]["recovery"]
+
+
+# Issue 19: a table of contents inside the main content (a list whose items repeat the headings after it)
+# is navigation, not a field's items (its question lines opened fields and its other lines became their items).
+CONTENTS = """<h1>Knee Arthroscopy Q&amp;A</h1>
+<p>Clear answers to common questions about knee arthroscopy, a keyhole operation on the knee joint.</p>
+<p><b>Jump to a question</b></p><ul><li>What are the risks of knee arthroscopy?</li>
+<li>Can I drive soon afterwards?</li><li>Will my knee look different?</li></ul>
+<details><summary>Q What are the risks of knee arthroscopy?</summary><p>Infection and bleeding are rare.</p></details>
+<details><summary>Q Can I drive soon afterwards?</summary><p>Most people drive again within two weeks.</p></details>
+<details><summary>Q Will my knee look different?</summary><p>Two small scars remain.</p></details>"""
+
+
+def test_a_table_of_contents_gives_no_items():
+    fields = run(CONTENTS).fields
+    listed = [item for name in ("risks", "recovery", "indications", "procedure_steps", "benefits")
+              for item in fields.get(name) or []] + [n for notes in fields["notes"].values() for n in notes]
+    assert "Can I drive soon afterwards?" not in listed and "Will my knee look different?" not in listed, fields
+    assert "Infection and bleeding are rare." in fields["risks"]
+
+
+def test_a_list_that_names_later_headings_only_in_part_is_content():
+    from ingest.extract.segment import without_contents_lists
+    from ingest.parse.html import parse_html
+    page = parse_html("<main><h1>T</h1><ul><li>Risks</li><li>Bleeding</li><li>Swelling</li></ul><h2>Risks</h2><p>x</p></main>")
+    assert without_contents_lists(page.blocks) == page.blocks

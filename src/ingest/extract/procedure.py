@@ -10,7 +10,7 @@ from ingest.extract.identify import identify_title
 from ingest.extract.label import HeadingLabeller
 from ingest.extract.lang import LangData, lang_data, page_language
 from ingest.extract.route import route, section_fields
-from ingest.extract.segment import segment
+from ingest.extract.segment import segment, without_contents_lists
 from ingest.extract.sentences import stated_sentence
 from ingest.extract.title import page_title
 from ingest.extract.vocabulary import Vocabulary, vocabulary
@@ -105,7 +105,7 @@ STATED_FIELDS = ("duration", "setting")  # text fields a sentence may state when
 
 def extract_procedure(page: ParsedPage) -> ProcedureDraft:
     """Title, code, names and the 13 sections of a procedure page."""
-    blocks = list(page.blocks)
+    blocks = without_contents_lists(list(page.blocks))
     lang_code = page_language(getattr(page, "language", None), " ".join(b.text for b in blocks[:60]))
     lang = lang_data(lang_code)
     vocab = vocabulary(lang.code)

@@ -126,6 +126,38 @@ def _kicker_field(current: Run, heading: str, label: Callable[..., str | None],
     return found if found is not None and weak_label(heading) in (None, found) else None
 
 
+CONTENTS_MIN_ITEMS = 3  # a list this long ...
+CONTENTS_SHARE = 0.8  # ... whose items name this share of the headings after it is the page's table of contents
+
+
+def without_contents_lists(blocks: list[Block]) -> list[Block]:
+    """The blocks without a table of contents: a list whose items repeat the headings that follow it
+    ("Jump to a question" over the page's questions) is navigation, not a field's items."""
+    headings: dict[str, int] = {}
+    for i, b in enumerate(blocks):
+        if b.kind is BlockKind.HEADING:
+            headings.setdefault(normalize_heading(b.text), i)  # (first place of each heading text)
+    lists: dict[int, list[int]] = {}
+    for i, b in enumerate(blocks):
+        if b.kind is BlockKind.ITEM and b.list_id is not None:
+            lists.setdefault(b.list_id, []).append(i)
+    drop: set[int] = set()
+    for members in lists.values():
+        if len(members) < CONTENTS_MIN_ITEMS:
+            continue
+        last = members[-1]
+        named = sum(1 for i in members if headings.get(normalize_heading(blocks[i].text), -1) > last
+                    or _names_a_later_heading(normalize_heading(blocks[i].text), headings, last))
+        if named >= CONTENTS_SHARE * len(members):
+            drop.update(members)
+    return [b for i, b in enumerate(blocks) if i not in drop] if drop else blocks
+
+
+def _names_a_later_heading(item: str, headings: dict[str, int], after: int) -> bool:
+    """A heading after the list ends with the item's words ("Q What is X?" for "What is X?")."""
+    return bool(item) and any(at > after and text.endswith(" " + item) for text, at in headings.items())
+
+
 def segment(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None,
                label: Callable[..., str | None] | None = None,
                weak_label: Callable[[str], str | None] | None = None) -> list[Run]:
