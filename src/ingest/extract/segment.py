@@ -132,30 +132,37 @@ CONTENTS_SHARE = 0.8  # ... whose items name this share of the headings after it
 
 def without_contents_lists(blocks: list[Block]) -> list[Block]:
     """The blocks without a table of contents: a list whose items repeat the headings that follow it
-    ("Jump to a question" over the page's questions) is navigation, not a field's items."""
-    headings: dict[str, int] = {}
-    for i, b in enumerate(blocks):
-        if b.kind is BlockKind.HEADING:
-            headings.setdefault(normalize_heading(b.text), i)  # (first place of each heading text)
+    ("Jump to a question" over the page's questions; a heading may add a one-word prefix, "Q What is X?")
+    is navigation, not a field's items."""
     lists: dict[int, list[int]] = {}
+    headings: list[int] = []
     for i, b in enumerate(blocks):
-        if b.kind is BlockKind.ITEM and b.list_id is not None:
-            lists.setdefault(b.list_id, []).append(i)
+        if b.kind is BlockKind.ITEM:
+            if b.list_id is not None:
+                lists.setdefault(b.list_id, []).append(i)
+        elif b.kind is BlockKind.HEADING:
+            headings.append(i)
+    lists = {k: v for k, v in lists.items() if len(v) >= CONTENTS_MIN_ITEMS}
+    if not lists or not headings:
+        return blocks
+    last: dict[str, int] = {}  # heading text (and without its first word) -> its last place
+    for i in headings:
+        text = normalize_heading(blocks[i].text)
+        last[text] = i
+        if " " in text:
+            last[text.split(" ", 1)[1]] = i
     drop: set[int] = set()
     for members in lists.values():
-        if len(members) < CONTENTS_MIN_ITEMS:
-            continue
-        last = members[-1]
-        named = sum(1 for i in members if headings.get(normalize_heading(blocks[i].text), -1) > last
-                    or _names_a_later_heading(normalize_heading(blocks[i].text), headings, last))
-        if named >= CONTENTS_SHARE * len(members):
+        end, allowed = members[-1], len(members) - CONTENTS_SHARE * len(members)
+        misses = 0
+        for i in members:
+            if last.get(normalize_heading(blocks[i].text), -1) <= end:
+                misses += 1
+                if misses > allowed:
+                    break
+        else:
             drop.update(members)
     return [b for i, b in enumerate(blocks) if i not in drop] if drop else blocks
-
-
-def _names_a_later_heading(item: str, headings: dict[str, int], after: int) -> bool:
-    """A heading after the list ends with the item's words ("Q What is X?" for "What is X?")."""
-    return bool(item) and any(at > after and text.endswith(" " + item) for text, at in headings.items())
 
 
 def segment(blocks: list[Block], vocab: Vocabulary, lang: LangData | None = None,
