@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 
 from ingest import faults
 from ingest.assembly.crossref import code_index, descriptor_index, resolve_line, unresolved
@@ -47,7 +48,7 @@ class StagedAssembly:
     quarantine: RecordsFile | None = None
     pages: int = 0
     stats: dict[str, int] = field(default_factory=dict)
-    duplicates: list[dict] = field(default_factory=list)  # duplicate clusters (duplicates.jsonl)
+    duplicates: RecordsFile | None = None  # duplicate clusters (duplicates.jsonl)
 
 
 def _kill_points(name: str):
@@ -99,6 +100,7 @@ def assemble_parts(parts: Sequence[BatchParts], work: Path, dedup_threshold: flo
         del descriptors  # (held by nothing else: freed before dedup)
     out.stats["codes_resolved_by_descriptor"] = len(added)
     remap: dict[str, str] = {}
+    clusters: list[RecordsFile] = []  # each dataset's duplicate clusters, written while its plan is open
     for dataset in BY_DATASET:  # the datasets of pages, in dataset order
         mine = resolved if dataset == "procedures" else {}
         files = _entry_files(parts, dataset, mine, dedup_threshold, work / "dedup")
@@ -108,13 +110,16 @@ def assemble_parts(parts: Sequence[BatchParts], work: Path, dedup_threshold: flo
             rows = ((rid, path, mine.get(path, line)) for rid, path, line in record_rows(parts, dataset))
             name = f"{dataset}.jsonl"
             out.datasets[dataset] = write_lines(work / name, plan.merge(rows), _kill_points(name))
-            out.duplicates.extend(plan.cluster_lines())
+            clusters.append(write_lines(work / f"duplicates.{dataset}.jsonl", map(orjson.dumps, plan.cluster_lines())))
         finally:
             plan.close()
         remap.update(plan.remap)
         out.stats[f"{dataset}_copies_collapsed"] = len(plan.dropped)
         out.stats[f"{dataset}_url_claimed_twice"] = plan.renamed
     shutil.rmtree(work / "dedup", ignore_errors=True)
+    out.duplicates = write_lines(work / "duplicates.jsonl", (line for part in clusters for line in part.lines()))
+    for part in clusters:
+        part.path.unlink()
     codes = code_index(page_lines(parts), work / "sort", remap, added)
     out.datasets["codes"] = write_lines(work / "codes.jsonl", map(json_line, codes), _kill_points("codes.jsonl"))
     entities = entity_index(out.datasets, work / "sort")
@@ -147,4 +152,4 @@ def assemble(results: Iterable[PageResult], dedup_threshold: float | None = None
         staged = assemble_parts(parts, Path(tmp) / "merged", dedup_threshold)
         return Assembly({name: Records(f.lines()) for name, f in staged.datasets.items()},
                         list(staged.quarantine), sorted((r.rel_path, r.sha256) for r in results),
-                        staged.stats, staged.duplicates)
+                        staged.stats, list(staged.duplicates))

@@ -18,7 +18,7 @@ from ingest.assembly.quality import headline, layout_drift, quality_report, site
 from ingest.page.process import PageResult
 from ingest.errors import PublishRefused
 from ingest.release.layout import DUPLICATES, QUALITY, PublishBase
-from ingest.release.publish import jsonl_bytes, publish_release
+from ingest.release.publish import publish_release
 from ingest.settings import BuildSettings
 
 
@@ -112,7 +112,7 @@ def finalize_parts(parts: Sequence[BatchParts], out_dir: Path, settings: BuildSe
     info = publish_release(out_dir, assembly.datasets, assembly.quarantine, assembly.pages, force=force,
                            inputs=inputs.inputs, extra=extra, base=base,
                            extra_files={QUALITY: orjson.dumps(quality, option=orjson.OPT_INDENT_2),
-                                        DUPLICATES: jsonl_bytes(assembly.duplicates)})
+                                        DUPLICATES: assembly.duplicates})
     remove_staging(Path(out_dir))  # published (or unchanged): the parts are in the release now
     timings["publish"] = time.perf_counter() - started
     return BuildSummary(

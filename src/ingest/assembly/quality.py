@@ -75,9 +75,15 @@ def quality_report(datasets: Mapping[str, Iterable[dict]], quarantine: Iterable[
         quarantined += 1
         unsupported[q.get("page_type") or "unclassified"] += 1
         by_reason[q["reason"]] += 1
-    codes = list(datasets.get("codes", []))
-    conflicts = Counter(c["kind"] for e in codes for c in e.get("conflicts", []))
-    invalid = [f"{e['system']} {e['code']}" for e in codes if e.get("valid") is False]
+    entries, by_system, conflicts, listed, invalid = 0, Counter(), Counter(), [], []
+    for e in datasets.get("codes", []):  # one entry at a time: an entry lists every record stating its code
+        entries += 1
+        by_system[e["system"]] += 1
+        for c in e.get("conflicts", []):
+            conflicts[c["kind"]] += 1
+            listed.append(f"{e['system']} {e['code']}: {c['kind']}")
+        if e.get("valid") is False:
+            invalid.append(f"{e['system']} {e['code']}")
     procedures = datasets.get("procedures", [])
     return {
         "page_types": page_types,
@@ -88,10 +94,10 @@ def quality_report(datasets: Mapping[str, Iterable[dict]], quarantine: Iterable[
         "quarantine": {"pages": quarantined, "by_reason": dict(sorted(by_reason.items())),
                        "by_page_type": dict(sorted(unsupported.items()))},
         "codes": {
-            "entries": len(codes),
-            "by_system": dict(sorted(Counter(e["system"] for e in codes).items())),
+            "entries": entries,
+            "by_system": dict(sorted(by_system.items())),
             "conflicts_by_kind": dict(sorted(conflicts.items())),
-            "conflicts": [f"{e['system']} {e['code']}: {c['kind']}" for e in codes for c in e.get("conflicts", [])],
+            "conflicts": listed,
             "invalid": invalid,
         },
     }

@@ -222,42 +222,57 @@ def _keyed(name: str, path: Path | None, warnings: list[str]) -> Iterator[tuple[
         if path is not None:
             warnings.append(f"{path.parent.name}/{path.name}: missing")
         return
-    key_of = _key_function(name)
+    last, repeat = None, 0  # in key order a repeated key follows itself: only the last one is remembered
     for _, line, record in iter_records(path, warnings):
-        yield key_of(record), line, record
-
-
-class _Unsorted(Exception):
-    pass
+        key = record_key(name, record)
+        repeat = repeat + 1 if key == last else 1
+        last = key
+        # (a key repeated further on comes back unnumbered, out of order: Unsorted, and the index numbers it)
+        yield (key if repeat == 1 else f"{key}#{repeat}"), line, record
 
 
 def _ordered(rows: Iterator[tuple[str, bytes, dict]]) -> Iterator[tuple[str, bytes, dict]]:
     last = None
     for row in rows:
         if last is not None and row[0] <= last:
-            raise _Unsorted
+            raise Unsorted
         last = row[0]
         yield row
+
+
+class Unsorted(Exception):
+    """A dataset file is not in key order: its diff needs an index (_diff_files falls back to one)."""
+
+
+def joined_changes(name: str, old_path: Path | None, new_path: Path | None,
+                   warnings: list[str]) -> Iterator[tuple[str, str, dict[str, FieldChange] | None]]:
+    """(key, "added" | "removed" | "changed", field changes or None) of two files sorted by key, in key order,
+    walking both at once (one line of each held); raises Unsorted where either is out of key order."""
+    old, new = _ordered(_keyed(name, old_path, warnings)), _ordered(_keyed(name, new_path, warnings))
+    o, n = next(old, None), next(new, None)
+    while o is not None or n is not None:
+        if o is not None and n is not None and o[0] == n[0]:
+            if _digest(o[1]) != _digest(n[1]) and (fields := field_changes(o[2], n[2])):
+                yield o[0], "changed", fields
+            o, n = next(old, None), next(new, None)
+        elif n is None or (o is not None and o[0] < n[0]):
+            yield o[0], "removed", None
+            o = next(old, None)
+        else:
+            yield n[0], "added", None
+            n = next(new, None)
 
 
 def _merge_join(name: str, old_path: Path | None, new_path: Path | None, warnings: list[str]) -> DatasetDiff | None:
     """The diff of two files sorted by key, walking both at once; None when either is out of key order."""
     result = DatasetDiff()
-    old, new = _ordered(_keyed(name, old_path, warnings)), _ordered(_keyed(name, new_path, warnings))
     try:
-        o, n = next(old, None), next(new, None)
-        while o is not None or n is not None:
-            if o is not None and n is not None and o[0] == n[0]:
-                if _digest(o[1]) != _digest(n[1]) and (fields := field_changes(o[2], n[2])):
-                    result.changed.append(RecordChange(o[0], fields))
-                o, n = next(old, None), next(new, None)
-            elif n is None or (o is not None and o[0] < n[0]):
-                result.removed.append(o[0])
-                o = next(old, None)
+        for key, kind, fields in joined_changes(name, old_path, new_path, warnings):
+            if kind == "changed":
+                result.changed.append(RecordChange(key, fields))
             else:
-                result.added.append(n[0])
-                n = next(new, None)
-    except _Unsorted:
+                getattr(result, kind).append(key)
+    except Unsorted:
         return None
     return result
 

@@ -23,7 +23,7 @@ from ingest.errors import storage_failure
 from ingest.jsonl import Records, RecordsFile
 from ingest.release.card import dataset_card
 from ingest.release.contract import evolve, model_schemas
-from ingest.release.diff import ReleaseDiff, diff_datasets
+from ingest.release.changefeed import ChangeFeed, change_lines
 from ingest.release.layout import (CARD, CHANGES, DUPLICATES, MANIFEST, QUALITY, QUARANTINE, RELEASES, REPORT,
                                    SCHEMAS, TMP_PREFIX, PublishBase, fsync_dir, move_file, read_manifest,
                                    schema_file, switch_latest, write_file)
@@ -38,7 +38,7 @@ class ReleaseInfo:
     path: Path
     published: bool  # False when the content equals the latest release's (nothing new to publish)
     manifest: dict
-    changes: ReleaseDiff | None = None  # against the previous release; None when nothing was published
+    changes: ChangeFeed | None = None  # against the previous release; None when nothing was published
 
 
 Payload = bytes | RecordsFile  # a file's bytes, or a file already written (moved into the release)
@@ -64,7 +64,7 @@ def _sha256(data: Payload) -> bytes:
 def publish_release(out_dir: Path, datasets: dict[str, list[dict] | Records | RecordsFile],
                     quarantine: list[dict] | RecordsFile, pages: list[tuple[str, str | None]] | int,
                     extra: dict | None = None,
-                    extra_files: dict[str, bytes] | None = None, force: bool = False,
+                    extra_files: dict[str, Payload] | None = None, force: bool = False,
                     inputs: dict | None = None, base: PublishBase | None = None) -> ReleaseInfo:
     """Write a release under out_dir/releases/<id>/ and point out_dir/latest at it.
 
@@ -127,8 +127,8 @@ def _write_release(out_dir: Path, tmp: Path, release_id: str, now: datetime, dat
     in_memory = {**datasets, "quarantine": quarantine}  # other .jsonl files (extra_files) as bytes
     new = {n[:-6]: data if isinstance(data, RecordsFile) else in_memory.get(n[:-6], data)
            for n, data in payload.items() if n.endswith(".jsonl")}
-    changes = diff_datasets(previous, new, release_id)
-    files[CHANGES] = write_file(tmp / CHANGES, map(orjson.dumps, changes.change_records()))  # streamed
+    changes = ChangeFeed(previous.name if previous is not None else None, release_id)
+    files[CHANGES] = write_file(tmp / CHANGES, change_lines(changes, previous, new, tmp / ".changes.spill"))  # streamed
     change_file = RecordsFile(tmp / CHANGES, sum(sum(c.values()) for c in changes.summary().values()),
                                files[CHANGES]["sha256"], files[CHANGES]["bytes"])
     schemas = {}

@@ -47,20 +47,21 @@ def render_report_from(datasets: dict[str, list[dict]], quarantine: list[dict], 
     """report.html from in-memory data. duplicates / changes: None when the release has no such file (a list,
     or a file streamed on each pass: ingest.jsonl.RecordsFile)."""
     datasets, quarantine, quality, manifest = datasets or {}, quarantine or [], quality or {}, manifest or {}
-    titles = sections.titles(datasets, sections.named_ids(duplicates, changes, manifest))
-    conflicts = sorted(({**c, "system": c.get("system") or e.get("system"), "code": c.get("code") or e.get("code")}
-                        for e in datasets.get("codes", []) for c in e.get("conflicts") or []),
-                       key=lambda c: (str(c["system"]), str(c["code"]), str(c.get("kind"))))
+    # each stream is read once for what its section shows (ingest.release.report.tops), never held whole
+    conflicts = sections.conflict_top(datasets.get("codes", []))
+    clusters = sections.duplicate_top(duplicates)
     summary = sections.change_summary(changes, manifest)
+    shown_changes = sections.change_tops(changes, bool(manifest.get("previous_release")))
+    titles = sections.titles(datasets, sections.named_ids(clusters, shown_changes))
     parts = [
         ("overview", "Overview",
-         sections.overview(datasets, quarantine, manifest, conflicts, duplicates, changes, summary)),
+         sections.overview(datasets, quarantine, manifest, conflicts, clusters, changes, summary)),
         ("coverage", "Field coverage", sections.coverage(quality)),
         ("headings", "Unmatched headings", sections.headings(quality)),
         ("quarantine", "Quarantine", sections.quarantine(quarantine)),
-        ("duplicates", "Duplicates", sections.duplicates(duplicates, titles)),
+        ("duplicates", "Duplicates", sections.duplicates(clusters, titles)),
         ("conflicts", "Code conflicts", sections.conflicts(conflicts)),
-        ("changes", "Changes", sections.changes(changes, summary, manifest, titles)),
+        ("changes", "Changes", sections.changes(shown_changes, summary, manifest, titles)),
     ]
     if "drift" in manifest:
         parts.append(("drift", "Layout drift", sections.drift(manifest.get("drift"))))

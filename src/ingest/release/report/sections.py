@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ingest.models import DATASETS
 from ingest.release.report.html import (Html, bar, card, h, join, note, num, pct, plural, short, size, table, tag,
                                         tone)
+from ingest.release.report.tops import Top, top
 
 EXAMPLES_PER_REASON = 5
 MAX_CLUSTERS = 50
@@ -34,7 +36,7 @@ def header(m: dict) -> Html:
     return tag("header", join([tag("h1", title), tag("div", items, "meta")]))
 
 
-def overview(datasets: dict, quarantine: list, manifest: dict, conflicts: list, duplicates: list | None,
+def overview(datasets: dict, quarantine: list, manifest: dict, conflicts: Top, duplicates: Top | None,
               changes: list | None, summary: dict | None) -> Html:
     """Cards (pages, records, quarantined, conflicts, duplicates, changes) and the table of files."""
     counts = {k: v for k, v in (manifest.get("counts") or {}).items() if k not in NOT_DATASETS}
@@ -48,19 +50,20 @@ def overview(datasets: dict, quarantine: list, manifest: dict, conflicts: list, 
     q = len(quarantine)
     cards.append(card("Quarantined", num(q), f"{pct(q / pages)} of pages" if pages else "", "quarantined",
                       "warn" if q else "good"))
-    cards.append(card("Code conflicts", num(len(conflicts)), "cross-source disagreements", "conflicts",
-                      "warn" if conflicts else "good"))
+    cards.append(card("Code conflicts", num(conflicts.total), "cross-source disagreements", "conflicts",
+                      "warn" if conflicts.total else "good"))
     if duplicates is not None:
-        cards.append(card("Duplicate clusters", num(len(duplicates)), "in duplicates.jsonl", "duplicates"))
+        cards.append(card("Duplicate clusters", num(duplicates.total), "in duplicates.jsonl", "duplicates"))
     if summary is not None:
         t = {k: sum(d.get(k, 0) for d in summary.values()) for k in KINDS}
         cards.append(card("Changes", f"{num(t['added'] + t['removed'] + t['changed'])}",
                           f"+{num(t['added'])} −{num(t['removed'])} ~{num(t['changed'])}", "changes"))
     counts["quarantine"] = q
     files = {n: {"file": f"{n}.jsonl", **(manifest.get("datasets") or {}).get(n, {})} for n in _ordered(counts)}
-    for name, lines in (("duplicates", duplicates), ("changes", changes)):
+    for name, lines in (("duplicates", None if duplicates is None else duplicates.total),
+                        ("changes", None if changes is None else len(changes))):
         if lines is not None:
-            counts[name], files[name] = len(lines), {"file": f"{name}.jsonl"}
+            counts[name], files[name] = lines, {"file": f"{name}.jsonl"}
     for meta in files.values():
         meta.update({k: v for k, v in ((manifest.get("files") or {}).get(meta["file"]) or {}).items() if k not in meta})
     rows = [[tag("code", meta["file"]), num(counts.get(n, 0)), size(meta.get("bytes")),
@@ -110,32 +113,39 @@ def quarantine(quarantine: list[dict]) -> Html:
     parts = [tag("div", join(bar(r, by_reason[r] / total, f"{num(by_reason[r])} · {pct(by_reason[r] / total)}", "bad")
                              for r in order))]
     for reason in order:
-        entries = sorted((q for q in quarantine if str(q.get("reason") or "unknown") == reason),
-                         key=lambda q: str(q.get("path")))
+        entries = top((q for q in quarantine if str(q.get("reason") or "unknown") == reason), EXAMPLES_PER_REASON,
+                      key=lambda q: str(q.get("path")))
         rows = [[join([tag("code", q.get("path")), tag("div", q["uri"], "muted") if q.get("uri") else ""]),
                  q.get("page_type") or "—", size(q.get("size")), short(q.get("detail"), 300)]
-                for q in entries[:EXAMPLES_PER_REASON]]
-        more = len(entries) - EXAMPLES_PER_REASON
-        parts += [tag("h3", join([reason, tag("span", plural(len(entries), "page"), "sub")])),
+                for q in entries.shown]
+        more = entries.total - EXAMPLES_PER_REASON
+        parts += [tag("h3", join([reason, tag("span", plural(entries.total, "page"), "sub")])),
                   table(["page", "page type", "size", "detail"], rows, num_cols=(2,)),
                   note(f"… and {num(more)} more in quarantine.jsonl") if more > 0 else ""]
     return join(parts)
 
 
-def duplicates(duplicates: list[dict] | None, titles: dict[str, str]) -> Html:
+def duplicate_top(duplicates: Iterable[dict] | None) -> Top | None:
+    """The clusters the report shows (by level, dataset, cluster id), counted per level; None: no file."""
+    if duplicates is None:
+        return None
+    rank = {lv: i for i, lv in enumerate(LEVELS)}
+    return top(duplicates, MAX_CLUSTERS, key=lambda c: (rank.get(str(c.get("level")), 99), str(c.get("dataset")),
+                                                         str(c.get("cluster_id"))), label=lambda c: str(c.get("level")))
+
+
+def duplicates(duplicates: Top | None, titles: dict[str, str]) -> Html:
     """Duplicate clusters by level, with their members and why the primary was picked."""
     if duplicates is None:
         return note("This release has no duplicates.jsonl (duplicate detection did not run).")
-    if not duplicates:
+    if not duplicates.total:
         return note("No duplicate clusters found.")
-    levels = Counter(str(c.get("level")) for c in duplicates)
+    levels = duplicates.by
     rank = {lv: i for i, lv in enumerate(LEVELS)}
     cards = tag("div", join(card(lv.replace("_", " "), num(levels[lv]), "clusters", f"duplicates:{lv}")
                             for lv in sorted(levels, key=lambda x: (rank.get(x, 99), x))), "cards")
-    ordered = sorted(duplicates, key=lambda c: (rank.get(str(c.get("level")), 99), str(c.get("dataset")),
-                                                str(c.get("cluster_id"))))
     rows = []
-    for c in ordered[:MAX_CLUSTERS]:
+    for c in duplicates.shown:
         members = join(tag("li", join([tag("code", m.get("path")), " — ", _member_note(m)]))
                        for m in c.get("members") or [] if isinstance(m, dict))
         rid = c.get("record_id")
@@ -143,7 +153,7 @@ def duplicates(duplicates: list[dict] | None, titles: dict[str, str]) -> Html:
         rows.append([tag("code", c.get("cluster_id"), "nowrap"), tag("span", c.get("level"), f"badge {c.get('level')}"),
                      tag("span", c.get("dataset") or "—", "nowrap"), record, tag("ul", members, "plain"),
                      short(c.get("reason"), 300)])
-    more = len(ordered) - MAX_CLUSTERS
+    more = duplicates.total - MAX_CLUSTERS
     return join([cards, table(["cluster", "level", "dataset", "record", "members", "reason"], rows),
                  note(f"… and {num(more)} more clusters in duplicates.jsonl") if more > 0 else ""])
 
@@ -159,13 +169,21 @@ def _member_note(m: dict) -> str:
     return " · ".join(bits)
 
 
-def conflicts(conflicts: list[dict]) -> Html:
+def conflict_top(codes: Iterable[dict]) -> Top:
+    """The code conflicts the report shows (by system, code, kind), counted per kind: one pass over the codes."""
+    every = ({**c, "system": c.get("system") or e.get("system"), "code": c.get("code") or e.get("code")}
+             for e in codes for c in e.get("conflicts") or [])
+    return top(every, MAX_CONFLICTS, key=lambda c: (str(c["system"]), str(c["code"]), str(c.get("kind"))),
+               label=lambda c: str(c.get("kind")))
+
+
+def conflicts(conflicts: Top) -> Html:
     """Codes whose sources disagree on what they mean."""
-    if not conflicts:
+    if not conflicts.total:
         return note("No code conflicts: every source agrees on what each code means.")
-    kinds = Counter(str(c.get("kind")) for c in conflicts)
+    kinds = conflicts.by
     parts = [note("By kind: " + ", ".join(f"{k} {num(kinds[k])}" for k in sorted(kinds)))]
-    for c in conflicts[:MAX_CONFLICTS]:
+    for c in conflicts.shown:
         descs = join(tag("li", join([f"“{short(d.get('text'), 240)}”", tag("span", "  — sources: " + ", ".join(
             str(s) for s in d.get("sources") or []), "muted")]))
             for d in c.get("descriptors") or [] if isinstance(d, dict))
@@ -176,7 +194,7 @@ def conflicts(conflicts: list[dict]) -> Html:
                  tag("div", short(c.get("detail"), 400), "muted") if c.get("detail") else ""]
         head = tag("div", join([tag("b", f"{c.get('system')} {c.get('code')}"), " ", tag("span", c.get("kind"), "badge")]))
         parts.append(tag("div", join([head, tag("ul", descs, "plain"), *extra]), "item conflict"))
-    more = len(conflicts) - MAX_CONFLICTS
+    more = conflicts.total - MAX_CONFLICTS
     return join([*parts, note(f"… and {num(more)} more in codes.jsonl") if more > 0 else ""])
 
 
@@ -193,7 +211,26 @@ def change_summary(changes: list[dict] | None, manifest: dict) -> dict[str, dict
     return dict(sorted(summary.items()))
 
 
-def changes(changes: list[dict] | None, summary: dict | None, manifest: dict, titles: dict[str, str]) -> Html:
+@dataclass(frozen=True)
+class ShownChanges:
+    """What the Changes section shows of changes.jsonl: the biggest changed records, and (against a previous
+    release) the first records added and removed with their counts."""
+
+    changed: list[dict]
+    listed: dict[str, Top]  # "added" / "removed" -> (dataset, id) pairs
+
+
+def change_tops(changes: Iterable[dict] | None, against_previous: bool) -> ShownChanges:
+    """One pass over changes.jsonl for the biggest changes, and one per listed kind (against a previous release)."""
+    changed = top((c for c in changes or [] if c.get("change") == "changed" and isinstance(c.get("fields"), dict)),
+                  MAX_CHANGES, key=lambda c: (-len(c["fields"]), -len(json.dumps(c["fields"], sort_keys=True, default=str)),
+                                              str(c.get("dataset")), str(c.get("id"))))
+    listed = {kind: top(((str(c.get("dataset")), str(c.get("id"))) for c in changes or [] if c.get("change") == kind),
+                        MAX_CHANGES) for kind in ("added", "removed")} if against_previous else {}
+    return ShownChanges(changed.shown, listed)
+
+
+def changes(shown: ShownChanges, summary: dict | None, manifest: dict, titles: dict[str, str]) -> Html:
     """What changed against the previous release: counts, the biggest changes, records added and removed."""
     if summary is None:
         return note("This release has no changes.jsonl: no comparison with a previous release.")
@@ -202,22 +239,18 @@ def changes(changes: list[dict] | None, summary: dict | None, manifest: dict, ti
     rows = [[name, *(num(summary[name].get(k, 0)) for k in KINDS)] for name in _ordered(summary)]
     parts = [lead, table(["dataset", "added", "removed", "changed"], rows, num_cols=(1, 2, 3)) if rows
              else note("No record was added, removed or changed.")]
-    changed = [c for c in changes or [] if c.get("change") == "changed" and isinstance(c.get("fields"), dict)]
-    changed.sort(key=lambda c: (-len(c["fields"]), -len(json.dumps(c["fields"], sort_keys=True, default=str)),
-                                str(c.get("dataset")), str(c.get("id"))))
-    if changed:
+    if shown.changed:
         parts.append(tag("h3", join(["Biggest changes", tag("span", f"most fields changed, top {MAX_CHANGES}", "sub")])))
-    for c in changed[:MAX_CHANGES]:
+    for c in shown.changed:
         fields = join(tag("li", join([tag("code", f), ": ", _field_change(fc)])) for f, fc in sorted(c["fields"].items()))
         head = join([tag("span", c.get("dataset"), "badge changed"), " ", tag("code", c.get("id")), " ",
                      tag("span", short(titles.get(str(c.get("id"))), 120), "muted")])
         parts.append(tag("div", join([tag("div", head), tag("ul", fields, "plain")]), "item"))
     if prev:
-        for kind in ("added", "removed"):
-            ids = [(str(c.get("dataset")), str(c.get("id"))) for c in changes or [] if c.get("change") == kind]
-            if ids:
-                rows = [[d, tag("code", i), short(titles.get(i), 120)] for d, i in sorted(ids)[:MAX_CHANGES]]
-                parts += [tag("h3", join([f"Records {kind}", tag("span", f"{num(len(ids))} in all", "sub")])),
+        for kind, ids in shown.listed.items():
+            if ids.total:
+                rows = [[d, tag("code", i), short(titles.get(i), 120)] for d, i in ids.shown]
+                parts += [tag("h3", join([f"Records {kind}", tag("span", f"{num(ids.total)} in all", "sub")])),
                           table(["dataset", "id", "title"], rows)]
     return join(parts)
 
@@ -282,12 +315,12 @@ def timings(stage_seconds: Any) -> Html:
 # --------------------------------------------------------------------------- helpers
 
 
-def named_ids(duplicates: Iterable[dict] | None, changes: Iterable[dict] | None, manifest: dict) -> set[str]:
-    """The record ids the report may name: duplicate clusters' records, changed records, and (against a
-    previous release) added and removed ones. Titles are looked up for these only (not for every record)."""
-    wanted = {str(c.get("record_id")) for c in duplicates or [] if c.get("record_id")}
-    every = bool(manifest.get("previous_release"))
-    wanted.update(str(c.get("id")) for c in changes or [] if every or c.get("change") == "changed")
+def named_ids(clusters: Top | None, shown: ShownChanges) -> set[str]:
+    """The record ids the report names: the shown duplicate clusters' records, the biggest changes and the
+    records added and removed it lists. Titles are looked up for these only (not for every record)."""
+    wanted = {str(c.get("record_id")) for c in (clusters.shown if clusters else []) if c.get("record_id")}
+    wanted.update(str(c.get("id")) for c in shown.changed)
+    wanted.update(rid for ids in shown.listed.values() for _, rid in ids.shown)
     return wanted
 
 
