@@ -325,12 +325,19 @@ def test_subject_sections_do_not_outweigh_negative_evidence():
     assert verdict.page_type == "unsupported" and "sections_on_subject" not in verdict.evidence
 
 
-def test_subject_sections_count_beside_one_condition_heading():
-    # A procedure page that also describes the condition it treats (one "Symptoms" heading: -2) still
-    # keeps naming its subject section after section.
+def test_condition_headings_under_a_procedure_that_sections_keep_naming_say_what_it_treats():
+    # A procedure page that also describes the condition it treats ("Symptoms", "Causes") while its
+    # sections keep naming the procedure: the condition headings are context, not a condition page.
     body = ("<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure that repairs a hole in the ear drum.</p>"
-            + _ONE_SUBJECT.split("</h1>", 1)[1] + "<h2>Symptoms</h2><p>Hearing loss and discharge from the ear.</p>")
+            + _ONE_SUBJECT.split("</h1>", 1)[1] + "<h2>Symptoms</h2><p>Hearing loss and discharge from the ear.</p>"
+            + "<h2>Causes</h2><p>Infections and injuries.</p><h2>Diagnosis</h2><p>An ear examination.</p>")
     verdict = run(doc(body))
     assert verdict.page_type == "procedure", verdict.evidence
-    assert verdict.fields["page_type_evidence"]["condition_headings"] < 0
-    assert verdict.fields["page_type_evidence"]["sections_on_subject"] == 1.5
+    assert "condition_headings" not in verdict.fields["page_type_evidence"]
+
+
+def test_condition_headings_count_under_a_procedure_title_that_sections_do_not_keep_naming():
+    verdict = run(doc("""<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure for the ear drum.</p>
+<h2>Symptoms</h2><p>Hearing loss and discharge.</p><h2>Causes</h2><p>Infections and injuries.</p>"""))
+    assert "condition_headings" in verdict.evidence
+

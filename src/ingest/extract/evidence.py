@@ -328,7 +328,10 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     elif title and _json_ld_names_title(page, title, langs):
         ev.add("json_ld_names_title", w["json_ld_names_title"])
     condition = _heading_hits(langs, "condition_headings", _without_title(headings, title))
-    if condition:
+    if condition and (ev.parts.get("title_names_procedure") != w["title_lexicon"]
+                      or _sections_on_subject(page, title, langs) < w["subject_sections_min"]):
+        # (under a title naming one procedure that the sections keep naming, "Causes" and "Symptoms"
+        # say what it treats: the page is not about the condition)
         ev.add("condition_headings", w["condition_heading"] * min(len(condition), w["max_condition_headings"]))
     if _any(langs, "condition_title", title) and not title_words - {"pain"}:
         ev.add("condition_title", w["condition_title"])
