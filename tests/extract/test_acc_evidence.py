@@ -341,3 +341,22 @@ def test_condition_headings_count_under_a_procedure_title_that_sections_do_not_k
 <h2>Symptoms</h2><p>Hearing loss and discharge.</p><h2>Causes</h2><p>Infections and injuries.</p>"""))
     assert "condition_headings" in verdict.evidence
 
+
+
+def test_other_procedures_named_under_a_procedure_that_sections_keep_naming_are_its_kinds():
+    # Headings naming other procedures (its kinds, what it replaces) on a page that keeps naming its
+    # own procedure: not an overview of many.
+    body = ("<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure that repairs a hole in the ear drum.</p>"
+            + _ONE_SUBJECT.split("</h1>", 1)[1]
+            + "<h2>Myringoplasty</h2><p>The smallest repair.</p><h2>Ossiculoplasty</h2><p>Bones of hearing rebuilt.</p>"
+            + "<h2>Mastoidectomy</h2><p>Sometimes done with it.</p>")
+    verdict = run(doc(body))
+    assert verdict.page_type == "procedure", verdict.evidence
+    assert "many_procedures" not in verdict.fields["page_type_evidence"]
+
+
+def test_other_procedures_named_under_a_title_the_sections_do_not_keep_naming_make_an_overview():
+    verdict = run(doc("""<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure for the ear drum.</p>
+<h2>Myringoplasty</h2><p>The smallest repair.</p><h2>Ossiculoplasty</h2><p>Bones of hearing rebuilt.</p>
+<h2>Mastoidectomy</h2><p>An operation on the bone behind the ear.</p>"""))
+    assert "many_procedures" in verdict.evidence

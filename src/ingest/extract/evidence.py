@@ -327,11 +327,12 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         ev.add("json_ld_procedure", w["json_ld"])
     elif title and _json_ld_names_title(page, title, langs):
         ev.add("json_ld_names_title", w["json_ld_names_title"])
+    # Under a title naming one procedure that the sections keep naming, "Causes" and "Symptoms" say
+    # what it treats and other procedures' names are its kinds and alternatives (not a condition page or an overview).
+    on_subject = ev.parts.get("title_names_procedure") == w["title_lexicon"] \
+        and _sections_on_subject(page, title, langs) >= w["subject_sections_min"]
     condition = _heading_hits(langs, "condition_headings", _without_title(headings, title))
-    if condition and (ev.parts.get("title_names_procedure") != w["title_lexicon"]
-                      or _sections_on_subject(page, title, langs) < w["subject_sections_min"]):
-        # (under a title naming one procedure that the sections keep naming, "Causes" and "Symptoms"
-        # say what it treats: the page is not about the condition)
+    if condition and not on_subject:
         ev.add("condition_headings", w["condition_heading"] * min(len(condition), w["max_condition_headings"]))
     if _any(langs, "condition_title", title) and not title_words - {"pain"}:
         ev.add("condition_title", w["condition_title"])
@@ -344,7 +345,8 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         words = _specific(langs, _lexicon_words(langs, name)) - title_words
         if words and normalize_heading(name) != normalize_heading(title):
             others.add(frozenset(words))
-    if len(others) >= w["many_procedures_min"] or _sibling_names(page, langs, title_words, vocab) >= w["many_procedures_min"]:
+    if not on_subject and (len(others) >= w["many_procedures_min"]
+                           or _sibling_names(page, langs, title_words, vocab) >= w["many_procedures_min"]):
         ev.add("many_procedures", w["many_procedures"])
     listing_cues = _patterns(tuple(lg.code for lg in langs), "listing_cues")
     listing = 0
