@@ -319,10 +319,24 @@ def test_sections_about_other_things_give_no_subject_evidence():
 
 
 def test_subject_sections_do_not_outweigh_negative_evidence():
-    # The same sections on a price list: any negative evidence and the recurring subject counts for nothing.
+    # The same sections on a price list (its title says so): any negative evidence and the recurring
+    # subject counts for nothing.
     prices = "".join(f"<p>Tympanoplasty option {i}: {i}00 EUR</p>" for i in range(1, 6))
-    verdict = run(doc(_ONE_SUBJECT + prices))
+    verdict = run(doc(_ONE_SUBJECT.replace("<h1>Tympanoplasty</h1>", "<h1>Tympanoplasty prices</h1>") + prices))
     assert verdict.page_type == "unsupported" and "sections_on_subject" not in verdict.evidence
+
+
+def test_prices_on_a_page_whose_sections_keep_naming_one_procedure_are_its_prices():
+    # A page about one procedure (named by its title, section after section) that also gives its prices
+    # is not a price list; amounts alone make one only without such a subject.
+    prices = "".join(f"<p>Option {i}: {i}00 EUR</p>" for i in range(1, 6))
+    body = ("<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure that repairs a hole in the ear drum.</p>"
+            + _ONE_SUBJECT.split("</h1>", 1)[1] + "<h2>Prices</h2>" + prices)
+    verdict = run(doc(body))
+    assert verdict.page_type == "procedure", verdict.evidence
+    assert "price_list" not in verdict.fields["page_type_evidence"]
+    verdict = run(doc("<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure for the ear drum.</p>" + prices))
+    assert "price_list" in verdict.evidence
 
 
 def test_condition_headings_under_a_procedure_that_sections_keep_naming_say_what_it_treats():

@@ -365,7 +365,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     elif _headings_hit(langs, "contact_headings", headings) >= 2:
         ev.add("contact_headings", w["contact_headings"])
     text = " ".join(b.text for b in page.blocks)
-    if _any(langs, "price_title", title) or _at_least(langs[0].evidence.get("price_cues", ()), text, w["price_min"]):
+    if _any(langs, "price_title", title) or (not on_subject and _at_least(langs[0].evidence.get("price_cues", ()), text, w["price_min"])):
         ev.add("price_list", w["price"])
     # (scanned only where it can decide, like the content cues below)
     if w["threshold"] - w["subject_sections"] <= ev.score < w["threshold"] and sum(v for v in ev.parts.values() if v < 0) >= w["subject_sections_negative"] \
