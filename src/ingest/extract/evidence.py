@@ -14,13 +14,14 @@ from functools import lru_cache
 from importlib import resources
 
 from ingest.extract.lang import LangData, lang_data
+from ingest.extract.uncovered import structure_names_subject
 from ingest.extract.vocabulary import vocabulary
 from ingest.extract.wording import content_tokens, normalize_heading, stem
 from ingest.parse.blocks import BlockKind, ParsedPage
 
 CORE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks"})
 OTHER_SECTIONS = frozenset({"benefits", "alternatives", "personnel", "purpose", "duration", "setting", "patient_experience"})
-ABOUT = ("title_names_procedure", "summary_defines_procedure", "summary_names_procedure", "json_ld_procedure",
+ABOUT = ("title_names_procedure", "uncovered_structure", "summary_defines_procedure", "summary_names_procedure", "json_ld_procedure",
          "json_ld_names_title",
          "sections_name_title")
 NAME_MAX_WORDS = 6  # a heading, label or item this short may be the name of a procedure
@@ -227,7 +228,7 @@ def _json_ld_names_title(page: ParsedPage, title: str, langs: list[LangData]) ->
 
 
 SUBJECT_PREFIX = 6  # a word of the title and a word of the body name the same subject when they share this prefix
-_WORD = re.compile(r"[^\W\d_]{4,}")
+WORD = re.compile(r"[^\W\d_]{4,}")
 
 
 def _sections_on_subject(page: ParsedPage, title: str, langs: list[LangData]) -> int:
@@ -236,7 +237,7 @@ def _sections_on_subject(page: ParsedPage, title: str, langs: list[LangData]) ->
     as "surgery", and from four letters) recurs in the section's heading or text, by its first letters
     ("Endodontie" ... "endodontia"), in any language. A page about one procedure keeps naming it
     section after section; an overview names other things."""
-    own = {w.lower() for w in _WORD.findall(title)}
+    own = {w.lower() for w in WORD.findall(title)}
     own -= {w for w in own if any(p.fullmatch(w) for lg in langs for p in lg.evidence.get("generic_lexicon", ()))}
     prefixes = {w[:SUBJECT_PREFIX] for w in own}
     if not prefixes:
@@ -252,7 +253,7 @@ def _sections_on_subject(page: ParsedPage, title: str, langs: list[LangData]) ->
         else:
             has_content = True
         if not mentioned:
-            mentioned = any(w[:SUBJECT_PREFIX] in prefixes for w in _WORD.findall(b.text.lower()))
+            mentioned = any(w[:SUBJECT_PREFIX] in prefixes for w in WORD.findall(b.text.lower()))
     return sections + (has_content and mentioned)
 
 
@@ -292,10 +293,12 @@ def _at_least(patterns, text: str, n: int) -> bool:
 
 
 def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None, anchored: frozenset[str],
-                       lang: LangData, headings: list[str], head_title: str | None = None) -> Evidence:
+                       lang: LangData, headings: list[str], head_title: str | None = None,
+                       covered: bool = True) -> Evidence:
     """Score the evidence that a page is about one procedure (positive and negative parts).
     `head_title`: the <title>/og:title when it chose the title among the page's headings (the h1 was a
-    slogan): two places naming the same procedure."""
+    slogan): two places naming the same procedure. `covered`: the page's language has a data file
+    (else its structure speaks for it: extract/uncovered.py)."""
     w = weights()
     langs = _langs(lang)
     ev = Evidence()
@@ -374,6 +377,8 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     # Content cues are scanned only where they can decide (the scan is the costliest part).
     if w["threshold"] - w["body_cues"] <= ev.score < w["threshold"] and _body_cues(text[:BODY_SAMPLE], vocab, w["body_cue_hits"]):
         ev.add("body_cues", w["body_cues"])
+    if not covered and ev.score < w["threshold"] and structure_names_subject(page, title, lang, w):
+        ev.add("uncovered_structure", w["uncovered_structure"])
     if not any(k in ev.parts for k in ABOUT) and len(core) < w["core_alone"]:
         ev.add("nothing_names_a_procedure", -max(ev.score, 0.0))  # sections alone, with no name of a procedure
     return ev
