@@ -185,3 +185,10 @@ def test_a_slug_the_page_never_spells_or_a_generic_slug_gives_no_title():
         == "Advantages:"
     html = _NO_NAMING_HEADING.replace("Our gengivoplastia is a procedure", "Our procedure")
     assert extract_procedure(parse_page("smile-studio__procedure.html", html)).fields["title"] == "Advantages:"
+
+
+def test_a_head_title_part_naming_the_slug_is_the_title_as_the_site_writes_it():
+    html = _NO_NAMING_HEADING.replace("<title>Smile Studio | Dentists in Leeds</title>",
+                                      "<title>Smile Studio | Terapia gengivale</title>")
+    draft = extract_procedure(parse_page("smile-studio__gengivale.html", html))
+    assert draft.fields["title"] == "Terapia gengivale"

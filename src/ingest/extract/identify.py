@@ -77,13 +77,19 @@ def _slug_segment_words(page: ParsedPage) -> list[str]:
 
 
 def slug_phrase(page: ParsedPage, lang: LangData, scan: int) -> str | None:
-    """The page's own spelling of the name its URL slug gives ("Fio de Sustentação" for
-    "fio-de-sustentacao"): the first run of words in the head title or the first `scan` blocks that
-    folds to the slug's words, when one of them names something specific (not "procedure")."""
+    """The page's own spelling of the name its URL slug gives, when one of the slug's words names
+    something specific (not "procedure"): a part of the head title sharing such a word ("Terapia
+    manualna" for "manual-therapy"), else the first run of words in the head title or the first `scan`
+    blocks that folds to the slug's words ("Fio de Sustentação" for "fio-de-sustentacao")."""
     words = _slug_segment_words(page)
     if not words or words[-1] in _SLUG_NOISE or any(w.isdigit() for w in words) \
             or not _specific(set(slug_words(page)), lang):
         return None
+    slug = slug_words(page)
+    parts = [part for head in (page.og_title, page.head_title) if head for part in split_title(head, lang.separators)
+             if len(part.split()) <= settings()["weights"]["max_words"] and _specific(_shared(slug, part), lang)]
+    if parts:  # a head-title part naming it (the one agreeing best): the page's name as the site writes it
+        return max(parts, key=lambda part: _agree(slug, part))
     texts = [t for t in (page.head_title, page.og_title) if t] + [b.text for b in page.blocks[:scan]]
     for text in texts:
         spans = [(m.start(), m.end(), normalize_heading(m.group(0))) for m in _WORD_SPAN.finditer(text)]
