@@ -11,7 +11,9 @@ head their sections with questions about the title's own subject. Weights: data/
 
 from __future__ import annotations
 
+from ingest.extract.identify import _shared, _specific, slug_words
 from ingest.extract.lang import LangData
+from ingest.extract.subject import SUBJECT_PREFIX, WORD, sections_on_subject
 from ingest.parse.blocks import BlockKind, ParsedPage
 
 _QUESTION_ENDS = ("?", "\uff1f", "\u061f")  # (Latin, full-width, Arabic question marks)
@@ -23,17 +25,15 @@ def question_headings(page: ParsedPage) -> list[str]:
 
 
 def structure_names_subject(page: ParsedPage, title: str, lang: LangData, w: dict) -> bool:
-    """True when the title and the URL slug (a name of at most NAME_MAX_WORDS words) share a specific word, at least `uncovered_subject_sections`
-    sections keep naming the title's subject, at least `uncovered_questions` headings are questions
-    and one of them names the title's subject (a word of it, by its first letters)."""
-    from ingest.extract.evidence import NAME_MAX_WORDS, SUBJECT_PREFIX, WORD, _sections_on_subject  # (evidence imports this module)
-    from ingest.extract.identify import _shared, _specific, slug_words
-
+    """True when the title and the URL slug (a name of at most `uncovered_slug_max_words` words) share a
+    specific word, at least `uncovered_subject_sections` sections keep naming the title's subject, at
+    least `uncovered_questions` headings are questions and one of them names the title's subject (a word
+    of it, by its first letters)."""
     slug = slug_words(page)  # (a name, not a headline)
-    if not title or not slug or len(slug) > NAME_MAX_WORDS or not _specific(_shared(slug, title), lang):
+    if not title or not slug or len(slug) > w["uncovered_slug_max_words"] or not _specific(_shared(slug, title), lang):
         return False
     own = {x[:SUBJECT_PREFIX] for x in _specific({x.lower() for x in WORD.findall(title)}, lang)}
     questions = question_headings(page)
     asks_about_it = any(x[:SUBJECT_PREFIX] in own for q in questions for x in WORD.findall(q.lower()))
     return len(questions) >= w["uncovered_questions"] and asks_about_it \
-        and _sections_on_subject(page, title, [lang]) >= w["uncovered_subject_sections"]
+        and sections_on_subject(page, title, [lang]) >= w["uncovered_subject_sections"]
