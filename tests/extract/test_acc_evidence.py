@@ -319,18 +319,58 @@ def test_sections_about_other_things_give_no_subject_evidence():
 
 
 def test_subject_sections_do_not_outweigh_negative_evidence():
-    # The same sections on a price list: any negative evidence and the recurring subject counts for nothing.
+    # The same sections on a price list (its title says so): any negative evidence and the recurring
+    # subject counts for nothing.
     prices = "".join(f"<p>Tympanoplasty option {i}: {i}00 EUR</p>" for i in range(1, 6))
-    verdict = run(doc(_ONE_SUBJECT + prices))
+    verdict = run(doc(_ONE_SUBJECT.replace("<h1>Tympanoplasty</h1>", "<h1>Tympanoplasty prices</h1>") + prices))
     assert verdict.page_type == "unsupported" and "sections_on_subject" not in verdict.evidence
 
 
-def test_subject_sections_count_beside_one_condition_heading():
-    # A procedure page that also describes the condition it treats (one "Symptoms" heading: -2) still
-    # keeps naming its subject section after section.
+def test_prices_on_a_page_whose_sections_keep_naming_one_procedure_are_its_prices():
+    # A page about one procedure (named by its title, section after section) that also gives its prices
+    # is not a price list; amounts alone make one only without such a subject.
+    prices = "".join(f"<p>Option {i}: {i}00 EUR</p>" for i in range(1, 6))
     body = ("<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure that repairs a hole in the ear drum.</p>"
-            + _ONE_SUBJECT.split("</h1>", 1)[1] + "<h2>Symptoms</h2><p>Hearing loss and discharge from the ear.</p>")
+            + _ONE_SUBJECT.split("</h1>", 1)[1] + "<h2>Prices</h2>" + prices)
     verdict = run(doc(body))
     assert verdict.page_type == "procedure", verdict.evidence
-    assert verdict.fields["page_type_evidence"]["condition_headings"] < 0
-    assert verdict.fields["page_type_evidence"]["sections_on_subject"] == 1.5
+    assert "price_list" not in verdict.fields["page_type_evidence"]
+    verdict = run(doc("<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure for the ear drum.</p>" + prices))
+    assert "price_list" in verdict.evidence
+
+
+def test_condition_headings_under_a_procedure_that_sections_keep_naming_say_what_it_treats():
+    # A procedure page that also describes the condition it treats ("Symptoms", "Causes") while its
+    # sections keep naming the procedure: the condition headings are context, not a condition page.
+    body = ("<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure that repairs a hole in the ear drum.</p>"
+            + _ONE_SUBJECT.split("</h1>", 1)[1] + "<h2>Symptoms</h2><p>Hearing loss and discharge from the ear.</p>"
+            + "<h2>Causes</h2><p>Infections and injuries.</p><h2>Diagnosis</h2><p>An ear examination.</p>")
+    verdict = run(doc(body))
+    assert verdict.page_type == "procedure", verdict.evidence
+    assert "condition_headings" not in verdict.fields["page_type_evidence"]
+
+
+def test_condition_headings_count_under_a_procedure_title_that_sections_do_not_keep_naming():
+    verdict = run(doc("""<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure for the ear drum.</p>
+<h2>Symptoms</h2><p>Hearing loss and discharge.</p><h2>Causes</h2><p>Infections and injuries.</p>"""))
+    assert "condition_headings" in verdict.evidence
+
+
+
+def test_other_procedures_named_under_a_procedure_that_sections_keep_naming_are_its_kinds():
+    # Headings naming other procedures (its kinds, what it replaces) on a page that keeps naming its
+    # own procedure: not an overview of many.
+    body = ("<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure that repairs a hole in the ear drum.</p>"
+            + _ONE_SUBJECT.split("</h1>", 1)[1]
+            + "<h2>Myringoplasty</h2><p>The smallest repair.</p><h2>Ossiculoplasty</h2><p>Bones of hearing rebuilt.</p>"
+            + "<h2>Mastoidectomy</h2><p>Sometimes done with it.</p>")
+    verdict = run(doc(body))
+    assert verdict.page_type == "procedure", verdict.evidence
+    assert "many_procedures" not in verdict.fields["page_type_evidence"]
+
+
+def test_other_procedures_named_under_a_title_the_sections_do_not_keep_naming_make_an_overview():
+    verdict = run(doc("""<h1>Tympanoplasty</h1><p>Tympanoplasty is a surgical procedure for the ear drum.</p>
+<h2>Myringoplasty</h2><p>The smallest repair.</p><h2>Ossiculoplasty</h2><p>Bones of hearing rebuilt.</p>
+<h2>Mastoidectomy</h2><p>An operation on the bone behind the ear.</p>"""))
+    assert "many_procedures" in verdict.evidence

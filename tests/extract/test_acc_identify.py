@@ -162,3 +162,33 @@ def test_h1_opening_the_main_content_stays_even_when_the_slug_differs():
     html = f"""<html><head></head><body><main>
 <h1>A Gentler Way To Fix Receding Gums</h1><h3>Gum Grafting Treatments</h3>{BODY}</main></body></html>"""
     assert run(html, "smile-studio__gum-grafting.html").fields["title"] == "A Gentler Way To Fix Receding Gums"
+
+
+# The URL slug names the page when no heading does: the title is the page's own spelling of it.
+_NO_NAMING_HEADING = """<html><head><title>Smile Studio | Dentists in Leeds</title></head><body><main>
+<p>Our gengivoplastia is a procedure that reshapes the gum line around the front teeth.</p>
+<h3>Advantages:</h3><ul><li>A more even smile</li><li>Done in one visit</li></ul>
+<h3>Care:</h3><ul><li>Soft food for three days</li><li>No smoking for a week</li></ul></main></body></html>"""
+
+
+def test_the_slug_names_the_page_when_no_heading_does():
+    draft = extract_procedure(parse_page("smile-studio__gengivoplastia.html", _NO_NAMING_HEADING))
+    assert draft.fields["title"] == "gengivoplastia"
+    # a slug of several words is found as the page spells it (accents, capitals)
+    html = _NO_NAMING_HEADING.replace("Our gengivoplastia", "Our Gengivoplastía Estética")
+    assert extract_procedure(parse_page("smile-studio__gengivoplastia-estetica.html", html)).fields["title"] \
+        == "Gengivoplastía Estética"
+
+
+def test_a_slug_the_page_never_spells_or_a_generic_slug_gives_no_title():
+    assert extract_procedure(parse_page("smile-studio__gum-reshaping.html", _NO_NAMING_HEADING)).fields["title"] \
+        == "Advantages:"
+    html = _NO_NAMING_HEADING.replace("Our gengivoplastia is a procedure", "Our procedure")
+    assert extract_procedure(parse_page("smile-studio__procedure.html", html)).fields["title"] == "Advantages:"
+
+
+def test_a_head_title_part_naming_the_slug_is_the_title_as_the_site_writes_it():
+    html = _NO_NAMING_HEADING.replace("<title>Smile Studio | Dentists in Leeds</title>",
+                                      "<title>Smile Studio | Terapia gengivale</title>")
+    draft = extract_procedure(parse_page("smile-studio__gengivale.html", html))
+    assert draft.fields["title"] == "Terapia gengivale"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ingest.extract.evidence import procedure_evidence, weights
+from ingest.extract.lang import covered
 from ingest.extract.billing import billing_signals, extract_billing, is_billing_page
 from ingest.extract.procedure import ProcedureDraft, extract_procedure
 from ingest.extract.term import extract_term, is_term_page, term_signals
@@ -43,7 +44,9 @@ def classify_procedure(draft: ProcedureDraft, page: ParsedPage | None = None) ->
     else:
         scored = procedure_evidence(page, draft.fields.get("title"), draft.summary_first or draft.fields.get("summary"),
                                     anchored, draft.lang, draft.headings,
-                                    (page.og_title or page.head_title) if draft.title_source == "heading" else None)
+                                    (page.og_title or page.head_title) if draft.title_source == "heading" else None,
+                                    covered=covered(draft.fields.get("language") or "",
+                                                    " ".join(b.text for b in page.blocks[:60])))
         evidence = f"{scored.describe()}; {evidence}"
     if not draft.fields.get("title"):
         return Classification("unsupported", "no title; " + evidence)

@@ -14,13 +14,15 @@ from functools import lru_cache
 from importlib import resources
 
 from ingest.extract.lang import LangData, lang_data
+from ingest.extract.subject import sections_on_subject as _sections_on_subject
+from ingest.extract.uncovered import structure_names_subject
 from ingest.extract.vocabulary import vocabulary
 from ingest.extract.wording import content_tokens, normalize_heading, stem
 from ingest.parse.blocks import BlockKind, ParsedPage
 
 CORE_SECTIONS = frozenset({"indications", "preparation", "procedure_steps", "recovery", "risks"})
 OTHER_SECTIONS = frozenset({"benefits", "alternatives", "personnel", "purpose", "duration", "setting", "patient_experience"})
-ABOUT = ("title_names_procedure", "summary_defines_procedure", "summary_names_procedure", "json_ld_procedure",
+ABOUT = ("title_names_procedure", "uncovered_structure", "summary_defines_procedure", "summary_names_procedure", "json_ld_procedure",
          "json_ld_names_title",
          "sections_name_title")
 NAME_MAX_WORDS = 6  # a heading, label or item this short may be the name of a procedure
@@ -226,36 +228,6 @@ def _json_ld_names_title(page: ParsedPage, title: str, langs: list[LangData]) ->
     return False
 
 
-SUBJECT_PREFIX = 6  # a word of the title and a word of the body name the same subject when they share this prefix
-_WORD = re.compile(r"[^\W\d_]{4,}")
-
-
-def _sections_on_subject(page: ParsedPage, title: str, langs: list[LangData]) -> int:
-    """How many sections under the title (a heading with its content, and the lead before the first
-    heading) speak of the title's subject: a word of the title's own (not a generic procedure word such
-    as "surgery", and from four letters) recurs in the section's heading or text, by its first letters
-    ("Endodontie" ... "endodontia"), in any language. A page about one procedure keeps naming it
-    section after section; an overview names other things."""
-    own = {w.lower() for w in _WORD.findall(title)}
-    own -= {w for w in own if any(p.fullmatch(w) for lg in langs for p in lg.evidence.get("generic_lexicon", ()))}
-    prefixes = {w[:SUBJECT_PREFIX] for w in own}
-    if not prefixes:
-        return 0
-    blocks = page.blocks
-    start = next((i + 1 for i, b in enumerate(blocks) if b.kind is BlockKind.HEADING and b.text == title), 0)
-    sections = mentioned = 0
-    has_content = False
-    for b in blocks[start:]:
-        if b.kind is BlockKind.HEADING:
-            sections += has_content and mentioned
-            has_content, mentioned = False, False
-        else:
-            has_content = True
-        if not mentioned:
-            mentioned = any(w[:SUBJECT_PREFIX] in prefixes for w in _WORD.findall(b.text.lower()))
-    return sections + (has_content and mentioned)
-
-
 BODY_SAMPLE = 12000  # characters of the page's text scanned for content cues
 
 
@@ -292,10 +264,12 @@ def _at_least(patterns, text: str, n: int) -> bool:
 
 
 def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None, anchored: frozenset[str],
-                       lang: LangData, headings: list[str], head_title: str | None = None) -> Evidence:
+                       lang: LangData, headings: list[str], head_title: str | None = None,
+                       covered: bool = True) -> Evidence:
     """Score the evidence that a page is about one procedure (positive and negative parts).
     `head_title`: the <title>/og:title when it chose the title among the page's headings (the h1 was a
-    slogan): two places naming the same procedure."""
+    slogan): two places naming the same procedure. `covered`: the page's language has a data file
+    (else its structure speaks for it: extract/uncovered.py)."""
     w = weights()
     langs = _langs(lang)
     ev = Evidence()
@@ -327,8 +301,12 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         ev.add("json_ld_procedure", w["json_ld"])
     elif title and _json_ld_names_title(page, title, langs):
         ev.add("json_ld_names_title", w["json_ld_names_title"])
+    # Under a title naming one procedure that the sections keep naming, "Causes" and "Symptoms" say
+    # what it treats and other procedures' names are its kinds and alternatives (not a condition page or an overview).
+    on_subject = ev.parts.get("title_names_procedure") == w["title_lexicon"] \
+        and _sections_on_subject(page, title, langs) >= w["subject_sections_min"]
     condition = _heading_hits(langs, "condition_headings", _without_title(headings, title))
-    if condition:
+    if condition and not on_subject:
         ev.add("condition_headings", w["condition_heading"] * min(len(condition), w["max_condition_headings"]))
     if _any(langs, "condition_title", title) and not title_words - {"pain"}:
         ev.add("condition_title", w["condition_title"])
@@ -341,7 +319,8 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         words = _specific(langs, _lexicon_words(langs, name)) - title_words
         if words and normalize_heading(name) != normalize_heading(title):
             others.add(frozenset(words))
-    if len(others) >= w["many_procedures_min"] or _sibling_names(page, langs, title_words, vocab) >= w["many_procedures_min"]:
+    if not on_subject and (len(others) >= w["many_procedures_min"]
+                           or _sibling_names(page, langs, title_words, vocab) >= w["many_procedures_min"]):
         ev.add("many_procedures", w["many_procedures"])
     listing_cues = _patterns(tuple(lg.code for lg in langs), "listing_cues")
     listing = 0
@@ -360,7 +339,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     elif _headings_hit(langs, "contact_headings", headings) >= 2:
         ev.add("contact_headings", w["contact_headings"])
     text = " ".join(b.text for b in page.blocks)
-    if _any(langs, "price_title", title) or _at_least(langs[0].evidence.get("price_cues", ()), text, w["price_min"]):
+    if _any(langs, "price_title", title) or (not on_subject and _at_least(langs[0].evidence.get("price_cues", ()), text, w["price_min"])):
         ev.add("price_list", w["price"])
     # (scanned only where it can decide, like the content cues below)
     if w["threshold"] - w["subject_sections"] <= ev.score < w["threshold"] and sum(v for v in ev.parts.values() if v < 0) >= w["subject_sections_negative"] \
@@ -369,6 +348,8 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     # Content cues are scanned only where they can decide (the scan is the costliest part).
     if w["threshold"] - w["body_cues"] <= ev.score < w["threshold"] and _body_cues(text[:BODY_SAMPLE], vocab, w["body_cue_hits"]):
         ev.add("body_cues", w["body_cues"])
+    if not covered and ev.score < w["threshold"] and structure_names_subject(page, title, lang, w):
+        ev.add("uncovered_structure", w["uncovered_structure"])
     if not any(k in ev.parts for k in ABOUT) and len(core) < w["core_alone"]:
         ev.add("nothing_names_a_procedure", -max(ev.score, 0.0))  # sections alone, with no name of a procedure
     return ev

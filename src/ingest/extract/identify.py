@@ -63,6 +63,43 @@ def slug_words(page: ParsedPage) -> frozenset[str]:
     return content_tokens(" ".join(w for w in words if w not in _SLUG_NOISE and not w.isdigit()))
 
 
+_WORD_SPAN = re.compile(r"[^\W_]+")
+
+
+def _slug_segment_words(page: ParsedPage) -> list[str]:
+    """The URL slug's words in order, small words included ("fio-de-sustentacao")."""
+    url = meta.page_url(page)
+    segment = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]) if url else ""
+    if not segment and page.path:
+        segment = page.path.replace("\\", "/").rsplit("/", 1)[-1].rsplit("__", 1)[-1]
+    segment = segment.rsplit(".", 1)[0] if "." in segment else segment
+    return normalize_heading(segment.replace("_", " ").replace("+", " ")).split()
+
+
+def slug_phrase(page: ParsedPage, lang: LangData, scan: int) -> str | None:
+    """The page's own spelling of the name its URL slug gives, when one of the slug's words names
+    something specific (not "procedure"): a part of the head title sharing such a word ("Terapia
+    manualna" for "manual-therapy"), else the first run of words in the head title or the first `scan`
+    blocks that folds to the slug's words ("Fio de Sustentação" for "fio-de-sustentacao")."""
+    words = _slug_segment_words(page)
+    if not words or words[-1] in _SLUG_NOISE or any(w.isdigit() for w in words) \
+            or not _specific(set(slug_words(page)), lang):
+        return None
+    slug = slug_words(page)
+    parts = [part for head in (page.og_title, page.head_title) if head for part in split_title(head, lang.separators)
+             if len(part.split()) <= settings()["weights"]["max_words"] and _specific(_shared(slug, part), lang)]
+    if parts:  # a head-title part naming it (the one agreeing best): the page's name as the site writes it
+        return max(parts, key=lambda part: _agree(slug, part))
+    texts = [t for t in (page.head_title, page.og_title) if t] + [b.text for b in page.blocks[:scan]]
+    for text in texts:
+        spans = [(m.start(), m.end(), normalize_heading(m.group(0))) for m in _WORD_SPAN.finditer(text)]
+        folded = [f for _, _, f in spans]
+        for i in range(len(spans) - len(words) + 1):
+            if folded[i:i + len(words)] == words:
+                return text[spans[i][0]:spans[i + len(words) - 1][1]]
+    return None
+
+
 INFLECTION = 5  # a word this long or longer matches its inflected forms ("behandlung", "behandlungen")
 
 
@@ -121,6 +158,11 @@ def _candidates(page: ParsedPage) -> list[tuple[str, float, bool]]:
     return out
 
 
+def _candidate_agrees(page: ParsedPage, voters: frozenset[str], lang: LangData) -> bool:
+    """True when a title candidate (h1, top heading, breadcrumb item) shares a specific word with the voters."""
+    return any(_specific(_shared(voters, text), lang) for text, _, _ in _candidates(page))
+
+
 def _site_level(page: ParsedPage, lang: LangData, proposed: str | None, how: str) -> bool:
     """True when the proposed title may be the site's, not the page's: none, a call to action, taken
     from the head title (no heading named it), or a heading holding the site's name (og:site_name,
@@ -162,6 +204,9 @@ def identify_title(page: ParsedPage, lang: LangData, proposed: str | None, how: 
             and _agree(slug, page.title) + _agree(crumb, page.title) > (_agree(slug, proposed) + _agree(crumb, proposed) if proposed else 0.0):
         return page.title, "h1"  # the h1 set aside as the site's name (it ends the head title) names the page
     from_head = how in ("title", "og:title")
+    if not agrees and how in ("heading", "") and not _candidate_agrees(page, slug | crumb, lang) \
+            and (named := slug_phrase(page, lang, w["top_blocks"])):
+        return named, "slug"  # no heading names what the URL names; the page's text spells the slug's name
     if (not late and not _site_level(page, lang, proposed, how)) or (agrees and not from_head):
         return proposed, how
 

@@ -97,6 +97,14 @@ def _by_script(sample: str) -> str | None:
     return None
 
 
+def covered(code: str, text: str) -> bool:
+    """True when a data file speaks for the page: its language has one, and the text is not mostly in a
+    script no data file names (Cyrillic text under lang="en" is read by no lexicon)."""
+    sample = text[:_SCRIPT_CHARS]
+    beyond_latin = not sample.isascii() and len(_BEYOND_LATIN.findall(sample)) >= 0.2 * len(sample)
+    return code in languages() and not (beyond_latin and _by_script(sample) is None)
+
+
 def detect_language(text: str) -> str:
     """The language of a text from our data files (script, then stop-word frequency); 'en' by default."""
     sample = text[:_DETECT_CHARS]
