@@ -97,3 +97,7 @@ def test_a_build_hands_out_ranges_and_leaves_no_page_list(tmp_path):
     assert not listing_path(out).exists(), "a published build leaves no page list"
     again = run_build(RAW_SAMPLE, out, settings)
     assert not again.published and not listing_path(out).exists(), "an unchanged build leaves no page list"
+    assert not listing_path(out).parent.exists(), "nor an empty staging folder"
+    (listing_path(out).parent / "a-resumable-batch").mkdir(parents=True)  # parts a later build may reuse
+    run_build(RAW_SAMPLE, out, settings)
+    assert (listing_path(out).parent / "a-resumable-batch").is_dir(), "an unchanged build removes no one's parts"

@@ -9,6 +9,7 @@ and returns only their summary; publishing merges the parts by streaming (ingest
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -45,6 +46,8 @@ def unchanged(out: Path, fp: Fingerprint, settings: BuildSettings,
     if manifest is None:
         return None
     Path(fp.listing).unlink(missing_ok=True)  # nothing to build: the page list is not needed
+    with contextlib.suppress(OSError):  # nor its folder, when nothing else is in it (a resumable build's parts are)
+        Path(fp.listing).parent.rmdir()
     return summary_from_manifest(manifest, latest_release(Path(out)), stage_seconds)
 
 
