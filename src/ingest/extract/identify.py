@@ -67,7 +67,7 @@ _WORD_SPAN = re.compile(r"[^\W_]+")
 
 
 def _slug_segment_words(page: ParsedPage) -> list[str]:
-    """The URL slug's words in order, small words included ("fio-de-sustentacao")."""
+    """The URL slug's words in order, small words included ("cirurgia-de-catarata")."""
     url = meta.page_url(page)
     segment = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]) if url else ""
     if not segment and page.path:
@@ -80,7 +80,7 @@ def slug_phrase(page: ParsedPage, lang: LangData, scan: int) -> str | None:
     """The page's own spelling of the name its URL slug gives, when one of the slug's words names
     something specific (not "procedure"): a part of the head title sharing such a word ("Terapia
     manualna" for "manual-therapy"), else the first run of words in the head title or the first `scan`
-    blocks that folds to the slug's words ("Fio de Sustentação" for "fio-de-sustentacao")."""
+    blocks that folds to the slug's words ("Cirurgia de Catarata" for "cirurgia-de-catarata")."""
     words = _slug_segment_words(page)
     if not words or words[-1] in _SLUG_NOISE or any(w.isdigit() for w in words) \
             or not _specific(set(slug_words(page)), lang):
