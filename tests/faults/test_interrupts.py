@@ -75,12 +75,17 @@ def test_a_signal_mid_extraction_stops_the_build_publishing_nothing(corpus, out_
     assert code == 128 + signum, stderr
     line = last_line(stderr)
     assert line.startswith(f"interrupted by {signal.Signals(signum).name} ("), stderr
-    if (signum, to) == (signal.SIGTERM, "group"):  # Prefect's server got it too: nothing to wait for
-        assert line.endswith("(Prefect's temporary server stopped too): stopped at once, nothing published; "
-                             "`ingest gc --keep N` removes what the build left"), stderr
-    else:  # stopped at a safe point, the flow run's end recorded by the server, which got no signal
-        assert line == f"interrupted by {signal.Signals(signum).name} (extract): nothing published; " \
-                       f"latest is still {before.name}", stderr
+    at_safe_point = f"interrupted by {signal.Signals(signum).name} (extract): nothing published; " \
+                    f"latest is still {before.name}"  # the flow run's end recorded by the server
+    if (signum, to) == (signal.SIGTERM, "group"):
+        # Prefect's server got the signal too. Which comes first is a race: the server going away (then
+        # nothing is left to wait for) or the flow thread reaching its safe point while the server still answers.
+        # CI saw both; either way the build ends in one of these two lines, and nothing is published.
+        at_once = ("interrupted by SIGTERM (Prefect's temporary server stopped too): stopped at once, "
+                   "nothing published; `ingest gc --keep N` removes what the build left")
+        assert line in (at_once, at_safe_point), stderr
+    else:  # the server got no signal: the build always stops at a safe point
+        assert line == at_safe_point, stderr
     assert "Traceback" not in stderr and "ERROR" not in stderr, stderr  # one line, no log noise
     assert "ingest build" not in build.stdout()  # no summary table: nothing was built
     _assert_untouched(out, before)
