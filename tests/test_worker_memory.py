@@ -8,12 +8,14 @@ import sys
 
 import pytest
 
+from ingest import memory
 from ingest.page import parallel
 
 SCRIPT = r"""
 import sys
 from pathlib import Path
 from ingest.page.acquire import discover_pages
+import ingest.memory as memory
 import ingest.page.parallel as par
 from ingest.settings import BuildSettings
 
@@ -25,7 +27,7 @@ sections = "".join(f"<h2>Risks {i}</h2><ul>" + "<li>bleeding or infection after 
                    for i in range(3000))
 (folder / "big.html").write_text(f"<html><body><h1>Knee replacement</h1>{sections}</body></html>")
 if sys.argv[2] == "off":
-    par._trim = None
+    memory._trim = None
 par._run_chunk(list(discover_pages(folder)), BuildSettings(workers=0, page_time_limit=600))
 print(rss_mb())
 """
@@ -39,7 +41,7 @@ def _rss_after_a_big_page(tmp_path, mode: str) -> int:
     return int(done.stdout.split()[-1])
 
 
-@pytest.mark.skipif(parallel._trim is None, reason="not glibc: no malloc_trim")
+@pytest.mark.skipif(memory._trim is None, reason="not glibc: no malloc_trim")
 def test_a_worker_returns_a_big_pages_memory_after_its_chunk(tmp_path):
     kept, returned = _rss_after_a_big_page(tmp_path, "off"), _rss_after_a_big_page(tmp_path, "on")
     assert returned < kept - 15, (kept, returned)  # ~45 MB less here for a 2.8 MB page

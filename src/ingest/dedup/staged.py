@@ -71,6 +71,7 @@ from ingest.dedup.normalize import content_key
 from ingest.dedup.copies import cluster_line, collapse_copies, path_id, recency_key, record_text, stars
 from ingest.dedup.shards import BandShards, JsonShards, LineStore, bucket_pairs, shard_of
 from ingest.jsonl import json_line
+from ingest.memory import release_free_memory
 
 FORMAT = "ingest.dedup.entries/1"
 NUM_PERM, SEED = 128, 1
@@ -355,8 +356,9 @@ def plan(dataset: str, entry_files: Iterable[Path | str], threshold: float, read
             n += 1
     for sharded in (keys, ids, bands):
         sharded.close()
+    release_free_memory()
     planner = _Planner(dataset, folder, threshold, read_line, fallback_id)
-    planner.exact(keys)
-    planner.near(bands, keys)
-    planner.ids(ids)
+    for stage in (lambda: planner.exact(keys), lambda: planner.near(bands, keys), lambda: planner.ids(ids)):
+        stage()
+        release_free_memory()  # a stage's shards and candidate texts, freed: the next starts from the plan's size
     return planner.result()

@@ -11,8 +11,6 @@ an interrupt (ingest.interrupts) stops them itself; results are thrown away, not
 from __future__ import annotations
 
 import atexit
-import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import os
@@ -24,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 
 from ingest import faults, interrupts
+from ingest.memory import release_free_memory
 from ingest.page.acquire import PageRef
 from ingest.models import QuarantineEntry
 from ingest.page.process import PageResult, process_page
@@ -109,27 +108,8 @@ interrupts.before_exit(_abandon_pools)
 def _run_chunk(refs: Sequence[PageRef], settings: BuildSettings) -> list[PageResult]:
     with relaxed_gc():
         results = [process_page(ref, settings) for ref in refs]
-    _release_free_memory()
+    release_free_memory()  # a big page's parse tree, freed, would keep the worker at its size for the whole build
     return results
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's malloc_trim, or None (another C library: nothing to do)."""
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-_trim = _malloc_trim()
-
-
-def _release_free_memory() -> None:
-    """Give the C heap's free pages back to the system after a chunk: a big page's parse tree, freed, would
-    otherwise keep the worker at its largest page's size for the rest of the build (glibc keeps freed memory
-    in its arenas), and every worker process grows to the biggest page it ever met."""
-    if _trim is not None:
-        _trim(0)
 
 
 _gc_lock = threading.Lock()
@@ -170,7 +150,7 @@ def extract_pages(refs: Sequence[PageRef], settings: BuildSettings,
                 results.append(process_page(ref, settings))
                 progress(1)
                 faults.checkpoint("extract.batch")
-        _release_free_memory()  # in this process (a dask worker's, or --workers 0): once a batch
+        release_free_memory()  # in this process (a dask worker's, or --workers 0): once a batch
         return sorted(results, key=lambda r: r.rel_path)
     chunks = [refs[i:i + settings.chunk_size] for i in range(0, len(refs), settings.chunk_size)]
     interrupts.check("extract")
