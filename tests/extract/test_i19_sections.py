@@ -66,3 +66,26 @@ def test_a_russian_condition_page_is_not_a_procedure():
             "<h2>Причины</h2><ul><li>Зубной налет.</li><li>Курение.</li></ul>"
             "<h2>Профилактика</h2><ul><li>Чистить зубы.</li><li>Нить.</li></ul></main></body></html>")
     assert classify_and_extract(parse_html(html)).page_type == "unsupported"
+
+
+def test_a_question_opening_with_a_fields_wording_and_naming_the_subject_names_that_field():
+    from ingest.extract.label import HeadingLabeller
+    from ingest.extract.vocabulary import vocabulary
+    fr = HeadingLabeller(vocabulary("fr"), ["La greffe osseuse", None, "Clinique Soleil", None], "fr")
+    assert fr.match("Comment se passe la greffe osseuse en Suisse ?") == "procedure_steps"
+    assert fr.match("Pour qui la greffe osseuse est-elle indiquée ?") == "indications"
+    es = HeadingLabeller(vocabulary("es"), ["Blanqueamiento", None, None, None], "es")
+    assert es.match("¿Qué es un blanqueamiento láser?") == "summary"
+
+
+def test_an_opening_question_about_something_else_or_the_site_names_nothing():
+    from ingest.extract.label import HeadingLabeller
+    from ingest.extract.vocabulary import vocabulary
+    fr = HeadingLabeller(vocabulary("fr"), ["La greffe osseuse", None, "Clinique Soleil", None], "fr")
+    # (the opening-question evidence alone: the vocabulary's own match is another feature)
+    assert fr._opening_question("Comment se passe la greffe osseuse chez Soleil ?") is None  # names the site
+    assert fr._opening_question("Comment se passe le remboursement des frais de votre séjour ?") is None  # not the title
+    assert fr._opening_question("Comment se passe la greffe osseuse") is None  # not a question
+    assert fr._opening_question("Comment se passe la greffe osseuse en Suisse ?") == "procedure_steps"
+    en = HeadingLabeller(vocabulary("en"), ["Knee arthroscopy", None, None, None], "en")
+    assert en._opening_question("What is the recovery after knee arthroscopy like?") is None  # another field's word
