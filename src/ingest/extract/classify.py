@@ -69,10 +69,12 @@ def classify_procedure(draft: ProcedureDraft, page: ParsedPage | None = None) ->
     accepted = hand_accepts(draft, scored)
     model = identity_model()
     if scored is not None and model.in_force:
-        p = model.probability(page_features(page, draft.fields["title"], anchored, draft.lang, scored, weights(),
-                                            is_covered, accepted))
+        features = page_features(page, draft.fields["title"], anchored, draft.lang, scored, weights(), is_covered, accepted)
+        p = model.probability(features)
         evidence = f"model p {p:.2f} (accepts at {model.threshold:g}); {evidence}"
-        accepted = p >= model.threshold
+        # (a page where nothing names a procedure is accepted only as the hand weights accept it: structure
+        # alone - many headings, much prose - is what long pages of any kind show)
+        accepted = p >= model.threshold and (accepted or features["about"] == 1.0)
     if accepted:
         fields = dict(draft.fields)
         if scored is not None:

@@ -6,7 +6,9 @@ Every tune page that reaches the procedure decision with a title gives one examp
 penalty on the weights (not the intercept), fitted by Newton's method (numpy only; deterministic: a fixed
 order of pages, a fixed number of steps, no randomness). Regularization and threshold are chosen by group
 k-fold cross-validation over sites (a site's fold: the first byte of SHA-256 of its slug, mod k): the
-threshold is the lowest whose out-of-fold page precision is at least PRECISION. The hand-set decision
+threshold is the lowest whose out-of-fold page precision is at least PRECISION (or the hand weights' own
+precision, when lower). As in extract/classify.py, the model accepts only a page where something names a
+procedure (the `about` feature) or that the hand weights accept. The hand-set decision
 (extract/classify.py hand_accepts) is scored on the same pages.
 
     .venv/bin/python tests/corpus/tools/fit_page_identity.py            # CV, fit on all tune, write the file
@@ -150,21 +152,24 @@ def precision_recall(accepted: np.ndarray, y: np.ndarray, positives: int) -> tup
     return (tp / n if n else 1.0), (tp / positives if positives else 1.0)
 
 
-def choose_threshold(p: np.ndarray, y: np.ndarray, positives: int, floor: float) -> tuple[float, float, float] | None:
-    """The lowest threshold whose precision reaches `floor`, or None."""
+def choose_threshold(p: np.ndarray, y: np.ndarray, positives: int, floor: float,
+                     allowed: np.ndarray) -> tuple[float, float, float] | None:
+    """The lowest threshold whose precision reaches `floor`, or None; only `allowed` pages are accepted
+    (the gate of extract/classify.py: something names a procedure, or the hand weights accept)."""
     for t in THRESHOLDS:
-        prec, rec = precision_recall(p >= t, y, positives)
+        prec, rec = precision_recall((p >= t) & allowed, y, positives)
         if prec >= floor:
             return t, prec, rec
     return None
 
 
-def cross_validate(x: np.ndarray, y: np.ndarray, sites: list[str], positives: int, floor: float) -> tuple | None:
+def cross_validate(x: np.ndarray, y: np.ndarray, sites: list[str], positives: int, floor: float,
+                   allowed: np.ndarray) -> tuple | None:
     """(L2, threshold, CV precision, CV recall) with the best recall at precision >= floor; ties go to the
     larger L2 (the simpler model)."""
     best = None
     for l2 in L2_GRID:
-        chosen = choose_threshold(out_of_fold(x, y, sites, l2), y, positives, floor)
+        chosen = choose_threshold(out_of_fold(x, y, sites, l2), y, positives, floor, allowed)
         shown = f"threshold {chosen[0]:.2f} P {chosen[1]:.3f} R {chosen[2]:.3f}" if chosen else "none reaches it"
         print(f"    L2 {l2:5}: {shown}")
         if chosen and (best is None or chosen[2] >= best[3]):
@@ -210,10 +215,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"hand weights: page P {hp:.3f} R {hr:.3f} (same pages; no fitting, so CV = tune)")
     floor = min(PRECISION, hp)  # (the hand weights' own precision, when it is lower)
     columns = {n: i for i, n in enumerate(FEATURE_NAMES)}
+    allowed = (x[:, columns["about"]] == 1) | hand
     results = {}
     for label, names in (("evidence parts alone", PARTS), ("model features", MODEL_FEATURES)):
         print(f"  {label} ({len(names)}), CV at precision >= {floor:.3f}:")
-        results[names] = cross_validate(x[:, [columns[n] for n in names]], y, sites, positives, floor)
+        results[names] = cross_validate(x[:, [columns[n] for n in names]], y, sites, positives, floor, allowed)
     best = results[MODEL_FEATURES]
     if best is None:
         print("the model features reach no threshold at that precision: nothing written")
@@ -221,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     l2, t, prec, rec = best
     xm = x[:, [columns[n] for n in MODEL_FEATURES]]
     w, b = fit(xm, y, l2)
-    fp, fr = precision_recall(probability(xm, w, b) >= t, y, positives)
+    fp, fr = precision_recall((probability(xm, w, b) >= t) & allowed, y, positives)
     print(f"chosen: L2 {l2}, threshold {t:.2f} (CV P {prec:.3f} R {rec:.3f}; fitted on all tune: P {fp:.3f} R {fr:.3f})")
     for name, value in zip(MODEL_FEATURES, w, strict=True):
         print(f"  {name:20} {value:+.3f}")
@@ -237,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
               f"CV page P {prec:.3f} R {rec:.3f}; hand weights on the same pages P {hp:.3f} R {hr:.3f};",
               f"the evidence parts alone in place of the hand weights ({len(PARTS)} features): CV {parts_note}",
               f"(R over all {positives} tune procedure pages, those that never reach the decision counted as missed).",
-              "Generated: do not edit the numbers by hand; re-run the script."]
+              "The model accepts only a page where something names a procedure or that the hand weights accept",
+              "(extract/classify.py; the CV above applies the same gate). Generated: re-run the script, do not edit."]
     if args.dry_run:
         return 0
     args.toml.write_text(render(w, b, t, use, header), "utf-8")
