@@ -313,9 +313,17 @@ def test_sections_that_keep_naming_the_titles_subject_make_a_procedure_page():
     assert verdict.fields["page_type_evidence"]["sections_on_subject"] == 1.5
 
 
-def test_sections_about_other_things_give_no_subject_evidence():
+def test_sections_about_other_things_give_no_subject_evidence(monkeypatch):
     verdict = run(doc(_ONE_SUBJECT.replace("tympanoplasty", "visit")))
-    assert verdict.page_type == "unsupported" and "sections_on_subject" not in verdict.evidence
+    assert "sections_on_subject" not in verdict.evidence
+    # with the hand-set weights alone the title is not enough (the fitted model of data/page_identity.toml
+    # may accept such a page on its structure: tests/extract/test_page_identity.py)
+    from dataclasses import replace
+
+    from ingest.extract import classify
+    hand = replace(classify.identity_model(), in_force=False)
+    monkeypatch.setattr(classify, "identity_model", lambda: hand)
+    assert run(doc(_ONE_SUBJECT.replace("tympanoplasty", "visit"))).page_type == "unsupported"
 
 
 def test_subject_sections_do_not_outweigh_negative_evidence():

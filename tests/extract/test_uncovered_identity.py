@@ -39,17 +39,17 @@ def test_a_language_with_a_data_file_is_judged_by_its_words_not_this_structure()
     assert "uncovered_structure" not in verdict.evidence
 
 
-_CYRILLIC = """<html lang="en"><head><title>Гингивопластика</title></head><body><main>
-<h1>Гингивопластика в нашей клинике</h1>
-<p>Мы выравниваем край десны для ровной улыбки под местной анестезией.</p>
-<h2>Что такое гингивопластика?</h2><p>Гингивопластика меняет форму десны вокруг передних зубов.</p>
-<h2>Как проходит гингивопластика?</h2><p>Врач работает лазером, гингивопластика длится час.</p>
-<h2>Кому нужна коррекция?</h2><p>Когда десна закрывает большую часть зуба.</p>
+_GREEK = """<html lang="en"><head><title>Ουλοπλαστική</title></head><body><main>
+<h1>Ουλοπλαστική στην κλινική μας</h1>
+<p>Διορθώνουμε το όριο των ούλων για ένα ομοιόμορφο χαμόγελο με τοπική αναισθησία.</p>
+<h2>Τι είναι η ουλοπλαστική;</h2><p>Η ουλοπλαστική αλλάζει το σχήμα των ούλων γύρω από τα μπροστινά δόντια.</p>
+<h2>Πώς γίνεται η ουλοπλαστική?</h2><p>Ο γιατρός δουλεύει με λέιζερ, η ουλοπλαστική διαρκεί μία ώρα.</p>
+<h2>Ποιος χρειάζεται διόρθωση?</h2><p>Όταν τα ούλα καλύπτουν μεγάλο μέρος του δοντιού.</p>
 </main></body></html>"""
 
 
 def test_text_in_a_script_no_data_file_reads_is_uncovered_whatever_the_markup_declares():
-    # lang="en" on Cyrillic text: no lexicon reads it, so the structure speaks as for an undeclared language
-    verdict = classify_and_extract(parse_page("klinika__гингивопластика.html", _CYRILLIC))
+    # lang="en" on Greek text: no lexicon reads it, so the structure speaks as for an undeclared language
+    verdict = classify_and_extract(parse_page("klinika__ουλοπλαστική.html", _GREEK))
     assert verdict.page_type == "procedure", verdict.evidence
     assert verdict.fields["page_type_evidence"]["uncovered_structure"] == 3.0

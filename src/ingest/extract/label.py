@@ -10,6 +10,9 @@ Evidence (weights and cue words in data/labelling.toml):
   only a phrase such as "why choose" (benefits) or "why do you need" (indications), counted as the folded
   match ("Why choose liposuction?" on a liposuction page; never a question that names no word of the
   title, nor one naming the site: "Why choose us", "Why choose liposuction at <clinic>");
+- a question opening with a field's wording of two or more words and then naming the page's own subject
+  ("Comment se passe <title> en Espagne ?"), counted as the folded match; never one whose rest names the
+  site or another field's word;
 - a stage word: before/pre -> preparation, during/on the day -> steps, after/post -> recovery (one
   stage alone; "Before & After" names none). Alone, without a wording, it is weak evidence: it labels
   a heading whose content bears a cue of the same field, or (as a vocabulary keyword does) one on a
@@ -136,6 +139,17 @@ def _subject_nouns(lang: str) -> frozenset[str]:
     return frozenset(labelling_data().get("subject_nouns", {}).get(lang) or ())
 
 
+_QUESTION_MARKS = ("?", "\uff1f", "\u061f")
+OPENING_MIN_WORDS = 2  # a field's wording this long opens a question about the page's subject
+
+
+@lru_cache(maxsize=16)
+def _question_openings(vocab: Vocabulary) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """The wordings of two or more words with their field, longest first (the longest opening decides)."""
+    found = {(tuple(normalize_heading(v).split()), s.name) for s in vocab.sections for v in s.variants}
+    return tuple(sorted(((v, f) for v, f in found if len(v) >= OPENING_MIN_WORDS), key=lambda x: (-len(x[0]), x)))
+
+
 _UNDECIDED = object()
 # The evidence a heading's score weighs ([weights] of data/labelling.toml, fitted on tune).
 FEATURES = ("vocabulary", "vocabulary_folded", "temporal", "content_cue")
@@ -183,6 +197,25 @@ class HeadingLabeller:
             - _subject_nouns(self.lang)
         return questions.get(left)
 
+    def _opening_question(self, text: str) -> str | None:
+        """The field of a question that opens with a field's wording of two or more words and then names
+        the page's own subject ("Comment se passe <the title> en Espagne ?", "¿Qué es una <title> dental?"),
+        or None: the rest holds a word of the title, no field's word and no word of the site's name."""
+        if not text.rstrip().endswith(_QUESTION_MARKS):
+            return None
+        words = fold(text, self.lang).split()
+        fields = _field_words(self.vocab)
+        for variant, field in _question_openings(self.vocab):
+            size = len(variant)
+            if tuple(words[:size]) != variant:
+                continue
+            rest = words[size:]
+            if self._title_words.intersection(rest) and not any(w in self.own and w not in self._title_words for w in rest) \
+                    and not (content_tokens(" ".join(rest)) - self.vocab.stop - _prepositions(self.lang)) & fields:
+                return field
+            return None
+        return None
+
     def _cued(self, field: str, body: str) -> bool:
         section = self.vocab.section(field)
         return any(c.search(body) for c in section.cues + section.heading_cues)
@@ -218,6 +251,8 @@ class HeadingLabeller:
                     folded = None  # the head noun names something else ("Payment plans for the procedure")
             if not direct and folded is None:
                 folded = self._subject_question(text)
+            if not direct and folded is None:
+                folded = self._opening_question(text)
             # (stage words are read on the whole folded heading: cached across pages)
             found = self._memo[text] = (direct, folded, stages(fold(text, self.lang), self.lang))
         return found

@@ -99,7 +99,7 @@ def _by_script(sample: str) -> str | None:
 
 def covered(code: str, text: str) -> bool:
     """True when a data file speaks for the page: its language has one, and the text is not mostly in a
-    script no data file names (Cyrillic text under lang="en" is read by no lexicon)."""
+    script no data file names (Greek text under lang="en" is read by no lexicon)."""
     sample = text[:_SCRIPT_CHARS]
     beyond_latin = not sample.isascii() and len(_BEYOND_LATIN.findall(sample)) >= 0.2 * len(sample)
     return code in languages() and not (beyond_latin and _by_script(sample) is None)

@@ -38,7 +38,27 @@ def parse_document(text: str) -> etree._Element:
     root = etree.fromstring(text, _PARSER) if data is None else etree.fromstring(_without_early_end_tags(data), _UTF8_PARSER)
     if root is None:
         raise etree.ParserError("Document is empty")
+    _body_out_of_head(root)
     return root
+
+
+# What a <head> holds; the first other element starts the body, as a browser parses it.
+_HEAD_TAGS = frozenset({"meta", "link", "title", "style", "script", "noscript", "base", "template"})
+
+
+def _body_out_of_head(root: etree._Element) -> None:
+    """Move the page's content out of <head> into a <body> when the document has no <body>: libxml2
+    keeps elements it does not know (HTML5's <header>, <section>) in a <head> whose body tag was
+    omitted, where a browser starts the body at the first element that is not head content."""
+    head = root.find("head")
+    if head is None or root.find("body") is not None:
+        return
+    first = next((i for i, el in enumerate(head) if isinstance(el.tag, str) and el.tag not in _HEAD_TAGS), None)
+    if first is None:
+        return
+    body = etree.SubElement(root, "body")
+    for el in list(head)[first:]:
+        body.append(el)  # (moves it, tail included)
 
 
 def text_of(el: etree._Element) -> str:
