@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ingest.extract.classify import classify_and_extract
 from ingest.extract.procedure import extract_procedure
-from ingest.extract.identify import _shared, is_not_title, slug_words
+from ingest.extract.identify import shared_words, is_not_title, slug_words
 from ingest.parse.sniff import parse_page
 
 BODY = """<p>Gum grafting is a procedure that covers exposed tooth roots with tissue taken from the palate.</p>
@@ -54,10 +54,10 @@ def test_head_title_that_is_the_site_name_gives_way_to_the_heading_the_slug_name
 
 
 def test_slug_abbreviation_and_inflection_agree():
-    assert _shared(frozenset({"prp", "injection"}), "Platelet Rich Plasma Injections") == {"prp", "injection"}
-    assert _shared(frozenset({"wurzelbehandlung"}), "Wurzelbehandlungen") == {"wurzelbehandlung"}
-    assert _shared(frozenset({"otoplastie"}), "L'otoplastie") == {"otoplastie"}
-    assert _shared(frozenset({"care"}), "Career") == set()
+    assert shared_words(frozenset({"prp", "injection"}), "Platelet Rich Plasma Injections") == {"prp", "injection"}
+    assert shared_words(frozenset({"wurzelbehandlung"}), "Wurzelbehandlungen") == {"wurzelbehandlung"}
+    assert shared_words(frozenset({"otoplastie"}), "L'otoplastie") == {"otoplastie"}
+    assert shared_words(frozenset({"care"}), "Career") == set()
 
 
 def test_slug_words_from_canonical_url_or_file_name():

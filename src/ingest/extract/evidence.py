@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from ingest.extract.lang import LangData, lang_data
+from ingest.extract.lang import LangData, lang_data, specific_words, with_english
 from ingest.extract.subject import sections_on_subject as _sections_on_subject
 from ingest.extract.uncovered import structure_names_subject
 from ingest.extract.vocabulary import vocabulary
@@ -47,10 +47,6 @@ class Evidence:
     def describe(self) -> str:
         parts = ", ".join(f"{k} {v:+g}" for k, v in self.parts.items())
         return f"score {self.score:g} ({parts or 'no evidence'})"
-
-
-def _langs(lang: LangData) -> list[LangData]:
-    return [lang] if lang.code == "en" else [lang, lang_data("en")]
 
 
 def _any(langs: list[LangData], key: str, text: str) -> bool:
@@ -139,7 +135,7 @@ def _sections_name_title(title: str, headings: list[str], vocab, separators: tup
     from ingest.extract.title import split_title  # (title imports nothing from here; kept local for clarity)
     names = [n for p in (split_title(title, separators) if title else []) for n in (p, *_PARENTHESES.findall(p))]
     parts = [content_tokens(normalize_heading(n)) for n in names]
-    parts = [p for p in parts if len(p) >= 2 or (p and _specific(langs, set(p)) == set(p))]
+    parts = [p for p in parts if len(p) >= 2 or (p and specific_words(set(p), langs) == set(p))]
     if not parts:
         return False
     for h in headings:
@@ -149,11 +145,6 @@ def _sections_name_title(title: str, headings: list[str], vocab, separators: tup
         if any(p <= tokens for p in parts):
             return True
     return False
-
-
-def _specific(langs: list[LangData], words: set[str]) -> set[str]:
-    """Lexicon words that name one procedure (not 'treatment', 'surgery', ...)."""
-    return {w for w in words if not any(p.fullmatch(w) for lg in langs for p in lg.evidence.get("generic_lexicon", ()))}
 
 
 def _sibling_names(page: ParsedPage, langs: list[LangData], title_words: set[str], vocab) -> int:
@@ -222,7 +213,7 @@ def _json_ld_names_title(page: ParsedPage, title: str, langs: list[LangData]) ->
         name = item.get("name")
         if _is_procedure_type(item) and isinstance(name, str):
             words = content_tokens(normalize_heading(name))
-            if words and (words <= own or own <= words) and _specific(langs, set(words)):
+            if words and (words <= own or own <= words) and specific_words(set(words), langs):
                 return True
         stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
     return False
@@ -231,7 +222,7 @@ def _json_ld_names_title(page: ParsedPage, title: str, langs: list[LangData]) ->
 BODY_SAMPLE = 12000  # characters of the page's text scanned for content cues
 
 
-def _body_cues(text: str, vocab, min_hits: int) -> bool:
+def has_body_cues(text: str, vocab, min_hits: int) -> bool:
     """True when the text shows cues of two or more list fields, min_hits times in all (stops early)."""
     fields = hits = 0
     for section in vocab.sections:
@@ -271,7 +262,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     slogan): two places naming the same procedure. `covered`: the page's language has a data file
     (else its structure speaks for it: extract/uncovered.py)."""
     w = weights()
-    langs = _langs(lang)
+    langs = with_english(lang)
     ev = Evidence()
     title = title or ""
     core, other = anchored & CORE_SECTIONS, anchored & OTHER_SECTIONS
@@ -280,13 +271,13 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     short_question = len(title.split()) <= w["title_generic_max_words"]  # "What is hysteroscopy?" names it
     is_name = len(title.split()) <= w["title_max_words"] and (short_question or not title.rstrip().endswith("?"))
     if title_words and is_name:
-        specific = _specific(langs, title_words)
+        specific = specific_words(title_words, langs)
         if specific or len(title.split()) <= w["title_generic_max_words"]:
             ev.add("title_names_procedure", w["title_lexicon"] if specific else w["title_generic"])
     if summary:
         if _any(langs, "definition_cues", summary):
             ev.add("summary_defines_procedure", w["summary_definition"])
-        elif _specific(langs, _lexicon_words(langs, summary)):  # ("procedures", "surgery" alone: news, not a page about one)
+        elif specific_words(_lexicon_words(langs, summary), langs):  # ("procedures", "surgery" alone: news, not a page about one)
             ev.add("summary_names_procedure", w["summary_lexicon"])
         if _any(langs, "overview_cues", summary):
             ev.add("overview_summary", w["overview_cue"])
@@ -295,7 +286,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
     vocab = vocabulary(lang.code)
     if _sections_name_title(title, headings, vocab, lang.separators, langs):
         ev.add("sections_name_title", w["sections_name_title"])
-    if head_title and _specific(langs, _lexicon_words(langs, head_title) & title_words):
+    if head_title and specific_words(_lexicon_words(langs, head_title) & title_words, langs):
         ev.add("head_title_names_procedure", w["head_title"])
     if _json_ld_procedure(page):
         ev.add("json_ld_procedure", w["json_ld"])
@@ -316,7 +307,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
         ev.add("overview_heading", w["overview_heading"])
     others = set()
     for name in _names(page):
-        words = _specific(langs, _lexicon_words(langs, name)) - title_words
+        words = specific_words(_lexicon_words(langs, name), langs) - title_words
         if words and normalize_heading(name) != normalize_heading(title):
             others.add(frozenset(words))
     if not on_subject and (len(others) >= w["many_procedures_min"]
@@ -346,7 +337,7 @@ def procedure_evidence(page: ParsedPage, title: str | None, summary: str | None,
             and ev.parts.get("title_names_procedure") == w["title_lexicon"] and _sections_on_subject(page, title, langs) >= w["subject_sections_min"]:
         ev.add("sections_on_subject", w["subject_sections"])
     # Content cues are scanned only where they can decide (the scan is the costliest part).
-    if w["threshold"] - w["body_cues"] <= ev.score < w["threshold"] and _body_cues(text[:BODY_SAMPLE], vocab, w["body_cue_hits"]):
+    if w["threshold"] - w["body_cues"] <= ev.score < w["threshold"] and has_body_cues(text[:BODY_SAMPLE], vocab, w["body_cue_hits"]):
         ev.add("body_cues", w["body_cues"])
     if not covered and ev.score < w["threshold"] and structure_names_subject(page, title, lang, w):
         ev.add("uncovered_structure", w["uncovered_structure"])

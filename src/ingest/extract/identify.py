@@ -20,7 +20,7 @@ from importlib import resources
 from urllib.parse import unquote, urlsplit
 
 from ingest.extract import meta
-from ingest.extract.lang import LangData, lang_data
+from ingest.extract.lang import LangData, specific_words, with_english
 from ingest.extract.title import split_title
 from ingest.extract.wording import content_tokens, normalize_heading
 from ingest.parse.blocks import BlockKind, ParsedPage
@@ -87,7 +87,7 @@ def slug_phrase(page: ParsedPage, lang: LangData, scan: int) -> str | None:
         return None
     slug = slug_words(page)
     parts = [part for head in (page.og_title, page.head_title) if head for part in split_title(head, lang.separators)
-             if len(part.split()) <= settings()["weights"]["max_words"] and _specific(_shared(slug, part), lang)]
+             if len(part.split()) <= settings()["weights"]["max_words"] and _specific(shared_words(slug, part), lang)]
     if parts:  # a head-title part naming it (the one agreeing best): the page's name as the site writes it
         return max(parts, key=lambda part: _agree(slug, part))
     texts = [t for t in (page.head_title, page.og_title) if t] + [b.text for b in page.blocks[:scan]]
@@ -108,7 +108,7 @@ def _same_word(a: str, b: str) -> bool:
     return short == long_ or (len(short) >= INFLECTION and long_.startswith(short) and len(long_) - len(short) <= 2)
 
 
-def _shared(voter: frozenset[str], text: str) -> set[str]:
+def shared_words(voter: frozenset[str], text: str) -> set[str]:
     """The voter's words the candidate holds (inflected forms too); a voter word may be the
     initials of consecutive candidate words ("prp" for "Platelet Rich Plasma")."""
     words = _tokens(text)
@@ -125,14 +125,12 @@ def _agree(voter: frozenset[str], text: str) -> float:
     """Dice agreement of a voter and a candidate: their shared words over both sizes."""
     if not voter:
         return 0.0
-    return 2 * len(_shared(voter, text)) / (len(voter) + len(_tokens(text)))
+    return 2 * len(shared_words(voter, text)) / (len(voter) + len(_tokens(text)))
 
 
 def _specific(words: set[str], lang: LangData) -> set[str]:
     """Words that are not generic procedure words ("treatment", "surgery")."""
-    generic = [p for lg in ([lang] if lang.code == "en" else [lang, lang_data("en")])
-               for p in lg.evidence.get("generic_lexicon", ())]
-    return {w for w in words if not any(p.fullmatch(w) for p in generic)}
+    return specific_words(words, with_english(lang))
 
 
 def _candidates(page: ParsedPage) -> list[tuple[str, float, bool]]:
@@ -160,7 +158,7 @@ def _candidates(page: ParsedPage) -> list[tuple[str, float, bool]]:
 
 def _candidate_agrees(page: ParsedPage, voters: frozenset[str], lang: LangData) -> bool:
     """True when a title candidate (h1, top heading, breadcrumb item) shares a specific word with the voters."""
-    return any(_specific(_shared(voters, text), lang) for text, _, _ in _candidates(page))
+    return any(_specific(shared_words(voters, text), lang) for text, _, _ in _candidates(page))
 
 
 def _site_level(page: ParsedPage, lang: LangData, proposed: str | None, how: str) -> bool:
@@ -198,9 +196,9 @@ def identify_title(page: ParsedPage, lang: LangData, proposed: str | None, how: 
     if how in ("title", "og:title") and proposed and page.breadcrumb and not is_not_title(page.breadcrumb) \
             and normalize_heading(proposed).startswith(normalize_heading(page.breadcrumb) + " "):
         return page.breadcrumb, "breadcrumb"  # the head title decorates the name the breadcrumb gives ("X in <town>")
-    agrees = bool(proposed) and bool(_specific(_shared(slug | crumb, proposed), lang))
+    agrees = bool(proposed) and bool(_specific(shared_words(slug | crumb, proposed), lang))
     if page.title and how != "h1" and page.title != proposed and not is_not_title(page.title) \
-            and _specific(_shared(slug | crumb, page.title), lang) \
+            and _specific(shared_words(slug | crumb, page.title), lang) \
             and _agree(slug, page.title) + _agree(crumb, page.title) > (_agree(slug, proposed) + _agree(crumb, proposed) if proposed else 0.0):
         return page.title, "h1"  # the h1 set aside as the site's name (it ends the head title) names the page
     from_head = how in ("title", "og:title")
@@ -220,7 +218,7 @@ def identify_title(page: ParsedPage, lang: LangData, proposed: str | None, how: 
             best, best_score = text, score
     if agrees and (best is None or best_score < agreement(proposed) + w["over_head_title"]):
         return proposed, how  # a head title naming the page stands unless a heading agrees better with the voters
-    if best is not None and best_score >= w["min_score"] and _specific(_shared(slug | crumb, best), lang):
+    if best is not None and best_score >= w["min_score"] and _specific(shared_words(slug | crumb, best), lang):
         return best, "breadcrumb" if best == page.breadcrumb and best not in page.h1s else "candidates"
     return proposed, how
 

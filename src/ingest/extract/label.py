@@ -34,7 +34,7 @@ from functools import cached_property, lru_cache
 from importlib import resources
 
 from ingest.extract.vocabulary import Vocabulary
-from ingest.extract.wording import content_tokens, normalize_heading
+from ingest.extract.wording import content_tokens, is_question, normalize_heading
 
 
 @lru_cache(maxsize=1)
@@ -139,7 +139,6 @@ def _subject_nouns(lang: str) -> frozenset[str]:
     return frozenset(labelling_data().get("subject_nouns", {}).get(lang) or ())
 
 
-_QUESTION_MARKS = ("?", "\uff1f", "\u061f")
 OPENING_MIN_WORDS = 2  # a field's wording this long opens a question about the page's subject
 
 
@@ -201,7 +200,7 @@ class HeadingLabeller:
         """The field of a question that opens with a field's wording of two or more words and then names
         the page's own subject ("Comment se passe <the title> en Espagne ?", "¿Qué es una <title> dental?"),
         or None: the rest holds a word of the title, no field's word and no word of the site's name."""
-        if not text.rstrip().endswith(_QUESTION_MARKS):
+        if not is_question(text):
             return None
         words = fold(text, self.lang).split()
         fields = _field_words(self.vocab)

@@ -162,3 +162,14 @@ def page_language(declared: str | None, text: str) -> str:
                     return best
             return primary
     return detect_language(text)
+
+
+def with_english(lang: LangData) -> list[LangData]:
+    """The language's data, and English's after it (headings and titles in English are common on sites in
+    other languages)."""
+    return [lang] if lang.code == DEFAULT else [lang, lang_data(DEFAULT)]
+
+
+def specific_words(words: set[str] | frozenset[str], langs: list[LangData]) -> set[str]:
+    """The words that are not generic procedure words ("treatment", "surgery") of any of `langs`."""
+    return {w for w in words if not any(p.fullmatch(w) for lg in langs for p in lg.evidence.get("generic_lexicon", ()))}

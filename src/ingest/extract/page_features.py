@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 
-from ingest.extract.evidence import ABOUT, BODY_SAMPLE, CORE_SECTIONS, OTHER_SECTIONS, Evidence, _body_cues, _langs
-from ingest.extract.identify import _shared, _specific, slug_words
-from ingest.extract.lang import LangData
+from ingest.extract.evidence import ABOUT, BODY_SAMPLE, CORE_SECTIONS, OTHER_SECTIONS, Evidence, has_body_cues
+from ingest.extract.identify import shared_words, slug_words
+from ingest.extract.lang import LangData, specific_words, with_english
 from ingest.extract.subject import sections_on_subject
 from ingest.extract.uncovered import question_headings
 from ingest.extract.vocabulary import vocabulary
@@ -66,7 +66,7 @@ def page_features(page: ParsedPage, title: str, anchored: frozenset[str], lang: 
                   weights: dict, covered: bool, hand: bool) -> dict[str, float]:
     """The feature vector of one page (FEATURE_NAMES order), from the evidence the hand weights scored
     and their decision (`hand`)."""
-    langs = _langs(lang)
+    langs = with_english(lang)
     w = weights
     blocks = page.blocks
     headings = [b for b in blocks if b.kind is BlockKind.HEADING]
@@ -94,10 +94,10 @@ def page_features(page: ParsedPage, title: str, anchored: frozenset[str], lang: 
         "person": _on(ev, "person"),
         "contact": _on(ev, "contact", "contact_headings"),
         "price_list": _on(ev, "price_list"),
-        "body_cues": 1.0 if ev.parts.get("body_cues") or _body_cues(text[:BODY_SAMPLE], vocabulary(lang.code),
+        "body_cues": 1.0 if ev.parts.get("body_cues") or has_body_cues(text[:BODY_SAMPLE], vocabulary(lang.code),
                                                                     w["body_cue_hits"]) else 0.0,
         "subject_sections": float(min(sections_on_subject(page, title, langs), 6)) if title else 0.0,
-        "slug_names_title": 1.0 if title and slug and _specific(_shared(slug, title), lang) else 0.0,
+        "slug_names_title": 1.0 if title and slug and specific_words(shared_words(slug, title), langs) else 0.0,
         "question_headings": float(min(len(question_headings(page)), 4)),
         "log_headings": math.log1p(len(headings)),
         "covered": 1.0 if covered else 0.0,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ingest.extract.segment import CHROME, LIST_SECTIONS, LOST_HEADING_GAP, UNKNOWN, Run
 from ingest.extract.shapes import eyebrow
 from ingest.extract.vocabulary import Vocabulary
+from ingest.extract.wording import is_question
 from ingest.parse.blocks import Block, BlockKind
 
 # "Enhanced quality of life Benefits can typically be realized ...": a sentence glued onto an item.
@@ -118,11 +119,8 @@ def route(runs: list[Run], blocks: list[Block], vocab: Vocabulary,
     return out
 
 
-_QUESTION_ENDS = ("?", "\uff1f", "\u061f")
-
-
 def _asked(heading: str | None) -> bool:
-    return bool(heading) and heading.rstrip().endswith(_QUESTION_ENDS)
+    return bool(heading) and is_question(heading)
 
 
 def _answers(run: Run) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.extract.lang import LangData
+from ingest.extract.lang import LangData, specific_words
 from ingest.parse.blocks import BlockKind, ParsedPage
 
 SUBJECT_PREFIX = 6  # a word of the title and a word of the body name the same subject when they share this prefix
@@ -19,8 +19,7 @@ def sections_on_subject(page: ParsedPage, title: str, langs: list[LangData]) -> 
     ("Endodontie" ... "endodontia"), in any language. A page about one procedure keeps naming it
     section after section; an overview names other things."""
     own = {w.lower() for w in WORD.findall(title)}
-    own -= {w for w in own if any(p.fullmatch(w) for lg in langs for p in lg.evidence.get("generic_lexicon", ()))}
-    prefixes = {w[:SUBJECT_PREFIX] for w in own}
+    prefixes = {w[:SUBJECT_PREFIX] for w in specific_words(own, langs)}
     if not prefixes:
         return 0
     blocks = page.blocks

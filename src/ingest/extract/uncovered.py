@@ -11,17 +11,15 @@ head their sections with questions about the title's own subject. Weights: data/
 
 from __future__ import annotations
 
-from ingest.extract.identify import _shared, _specific, slug_words
-from ingest.extract.lang import LangData
+from ingest.extract.identify import shared_words, slug_words
+from ingest.extract.lang import LangData, specific_words, with_english
 from ingest.extract.subject import SUBJECT_PREFIX, WORD, sections_on_subject
+from ingest.extract.wording import is_question
 from ingest.parse.blocks import BlockKind, ParsedPage
-
-_QUESTION_ENDS = ("?", "\uff1f", "\u061f")  # (Latin, full-width, Arabic question marks)
-
 
 def question_headings(page: ParsedPage) -> list[str]:
     """The headings of the main content that are questions."""
-    return [b.text for b in page.blocks if b.kind is BlockKind.HEADING and b.text.rstrip().endswith(_QUESTION_ENDS)]
+    return [b.text for b in page.blocks if b.kind is BlockKind.HEADING and is_question(b.text)]
 
 
 def structure_names_subject(page: ParsedPage, title: str, lang: LangData, w: dict) -> bool:
@@ -30,9 +28,9 @@ def structure_names_subject(page: ParsedPage, title: str, lang: LangData, w: dic
     least `uncovered_questions` headings are questions and one of them names the title's subject (a word
     of it, by its first letters)."""
     slug = slug_words(page)  # (a name, not a headline)
-    if not title or not slug or len(slug) > w["uncovered_slug_max_words"] or not _specific(_shared(slug, title), lang):
+    if not title or not slug or len(slug) > w["uncovered_slug_max_words"] or not specific_words(shared_words(slug, title), with_english(lang)):
         return False
-    own = {x[:SUBJECT_PREFIX] for x in _specific({x.lower() for x in WORD.findall(title)}, lang)}
+    own = {x[:SUBJECT_PREFIX] for x in specific_words({x.lower() for x in WORD.findall(title)}, with_english(lang))}
     questions = question_headings(page)
     asks_about_it = any(x[:SUBJECT_PREFIX] in own for q in questions for x in WORD.findall(q.lower()))
     return len(questions) >= w["uncovered_questions"] and asks_about_it \

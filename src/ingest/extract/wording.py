@@ -39,3 +39,11 @@ def stem(word: str) -> str:
 def content_tokens(normalized: str) -> frozenset[str]:
     """Stemmed words of a normalized heading, stop words removed (cached: headings repeat)."""
     return frozenset(stem(w) for w in normalized.split() if w not in _STOPWORDS)
+
+
+QUESTION_MARKS = ("?", "\uff1f", "\u061f")  # Latin, full-width and Arabic question marks
+
+
+def is_question(text: str) -> bool:
+    """True when the text ends in a question mark (trailing space aside)."""
+    return text.rstrip().endswith(QUESTION_MARKS)
