@@ -95,7 +95,10 @@ def supervised(out: Path, command: str, wait: bool, undone: str = "nothing publi
         except Interrupted as exc:
             _stopped(exc, out, undone)
         finally:
-            logging.disable(logging.NOTSET)
+            # (after an interrupt the logs stay silenced to the end: on the way out Prefect's services still
+            # flush events to a server the signal may have stopped, and would log errors after the last line)
+            if interrupts.requested() is None or not _quiet_stop:
+                logging.disable(logging.NOTSET)
         if (signum := interrupts.requested()) is not None:
             _say(f"note: {signal.Signals(signum).name} arrived after the {command}'s last safe point; "
                  "it finished, and its result above stands")
